@@ -1,0 +1,156 @@
+// The collector: a persistent-session MQTT subscriber feeding the ingest pipeline; PUBACK only after durable storage.
+import type { IPublishPacket } from 'mqtt';
+import {
+  type DeviceStatus,
+  SPEED_SUBSCRIPTION,
+  type SpeedReading,
+  STATUS_SUBSCRIPTION,
+  type StatusMessage,
+} from '../core/contract.js';
+import type { Logger } from '../core/log.js';
+import type { MqttSession } from '../core/mqtt-session.js';
+import type { TelemetryStore } from '../core/store/types.js';
+import type { RejectReason } from '../core/validate.js';
+import { DEFAULT_INGEST_OPTIONS, Ingest, type IngestOptions } from './ingest.js';
+import { PubackGate } from './puback-gate.js';
+import { RejectCounter } from './reject-counter.js';
+import { SeqTracker } from './seq-tracker.js';
+
+export interface CollectorDeps {
+  store: TelemetryStore;
+  session: MqttSession;
+  log: Logger;
+  now: () => number;
+}
+
+export interface CollectorStats {
+  connected: boolean;
+  received: number;
+  stored: number;
+  duplicates: number;
+  rejected: Record<RejectReason, number>;
+  rejectedTotal: number;
+  pending: number;
+  writeFailures: number;
+  batches: number;
+  gapsOpened: number;
+  gapsFilled: number;
+  devices: Record<
+    string,
+    { highest: number; missing: number; lastSeenAt: number; status?: DeviceStatus }
+  >;
+}
+
+export class Collector {
+  private ingest: Ingest | undefined;
+  private tracker: SeqTracker | undefined;
+  private rejects: RejectCounter | undefined;
+  private readonly statuses = new Map<string, DeviceStatus>();
+  private readonly storedListeners: Array<(readings: readonly SpeedReading[]) => void> = [];
+  private started = false;
+
+  constructor(
+    private readonly deps: CollectorDeps,
+    private readonly ingestOptions: IngestOptions = DEFAULT_INGEST_OPTIONS,
+  ) {}
+
+  /** Called after each durable write, with the readings of that batch (duplicates included). */
+  onStored(listener: (readings: readonly SpeedReading[]) => void): void {
+    this.storedListeners.push(listener);
+  }
+
+  async start(): Promise<void> {
+    const { store, session, log, now } = this.deps;
+    await store.start();
+    const tracker = new SeqTracker(
+      (gap) => log.warn(gap, 'sequence gap: readings missing so far'),
+      (deviceId, seq) => log.info({ deviceId, seq }, 'gap filled by a late reading'),
+    );
+    for (const d of await store.devices()) tracker.seed(d.deviceId, d.lastSeq);
+    this.tracker = tracker;
+    this.rejects = new RejectCounter(log, now);
+
+    const client = session.create();
+    const gate = new PubackGate(client, () => session.generation);
+    gate.install();
+    const ingest = new Ingest(this.ingestOptions, {
+      store,
+      rejects: this.rejects,
+      release: (tickets) => gate.release(tickets),
+      now,
+      log,
+      onStored: (readings) => {
+        const at = now();
+        for (const r of readings) tracker.observe(r.device_id, r.seq, at);
+        for (const l of this.storedListeners) l(readings);
+      },
+      onStatus: (s) => this.onStatus(s),
+    });
+    this.ingest = ingest;
+
+    client.handleMessage = (packet: IPublishPacket, callback: (err?: Error) => void) => {
+      const ticket =
+        packet.qos > 0 && packet.messageId !== undefined ? gate.hold(packet.messageId) : undefined;
+      ingest.accept(packet.topic, toBytes(packet.payload), ticket);
+      // Backpressure: past maxPending, MQTT.js reads no further packet until the store catches up.
+      if (ingest.full) ingest.waitForRoom().then(() => callback());
+      else callback();
+    };
+    client.on('connect', (connack) => {
+      log.info({ sessionPresent: connack.sessionPresent }, 'connected to broker');
+      // Resubscribe on every connect: harmless with a kept session, essential without one.
+      client.subscribe([SPEED_SUBSCRIPTION, STATUS_SUBSCRIPTION], { qos: 1 }, (err) => {
+        if (err) log.error({ err: err.message }, 'subscribe failed');
+      });
+    });
+    client.on('close', () => {
+      if (this.started) log.warn('broker connection lost; reconnecting');
+    });
+    this.started = true;
+    session.start();
+  }
+
+  private onStatus(s: StatusMessage): void {
+    const before = this.statuses.get(s.device_id);
+    this.statuses.set(s.device_id, s.status);
+    if (before !== s.status)
+      this.deps.log.info({ deviceId: s.device_id, status: s.status }, 'device status');
+  }
+
+  stats(): CollectorStats {
+    const ingest = this.ingest;
+    const tracker = this.tracker;
+    const rejects = this.rejects;
+    const devices: CollectorStats['devices'] = {};
+    for (const [id, s] of Object.entries(tracker?.snapshot() ?? {})) {
+      devices[id] = { ...s, ...(this.statuses.has(id) ? { status: this.statuses.get(id) } : {}) };
+    }
+    return {
+      connected: this.deps.session.connected,
+      received: ingest?.received ?? 0,
+      stored: ingest?.stored ?? 0,
+      duplicates: ingest?.duplicates ?? 0,
+      rejected: { ...(rejects?.counts ?? ({} as Record<RejectReason, number>)) },
+      rejectedTotal: rejects?.total ?? 0,
+      pending: ingest?.pendingMessages ?? 0,
+      writeFailures: ingest?.writeFailures ?? 0,
+      batches: ingest?.batchesWritten ?? 0,
+      gapsOpened: tracker?.gapsOpened ?? 0,
+      gapsFilled: tracker?.gapsFilled ?? 0,
+      devices,
+    };
+  }
+
+  /** Writes and acknowledges what is pending, disconnects, closes the store. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.ingest?.stop();
+    await this.deps.session.stop();
+    await this.deps.store.stop();
+  }
+}
+
+function toBytes(payload: Buffer | string): Uint8Array {
+  return typeof payload === 'string' ? Buffer.from(payload) : payload;
+}

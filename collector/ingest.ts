@@ -1,0 +1,180 @@
+// The ingest pipeline: validate, batch, write durably (retrying while the store is down), then acknowledge.
+
+import { Backoff } from '../core/backoff.js';
+import type { SpeedReading, StatusMessage } from '../core/contract.js';
+import type { Logger } from '../core/log.js';
+import type { TelemetryStore } from '../core/store/types.js';
+import { validateMessage } from '../core/validate.js';
+import type { AckTicket } from './puback-gate.js';
+import type { RejectCounter } from './reject-counter.js';
+
+export interface IngestOptions {
+  /** Readings per store write. */
+  maxBatch: number;
+  /** Messages received but not yet acknowledged; past this the MQTT socket is paused. */
+  maxPending: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+}
+
+export const DEFAULT_INGEST_OPTIONS: IngestOptions = {
+  maxBatch: 5000,
+  maxPending: 20_000,
+  retryInitialMs: 100,
+  retryMaxMs: 5000,
+};
+
+export interface IngestDeps {
+  store: TelemetryStore;
+  rejects: RejectCounter;
+  /** Sends held PUBACKs once their batch is durable. */
+  release: (tickets: readonly AckTicket[]) => void;
+  now: () => number;
+  log: Logger;
+  onStored: (readings: readonly SpeedReading[]) => void;
+  onStatus: (status: StatusMessage) => void;
+}
+
+interface Batch {
+  readings: SpeedReading[];
+  tickets: AckTicket[];
+  /** Messages accepted into this batch, rejects and QoS 0 included. */
+  messages: number;
+}
+
+export class Ingest {
+  /** FIFO of batches; only the last one takes new messages. Acks go out in arrival order. */
+  private readonly batches: Batch[] = [];
+  private pending = 0;
+  private flushing: Promise<void> | undefined;
+  private roomWaiters: Array<() => void> = [];
+  private stopping = false;
+  received = 0;
+  stored = 0;
+  duplicates = 0;
+  writeFailures = 0;
+  batchesWritten = 0;
+
+  constructor(
+    private readonly options: IngestOptions,
+    private readonly deps: IngestDeps,
+  ) {}
+
+  get pendingMessages(): number {
+    return this.pending;
+  }
+
+  get full(): boolean {
+    return this.pending >= this.options.maxPending;
+  }
+
+  /** Resolves once the pipeline can take more (used to apply backpressure to the MQTT socket). */
+  waitForRoom(): Promise<void> {
+    if (!this.full) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  accept(topic: string, payload: Uint8Array, ticket: AckTicket | undefined): void {
+    this.received += 1;
+    const batch = this.openBatch();
+    if (ticket) batch.tickets.push(ticket);
+    batch.messages += 1;
+    this.pending += 1;
+    const result = validateMessage(topic, payload, this.deps.now());
+    if (!result.ok) {
+      // Rejected messages are acknowledged too (in order): redelivering garbage helps no one.
+      this.deps.rejects.count(result.reason, topic, result.detail);
+    } else if (result.kind === 'status') {
+      this.deps.onStatus(result.status);
+    } else {
+      batch.readings.push(result.reading);
+    }
+    this.scheduleFlush();
+  }
+
+  private openBatch(): Batch {
+    const last = this.batches.at(-1);
+    if (last && last.readings.length < this.options.maxBatch) return last;
+    const batch: Batch = { readings: [], tickets: [], messages: 0 };
+    this.batches.push(batch);
+    return batch;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing) return;
+    // setImmediate: every message of the current socket read joins the batch first.
+    this.flushing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.flushAll())
+      .finally(() => {
+        this.flushing = undefined;
+        if (this.batches.length > 0 && !this.stopping) this.scheduleFlush();
+      });
+  }
+
+  private async flushAll(): Promise<void> {
+    for (let batch = this.batches.shift(); batch; batch = this.batches.shift()) {
+      const ok = await this.writeWithRetry(batch.readings);
+      if (!ok) {
+        // Stopping with the store down: nothing acknowledged, the broker redelivers later.
+        this.batches.unshift(batch);
+        return;
+      }
+      this.deps.release(batch.tickets);
+      this.pending -= batch.messages;
+      this.deps.onStored(batch.readings);
+      this.wakeWaiters();
+    }
+  }
+
+  private async writeWithRetry(readings: SpeedReading[]): Promise<boolean> {
+    if (readings.length === 0) return true;
+    const backoff = new Backoff({
+      initialMs: this.options.retryInitialMs,
+      maxMs: this.options.retryMaxMs,
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.deps.store.write(readings);
+        this.stored += result.stored;
+        this.duplicates += result.duplicates;
+        this.batchesWritten += 1;
+        if (attempt > 1)
+          this.deps.log.info({ attempt, readings: readings.length }, 'store write recovered');
+        return true;
+      } catch (err) {
+        this.writeFailures += 1;
+        if (this.stopping) return false;
+        const delay = backoff.next();
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.deps.log.warn(
+            { err: (err as Error).message, attempt, retryInMs: delay, pending: this.pending },
+            'store write failed; holding acknowledgements and retrying',
+          );
+        }
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private wakeWaiters(): void {
+    if (this.full) return;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Writes what is pending (giving up after `timeoutMs` if the store stays down) and stops. */
+  async stop(timeoutMs = 5000): Promise<void> {
+    const deadline = setTimeout(() => {
+      this.stopping = true;
+    }, timeoutMs);
+    while (this.flushing || this.batches.some((b) => b.messages > 0)) {
+      if (this.stopping) break;
+      if (!this.flushing) this.scheduleFlush();
+      await this.flushing;
+    }
+    clearTimeout(deadline);
+    this.stopping = true;
+    this.wakeWaiters();
+  }
+}

@@ -1,0 +1,150 @@
+// Configuration: env vars (and .env via dotenv) parsed and validated once, one clear line per bad value.
+import { z } from 'zod';
+import { DEVICE_ID_PATTERN } from './contract.js';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const port = int(1, 65535);
+const optionalString = z.string().min(1).optional();
+
+/** Every variable documented in env.example, with its default. Names are the env var names. */
+const envSchema = z.object({
+  MQTT_BROKER_HOST: optionalString,
+  MQTT_BROKER_PORT: port.default(1883),
+  MQTT_USERNAME: optionalString,
+  MQTT_PASSWORD: optionalString,
+  MQTT_RECONNECT_MAX_MS: int(100, 3_600_000).default(30_000),
+  COLLECTOR_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('collector'),
+  STORE: z.enum(['sqlite', 'influxdb']).default('sqlite'),
+  SQLITE_PATH: z.string().min(1).default('./data/telemetry.db'),
+  INFLUXDB_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8086'),
+  INFLUXDB_TOKEN: optionalString,
+  INFLUXDB_ORG: z.string().min(1).default('my-org'),
+  INFLUXDB_BUCKET: z.string().min(1).default('vehicle-data'),
+  INFLUXDB_API: z.enum(['auto', 'v1', 'v2']).default('auto'),
+  DASHBOARD_HOST: z.string().min(1).default('0.0.0.0'),
+  DASHBOARD_PORT: int(0, 65535).default(5000),
+  DEVICE_COUNT: int(1, 100_000).default(10),
+  DEVICE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,58}$/)
+    .default('vehicle_'),
+  PUBLISH_INTERVAL_MS: int(10, 3_600_000).default(1000),
+  QUEUE_DIR: z.string().min(1).default('./devices/queues'),
+  QUEUE_MAX: int(1, 10_000_000).default(10_000),
+  SEED: z.coerce.number().int().optional(),
+  OFFLINE_AFTER_S: z.coerce.number().positive().max(86_400).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+export interface MqttConfig {
+  /** undefined: `npm start` runs the embedded broker; other programs use localhost. */
+  host: string | undefined;
+  port: number;
+  username: string | undefined;
+  password: string | undefined;
+  reconnectMaxMs: number;
+}
+
+export interface StoreConfig {
+  kind: 'sqlite' | 'influxdb';
+  sqlitePath: string;
+  influx: {
+    url: string;
+    token: string | undefined;
+    org: string;
+    bucket: string;
+    api: 'auto' | 'v1' | 'v2';
+  };
+}
+
+export interface DevicesConfig {
+  count: number;
+  prefix: string;
+  intervalMs: number;
+  queueDir: string;
+  queueMax: number;
+  seed: number | undefined;
+}
+
+export interface Config {
+  mqtt: MqttConfig;
+  collectorClientId: string;
+  store: StoreConfig;
+  dashboard: { host: string; port: number; offlineAfterS: number };
+  devices: DevicesConfig;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly lines: string[]) {
+    super(`invalid configuration:\n${lines.join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Command-line flags are passed as env names, so one schema names the bad value either way. */
+export type ConfigOverrides = Partial<Record<keyof Env, string | undefined>>;
+
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  overrides: ConfigOverrides = {},
+): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = overrides[key as keyof Env] ?? env[key];
+    // An empty value in .env means "unset", as most dotenv users expect.
+    if (value !== undefined && value.trim() !== '') input[key] = value.trim();
+  }
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'config');
+        return `${name}=${JSON.stringify(input[name] ?? '')}: ${issue.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const lastId = `${e.DEVICE_PREFIX}${String(e.DEVICE_COUNT).padStart(2, '0')}`;
+  if (!DEVICE_ID_PATTERN.test(lastId)) {
+    throw new ConfigError([
+      `DEVICE_PREFIX=${JSON.stringify(e.DEVICE_PREFIX)}: ids like ${lastId} exceed 64 chars`,
+    ]);
+  }
+  return {
+    mqtt: {
+      host: e.MQTT_BROKER_HOST,
+      port: e.MQTT_BROKER_PORT,
+      username: e.MQTT_USERNAME,
+      password: e.MQTT_PASSWORD,
+      reconnectMaxMs: e.MQTT_RECONNECT_MAX_MS,
+    },
+    collectorClientId: e.COLLECTOR_CLIENT_ID,
+    store: {
+      kind: e.STORE,
+      sqlitePath: e.SQLITE_PATH,
+      influx: {
+        url: e.INFLUXDB_URL,
+        token: e.INFLUXDB_TOKEN,
+        org: e.INFLUXDB_ORG,
+        bucket: e.INFLUXDB_BUCKET,
+        api: e.INFLUXDB_API,
+      },
+    },
+    dashboard: { host: e.DASHBOARD_HOST, port: e.DASHBOARD_PORT, offlineAfterS: e.OFFLINE_AFTER_S },
+    devices: {
+      count: e.DEVICE_COUNT,
+      prefix: e.DEVICE_PREFIX,
+      intervalMs: e.PUBLISH_INTERVAL_MS,
+      queueDir: e.QUEUE_DIR,
+      queueMax: e.QUEUE_MAX,
+      seed: e.SEED,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}

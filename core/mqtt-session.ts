@@ -1,0 +1,115 @@
+// One MQTT.js client with a persistent session and our own reconnect loop (exponential backoff + jitter).
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { Backoff } from './backoff.js';
+import type { MqttConfig } from './config.js';
+import type { Logger } from './log.js';
+
+export interface MqttSessionOptions {
+  mqtt: MqttConfig;
+  clientId: string;
+  /** false: persistent session, the broker keeps subscriptions and queued QoS 1 messages. */
+  clean: boolean;
+  will?: { topic: string; payload: string; qos: 1; retain: boolean };
+  log: Logger;
+  /** First reconnect delay; doubles up to mqtt.reconnectMaxMs. */
+  reconnectInitialMs?: number;
+}
+
+/**
+ * Why our own loop instead of MQTT.js's reconnectPeriod: that one is a fixed interval; we want
+ * exponential backoff with jitter, and a first connect that fails (broker down at start) must keep
+ * retrying just like a dropped connection.
+ */
+export class MqttSession {
+  private client: MqttClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private readonly backoff: Backoff;
+  /** Incremented on every CONNACK: lets callers drop work tied to a connection that is gone. */
+  generation = 0;
+
+  constructor(private readonly options: MqttSessionOptions) {
+    this.backoff = new Backoff({
+      initialMs: options.reconnectInitialMs ?? 250,
+      maxMs: options.mqtt.reconnectMaxMs,
+    });
+  }
+
+  get mqtt(): MqttClient {
+    if (!this.client) throw new Error('MqttSession not started');
+    return this.client;
+  }
+
+  get connected(): boolean {
+    return this.client?.connected === true;
+  }
+
+  /** Creates the client (listeners can be attached before the first CONNECT goes out). */
+  create(): MqttClient {
+    const { mqtt: cfg, clientId, clean, will } = this.options;
+    const opts: IClientOptions = {
+      host: cfg.host ?? 'localhost',
+      port: cfg.port,
+      protocol: 'mqtt',
+      clientId,
+      clean,
+      manualConnect: true,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      keepalive: 30,
+      // Without this MQTT.js would queue publishes made while offline in memory; we never publish
+      // while offline (devices keep their backlog in SQLite instead).
+      queueQoSZero: false,
+    };
+    if (cfg.username !== undefined) opts.username = cfg.username;
+    if (cfg.password !== undefined) opts.password = cfg.password;
+    if (will) opts.will = { ...will };
+    const client = mqtt.connect(opts);
+    this.client = client;
+    client.on('connect', () => {
+      this.generation += 1;
+      this.backoff.reset();
+    });
+    client.on('close', () => this.scheduleReconnect());
+    client.on('error', (err) => {
+      this.options.log.debug({ err: err.message }, 'mqtt error');
+    });
+    return client;
+  }
+
+  start(): void {
+    this.stopping = false;
+    (this.client ?? this.create()).connect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopping || this.timer) return;
+    const delay = this.backoff.next();
+    this.options.log.debug({ delay }, 'mqtt reconnect scheduled');
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.stopping) this.client?.reconnect();
+    }, delay);
+  }
+
+  /** Graceful DISCONNECT (no last will); forced close after `timeoutMs`. Safe to call twice. */
+  async stop(timeoutMs = 2000): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const client = this.client;
+    if (!client) return;
+    if (!client.connected) {
+      await client.endAsync(true);
+      return;
+    }
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([
+      client.endAsync(false),
+      new Promise<void>((resolve) => {
+        timeout = setTimeout(() => client.end(true, () => resolve()), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timeout);
+  }
+}

@@ -1,0 +1,59 @@
+// Shared main() plumbing: .env + config validation, logger, and a clean stop on SIGINT/SIGTERM.
+import dotenv from 'dotenv';
+import { type Config, ConfigError, type ConfigOverrides, loadConfig } from './config.js';
+import { createLogger, type Logger } from './log.js';
+
+export type Stop = () => Promise<void>;
+
+/**
+ * Runs a long-lived program. `build` starts everything and returns its stop function. A bad
+ * config prints one line per bad value and exits with code 2; the first signal stops cleanly,
+ * a second one exits at once.
+ */
+export async function runProgram(
+  name: string,
+  overrides: ConfigOverrides,
+  build: (config: Config, log: Logger) => Promise<Stop>,
+): Promise<void> {
+  dotenv.config({ quiet: true });
+  let config: Config;
+  try {
+    config = loadConfig(process.env, overrides);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const line of err.lines) process.stderr.write(`${name}: config error: ${line}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const log = createLogger(config.logLevel, name);
+  let stop: Stop;
+  try {
+    stop = await build(config, log);
+  } catch (err) {
+    log.fatal({ err }, 'failed to start');
+    log.flush();
+    process.exitCode = 1;
+    return;
+  }
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    stop()
+      .catch((err: unknown) => log.error({ err }, 'error while stopping'))
+      .finally(() => {
+        log.info('stopped');
+        log.flush();
+        // Everything is closed; exit rather than wait for stray keep-alive handles of libraries.
+        setTimeout(() => process.exit(process.exitCode ?? 0), 50);
+      });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/** Turns a parsed flag into an override only when given. */
+export function flag(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,114 @@
+// Validation of inbound MQTT messages against the wire contract; every failure has a stable reason.
+import { z } from 'zod';
+import {
+  DEVICE_ID_PATTERN,
+  isDeviceId,
+  MAX_FUTURE_SKEW_MS,
+  MAX_PAYLOAD_BYTES,
+  MAX_SPEED_KMH,
+  parseTopic,
+  type SpeedReading,
+  type StatusMessage,
+} from './contract.js';
+
+export const REJECT_REASONS = [
+  'too_large',
+  'unknown_topic',
+  'invalid_device_id',
+  'invalid_json',
+  'invalid_fields',
+  'non_finite',
+  'out_of_range',
+  'device_mismatch',
+  'future_timestamp',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export type Validated =
+  | { ok: true; kind: 'speed'; reading: SpeedReading }
+  | { ok: true; kind: 'status'; status: StatusMessage }
+  | { ok: false; reason: RejectReason; detail: string };
+
+const isoUtc = z.iso.datetime({ precision: undefined, offset: false });
+const deviceIdField = z.string().regex(DEVICE_ID_PATTERN);
+
+const speedSchema = z.object({
+  device_id: deviceIdField,
+  seq: z.int().min(0),
+  timestamp: isoUtc,
+  speed: z.number(),
+});
+
+const statusSchema = z.object({
+  device_id: deviceIdField,
+  status: z.enum(['online', 'offline']),
+  timestamp: isoUtc,
+});
+
+const reject = (reason: RejectReason, detail: string): Validated => ({ ok: false, reason, detail });
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid payload';
+  return `${issue.path.join('.') || 'payload'}: ${issue.message}`;
+}
+
+/** JSON has no NaN/Infinity literals, but 1e999 parses to Infinity: name that case precisely. */
+function nonFiniteField(value: Record<string, unknown>): string | undefined {
+  for (const key of ['seq', 'speed']) {
+    const v = value[key];
+    if (typeof v === 'number' && !Number.isFinite(v)) return key;
+  }
+  return undefined;
+}
+
+/**
+ * Validates one message. `now` is the collector's clock in ms; a timestamp more than
+ * MAX_FUTURE_SKEW_MS ahead of it is rejected.
+ */
+export function validateMessage(topic: string, payload: Uint8Array, now: number): Validated {
+  if (payload.byteLength > MAX_PAYLOAD_BYTES) {
+    return reject('too_large', `${payload.byteLength} bytes > ${MAX_PAYLOAD_BYTES}`);
+  }
+  const parsedTopic = parseTopic(topic);
+  if (!parsedTopic) return reject('unknown_topic', 'not vehicles/{device_id}/speed|status');
+  if (!isDeviceId(parsedTopic.deviceId)) {
+    return reject('invalid_device_id', 'topic device_id does not match ^[A-Za-z0-9_-]{1,64}$');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(
+      Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'),
+    );
+  } catch {
+    return reject('invalid_json', 'payload is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return reject('invalid_fields', 'payload is not a JSON object');
+  }
+  const nonFinite = nonFiniteField(value as Record<string, unknown>);
+  if (nonFinite) return reject('non_finite', `${nonFinite} is not a finite number`);
+
+  if (parsedTopic.kind === 'status') {
+    const result = statusSchema.safeParse(value);
+    if (!result.success) return reject('invalid_fields', firstIssue(result.error));
+    if (result.data.device_id !== parsedTopic.deviceId) {
+      return reject('device_mismatch', 'device_id differs from topic');
+    }
+    return { ok: true, kind: 'status', status: result.data };
+  }
+
+  const result = speedSchema.safeParse(value);
+  if (!result.success) return reject('invalid_fields', firstIssue(result.error));
+  const reading = result.data;
+  if (reading.device_id !== parsedTopic.deviceId) {
+    return reject('device_mismatch', 'device_id differs from topic');
+  }
+  if (reading.speed < 0 || reading.speed > MAX_SPEED_KMH) {
+    return reject('out_of_range', `speed ${reading.speed} outside 0..${MAX_SPEED_KMH}`);
+  }
+  if (Date.parse(reading.timestamp) > now + MAX_FUTURE_SKEW_MS) {
+    return reject('future_timestamp', 'timestamp more than 5 minutes ahead');
+  }
+  return { ok: true, kind: 'speed', reading };
+}

@@ -1,0 +1,45 @@
+// `npm start`: the whole demo in one process: embedded broker (unless MQTT_BROKER_HOST is set),
+// collector, DEVICE_COUNT devices and the dashboard.
+import { EmbeddedBroker } from '../broker/embedded-broker.js';
+import { createCollector } from '../collector/create-collector.js';
+import { runProgram } from '../core/program.js';
+import { createDevice, fleetIds } from '../devices/create-device.js';
+import { Fleet } from '../devices/fleet.js';
+
+interface Component {
+  name: string;
+  stop: () => Promise<void>;
+}
+
+await runProgram('telemetry', {}, async (config, log) => {
+  const started: Component[] = [];
+  if (config.mqtt.host === undefined) {
+    const broker = new EmbeddedBroker({ port: config.mqtt.port, log: log.child({ component: 'broker' }) });
+    await broker.start();
+    started.push({ name: 'broker', stop: () => broker.stop() });
+  }
+  const collector = createCollector(config, log.child({ component: 'collector' }));
+  await collector.start();
+  started.push({ name: 'collector', stop: () => collector.stop() });
+
+  const { count, prefix, intervalMs } = config.devices;
+  const deviceLog = log.child({ component: 'devices' });
+  const fleet = new Fleet(
+    fleetIds(prefix, count).map((id, i) =>
+      createDevice(config, id, deviceLog, { phaseMs: Math.floor((i / count) * intervalMs) }),
+    ),
+  );
+  await fleet.start();
+  started.push({ name: 'devices', stop: () => fleet.stop() });
+
+  // The dashboard joins here once it exists (issue: live dashboard).
+
+  log.info(
+    { broker: config.mqtt.host ?? `embedded :${config.mqtt.port}`, store: config.store.kind, devices: count },
+    'demo running',
+  );
+  return async () => {
+    // Reverse order: devices stop first so the collector can store their last readings.
+    for (const c of started.reverse()) await c.stop();
+  };
+});

@@ -1,0 +1,53 @@
+// Composition of one real device: SQLite queue, MQTT session with last will, seeded speed model.
+
+import type { Config } from '../core/config.js';
+import { encodeStatus, statusTopic } from '../core/contract.js';
+import type { Logger } from '../core/log.js';
+import { MqttSession } from '../core/mqtt-session.js';
+import { Device } from './device.js';
+import { openSqliteQueue } from './offline-queue.js';
+import { createRandom, deviceSeed } from './rng.js';
+import { SpeedModel } from './speed-model.js';
+
+export interface CreateDeviceOptions {
+  limit?: number;
+  phaseMs?: number;
+}
+
+export function createDevice(
+  config: Config,
+  deviceId: string,
+  log: Logger,
+  options: CreateDeviceOptions = {},
+): Device {
+  const { devices } = config;
+  const random = createRandom(
+    devices.seed === undefined ? undefined : deviceSeed(devices.seed, deviceId),
+  );
+  const will = {
+    topic: statusTopic(deviceId),
+    payload: encodeStatus({
+      device_id: deviceId,
+      status: 'offline',
+      timestamp: new Date().toISOString(),
+    }),
+    qos: 1 as const,
+    retain: true,
+  };
+  return new Device(
+    { deviceId, intervalMs: devices.intervalMs, ...options },
+    {
+      openQueue: () =>
+        openSqliteQueue({ dir: devices.queueDir, deviceId, capacity: devices.queueMax }),
+      session: new MqttSession({ mqtt: config.mqtt, clientId: deviceId, clean: false, will, log }),
+      model: new SpeedModel(random),
+      now: Date.now,
+      log,
+    },
+  );
+}
+
+/** vehicle_01 … vehicle_10: at least two digits, so an id does not change with the fleet size. */
+export function fleetIds(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}${String(i + 1).padStart(2, '0')}`);
+}

@@ -1,0 +1,60 @@
+// A fleet of devices in one process, with aggregated counters for the live summary line.
+import type { Device, DeviceStats } from './device.js';
+
+export interface FleetStats {
+  devices: number;
+  connected: number;
+  generated: number;
+  published: number;
+  acknowledged: number;
+  queued: number;
+  dropped: number;
+}
+
+export class Fleet {
+  constructor(readonly devices: readonly Device[]) {}
+
+  async start(): Promise<void> {
+    await Promise.all(this.devices.map((d) => d.start()));
+  }
+
+  stats(): FleetStats {
+    const total: FleetStats = {
+      devices: this.devices.length,
+      connected: 0,
+      generated: 0,
+      published: 0,
+      acknowledged: 0,
+      queued: 0,
+      dropped: 0,
+    };
+    for (const d of this.devices) addStats(total, d.stats());
+    return total;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.devices.map((d) => d.stop()));
+  }
+}
+
+function addStats(total: FleetStats, s: DeviceStats): void {
+  total.connected += s.connected ? 1 : 0;
+  total.generated += s.generated;
+  total.published += s.published;
+  total.acknowledged += s.acknowledged;
+  total.queued += s.queued;
+  total.dropped += s.dropped;
+}
+
+/** One human line per second: what a user running a drill by hand watches. */
+export function summaryLine(
+  now: FleetStats,
+  before: FleetStats | undefined,
+  seconds: number,
+): string {
+  const rate = before ? Math.round((now.published - before.published) / seconds) : 0;
+  return (
+    `published ${now.published} (${rate}/s)  acknowledged ${now.acknowledged}  ` +
+    `queued ${now.queued}  dropped ${now.dropped}  connected ${now.connected}/${now.devices}`
+  );
+}

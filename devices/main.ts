@@ -1,0 +1,58 @@
+// run-devices: `npm run devices [-- --count N --interval MS --prefix vehicle_]`, with a live summary line.
+import { parseArgs } from 'node:util';
+import { flag, runProgram } from '../core/program.js';
+import { createDevice, fleetIds } from './create-device.js';
+import { Fleet, type FleetStats, summaryLine } from './fleet.js';
+
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string' },
+    interval: { type: 'string' },
+    prefix: { type: 'string' },
+    seed: { type: 'string' },
+    limit: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+
+const limit = values.limit === undefined ? undefined : Number(values.limit);
+if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
+  process.stderr.write(`devices: --limit must be a non-negative integer (got ${values.limit})\n`);
+  process.exit(2);
+}
+
+await runProgram(
+  'devices',
+  {
+    DEVICE_COUNT: flag(values.count),
+    PUBLISH_INTERVAL_MS: flag(values.interval),
+    DEVICE_PREFIX: flag(values.prefix),
+    SEED: flag(values.seed),
+  },
+  async (config, log) => {
+    const { count, prefix, intervalMs } = config.devices;
+    const ids = fleetIds(prefix, count);
+    const fleet = new Fleet(
+      ids.map((id, i) =>
+        createDevice(config, id, log, {
+          phaseMs: Math.floor((i / count) * intervalMs),
+          ...(limit === undefined ? {} : { limit }),
+        }),
+      ),
+    );
+    await fleet.start();
+    log.info({ count, intervalMs, first: ids[0], last: ids.at(-1) }, 'fleet started');
+    let before: FleetStats | undefined;
+    const summary = setInterval(() => {
+      const now = fleet.stats();
+      if (!values.quiet) process.stdout.write(`${summaryLine(now, before, 1)}\n`);
+      before = now;
+    }, 1000);
+    return async () => {
+      clearInterval(summary);
+      await fleet.stop();
+      const s = fleet.stats();
+      process.stdout.write(`stopped: ${summaryLine(s, undefined, 1)}\n`);
+    };
+  },
+);

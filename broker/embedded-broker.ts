@@ -1,6 +1,7 @@
 // The embedded MQTT broker (Aedes, in process) that `npm start` runs when MQTT_BROKER_HOST is unset.
-import { createServer, type Server } from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from '../core/log.js';
 

@@ -14,7 +14,10 @@ interface Component {
 await runProgram('telemetry', {}, async (config, log) => {
   const started: Component[] = [];
   if (config.mqtt.host === undefined) {
-    const broker = new EmbeddedBroker({ port: config.mqtt.port, log: log.child({ component: 'broker' }) });
+    const broker = new EmbeddedBroker({
+      port: config.mqtt.port,
+      log: log.child({ component: 'broker' }),
+    });
     await broker.start();
     started.push({ name: 'broker', stop: () => broker.stop() });
   }
@@ -35,7 +38,11 @@ await runProgram('telemetry', {}, async (config, log) => {
   // The dashboard joins here once it exists (issue: live dashboard).
 
   log.info(
-    { broker: config.mqtt.host ?? `embedded :${config.mqtt.port}`, store: config.store.kind, devices: count },
+    {
+      broker: config.mqtt.host ?? `embedded :${config.mqtt.port}`,
+      store: config.store.kind,
+      devices: count,
+    },
     'demo running',
   );
   return async () => {

@@ -7,10 +7,10 @@ import {
   type DeviceSummary,
   type HistoryQuery,
   type HistoryResult,
+  historyWindow,
   type LatestReading,
   type TelemetryStore,
   type WriteResult,
-  windowLength,
 } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -87,7 +87,7 @@ export class SqliteStore implements TelemetryStore {
       ),
       devices: db.prepare('SELECT device_id, last_ts, last_seq FROM devices ORDER BY device_id'),
       history: db.prepare(
-        `SELECT (ts - @from) / @w AS idx, avg(speed) AS mean, min(speed) AS min, max(speed) AS max,
+        `SELECT CAST(ts / @w AS INTEGER) AS idx, avg(speed) AS mean, min(speed) AS min, max(speed) AS max,
                 count(*) AS n
          FROM readings WHERE device_id = @device AND ts >= @from AND ts <= @to
          GROUP BY idx ORDER BY idx`,
@@ -138,12 +138,12 @@ export class SqliteStore implements TelemetryStore {
   }
 
   async history(q: HistoryQuery): Promise<HistoryResult> {
-    const w = windowLength(q.from, q.to, q.maxPoints);
+    const w = historyWindow(q.from, q.to, q.maxPoints);
     const rows = this.statements().history.all({ device: q.deviceId, from: q.from, to: q.to, w });
     return {
       windowMs: w,
       points: rows.map((r) => ({
-        timestamp: q.from + r.idx * w,
+        timestamp: r.idx * w,
         mean: r.mean,
         min: r.min,
         max: r.max,

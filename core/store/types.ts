@@ -33,7 +33,7 @@ export interface HistoryQuery {
 }
 
 export interface HistoryPoint {
-  /** Start of the window, ms since epoch. */
+  /** Start of the window (a multiple of windowMs), ms since epoch. */
   timestamp: number;
   mean: number;
   min: number;
@@ -55,7 +55,7 @@ export interface TelemetryStore {
   write(readings: readonly SpeedReading[]): Promise<WriteResult>;
   latest(deviceId: string): Promise<LatestReading | undefined>;
   devices(): Promise<DeviceSummary[]>;
-  /** Downsampled to at most maxPoints windows of equal length, with mean/min/max per window. */
+  /** Downsampled to at most maxPoints windows of historyWindow() length, with mean/min/max each. */
   history(query: HistoryQuery): Promise<HistoryResult>;
   /** Every stored seq of a device in ascending order, repeats included: proof of loss or duplicates. */
   seqs(deviceId: string): Promise<number[]>;
@@ -63,7 +63,48 @@ export interface TelemetryStore {
   ping(): Promise<boolean>;
 }
 
-/** Window length that splits [from, to] into at most maxPoints windows. */
-export function windowLength(from: number, to: number, maxPoints: number): number {
-  return Math.floor((to - from) / maxPoints) + 1;
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Window lengths a person reads easily; windows are aligned to multiples of them since the epoch. */
+const NICE_WINDOWS = [
+  1,
+  2,
+  5,
+  10,
+  20,
+  50,
+  100,
+  200,
+  500,
+  SECOND,
+  2 * SECOND,
+  5 * SECOND,
+  10 * SECOND,
+  15 * SECOND,
+  30 * SECOND,
+  MINUTE,
+  2 * MINUTE,
+  5 * MINUTE,
+  10 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  2 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  DAY,
+];
+
+/**
+ * Window length for a history query: the smallest "nice" length such that [from, to] touches at
+ * most maxPoints epoch-aligned windows (a span of k windows touches at most k + 1 of them).
+ * Epoch alignment is what InfluxQL's GROUP BY time() does, so every store answers alike.
+ */
+export function historyWindow(from: number, to: number, maxPoints: number): number {
+  const minimum = (to - from) / Math.max(1, maxPoints - 1);
+  const nice = NICE_WINDOWS.find((w) => w >= minimum);
+  return nice ?? Math.ceil(minimum / DAY) * DAY;
 }

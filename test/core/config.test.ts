@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../core/config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c.mqtt).toMatchObject({ host: undefined, port: 1883 });
+    expect(c.store).toMatchObject({ kind: 'sqlite', sqlitePath: './data/telemetry.db' });
+    expect(c.store.influx).toMatchObject({
+      url: 'http://localhost:8086',
+      org: 'my-org',
+      bucket: 'vehicle-data',
+    });
+    expect(c.dashboard).toEqual({ host: '0.0.0.0', port: 5000, offlineAfterS: 10 });
+    expect(c.devices).toMatchObject({
+      count: 10,
+      intervalMs: 1000,
+      queueDir: './devices/queues',
+      queueMax: 10_000,
+    });
+    expect(c.logLevel).toBe('info');
+  });
+
+  it('reports every bad value, one line each, naming the variable', () => {
+    try {
+      loadConfig({ MQTT_BROKER_PORT: 'abc', PUBLISH_INTERVAL_MS: '5', STORE: 'postgres' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const lines = (err as ConfigError).lines;
+      expect(lines).toHaveLength(3);
+      expect(lines.find((l) => l.startsWith('MQTT_BROKER_PORT="abc"'))).toBeDefined();
+      expect(lines.find((l) => l.startsWith('PUBLISH_INTERVAL_MS="5"'))).toMatch(/>=\s*10/);
+      expect(lines.find((l) => l.startsWith('STORE="postgres"'))).toBeDefined();
+    }
+  });
+
+  it('lets flags override env and treats empty values as unset', () => {
+    const c = loadConfig({ DEVICE_COUNT: '3', MQTT_BROKER_HOST: '' }, { DEVICE_COUNT: '7' });
+    expect(c.devices.count).toBe(7);
+    expect(c.mqtt.host).toBeUndefined();
+  });
+});

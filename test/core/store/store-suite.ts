@@ -1,0 +1,121 @@
+// The shared store suite: every TelemetryStore implementation must pass exactly these tests.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SpeedReading } from '../../../core/contract.js';
+import type { TelemetryStore } from '../../../core/store/types.js';
+
+export interface StoreFixture {
+  store: TelemetryStore;
+  cleanup: () => Promise<void>;
+}
+
+const T0 = Date.parse('2026-11-24T10:00:00.000Z');
+
+function reading(deviceId: string, seq: number, offsetMs: number, speed: number): SpeedReading {
+  return { device_id: deviceId, seq, timestamp: new Date(T0 + offsetMs).toISOString(), speed };
+}
+
+export function storeSuite(name: string, makeFixture: () => Promise<StoreFixture>): void {
+  describe(`TelemetryStore: ${name}`, () => {
+    let fixture: StoreFixture;
+    let store: TelemetryStore;
+
+    beforeAll(async () => {
+      fixture = await makeFixture();
+      store = fixture.store;
+      await store.start();
+    });
+    afterAll(async () => {
+      await store.stop();
+      await store.stop(); // stop is idempotent
+      await fixture.cleanup();
+    });
+
+    it('stores a batch and skips readings whose (device_id, seq) is already stored', async () => {
+      const batch = [0, 1, 2, 3, 4].map((s) => reading('dup_dev', s, s * 1000, 10 + s));
+      expect(await store.write(batch)).toEqual({ stored: 5, duplicates: 0 });
+      const again = [
+        reading('dup_dev', 3, 3000, 13),
+        reading('dup_dev', 5, 5000, 15),
+        reading('dup_dev', 5, 5000, 15),
+      ];
+      expect(await store.write(again)).toEqual({ stored: 1, duplicates: 2 });
+      expect(await store.seqs('dup_dev')).toEqual([0, 1, 2, 3, 4, 5]);
+    });
+
+    it('answers latest by device timestamp, with seq and speed', async () => {
+      await store.write([reading('late_dev', 7, 7000, 70), reading('late_dev', 3, 3000, 30)]);
+      expect(await store.latest('late_dev')).toEqual({
+        deviceId: 'late_dev',
+        seq: 7,
+        timestamp: T0 + 7000,
+        speed: 70,
+      });
+      expect(await store.latest('nobody')).toBeUndefined();
+    });
+
+    it('lists devices with last seen and highest seq', async () => {
+      const devices = await store.devices();
+      const byId = Object.fromEntries(devices.map((d) => [d.deviceId, d]));
+      expect(byId.dup_dev).toEqual({ deviceId: 'dup_dev', lastSeen: T0 + 5000, lastSeq: 5 });
+      expect(byId.late_dev).toEqual({ deviceId: 'late_dev', lastSeen: T0 + 7000, lastSeq: 7 });
+    });
+
+    it('downsamples history to at most maxPoints windows with mean, min and max', async () => {
+      // 600 readings, one per second, speed = seq % 60.
+      const rows = Array.from({ length: 600 }, (_, s) => reading('hist_dev', s, s * 1000, s % 60));
+      await store.write(rows);
+      const from = T0;
+      const to = T0 + 599_000;
+      const result = await store.history({ deviceId: 'hist_dev', from, to, maxPoints: 10 });
+      // span 599 s over at most 10 windows: >= 66.6 s each, so the 2-minute nice window.
+      expect(result.windowMs).toBe(120_000);
+      expect(result.points.length).toBeLessThanOrEqual(10);
+      // T0 is 10:00:00, a multiple of 2 minutes: windows [T0, T0+120 s) … hold 120 readings each.
+      expect(result.points.map((p) => p.timestamp)).toEqual(
+        [0, 1, 2, 3, 4].map((i) => T0 + i * 120_000),
+      );
+      const first = result.points[0];
+      expect(first?.min).toBe(0);
+      expect(first?.max).toBe(59);
+      expect(first?.count).toBe(120);
+      expect(first?.mean).toBeCloseTo(29.5, 6);
+      const total = result.points.reduce((n, p) => n + p.count, 0);
+      expect(total).toBe(600);
+    });
+
+    it('returns every reading when the range holds fewer than maxPoints', async () => {
+      const result = await store.history({
+        deviceId: 'hist_dev',
+        from: T0 + 10_000,
+        to: T0 + 14_000,
+        maxPoints: 300,
+      });
+      expect(result.points.map((p) => p.mean)).toEqual([10, 11, 12, 13, 14]);
+      expect(result.points.map((p) => p.timestamp)).toEqual(
+        [0, 1, 2, 3, 4].map((i) => T0 + 10_000 + i * 1000),
+      );
+    });
+
+    it('returns nothing outside the range or for an unknown device', async () => {
+      expect(
+        (
+          await store.history({
+            deviceId: 'hist_dev',
+            from: T0 - 60_000,
+            to: T0 - 1,
+            maxPoints: 10,
+          })
+        ).points,
+      ).toEqual([]);
+      expect(
+        (await store.history({ deviceId: 'ghost', from: T0, to: T0 + 60_000, maxPoints: 10 }))
+          .points,
+      ).toEqual([]);
+      expect(await store.seqs('ghost')).toEqual([]);
+    });
+
+    it('answers ping while running', async () => {
+      expect(await store.ping()).toBe(true);
+    });
+  });
+}

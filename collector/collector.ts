@@ -48,6 +48,14 @@ export class Collector {
   private readonly statuses = new Map<string, DeviceStatus>();
   private readonly storedListeners: Array<(readings: readonly SpeedReading[]) => void> = [];
   private started = false;
+  private markSubscribed: () => void = () => {};
+  /**
+   * Resolves at the first SUBACK. Readings published before the collector's session ever existed
+   * are not queued for it by the broker, so starters wait for this before starting devices.
+   */
+  readonly subscribed: Promise<void> = new Promise((resolve) => {
+    this.markSubscribed = resolve;
+  });
 
   constructor(
     private readonly deps: CollectorDeps,
@@ -100,7 +108,12 @@ export class Collector {
       log.info({ sessionPresent: connack.sessionPresent }, 'connected to broker');
       // Resubscribe on every connect: harmless with a kept session, essential without one.
       client.subscribe([SPEED_SUBSCRIPTION, STATUS_SUBSCRIPTION], { qos: 1 }, (err) => {
-        if (err) log.error({ err: err.message }, 'subscribe failed');
+        if (err) {
+          log.error({ err: err.message }, 'subscribe failed');
+          return;
+        }
+        log.info({ topics: [SPEED_SUBSCRIPTION, STATUS_SUBSCRIPTION] }, 'subscribed');
+        this.markSubscribed();
       });
     });
     client.on('close', () => {

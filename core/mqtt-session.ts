@@ -88,7 +88,14 @@ export class MqttSession {
     this.options.log.debug({ delay }, 'mqtt reconnect scheduled');
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (!this.stopping) this.client?.reconnect();
+      const client = this.client;
+      if (this.stopping || !client) return;
+      // reconnect() without stores would swap in empty ones and silently drop the QoS 1 messages
+      // in flight (their callbacks never fire); passing the current ones lets MQTT.js resend them.
+      client.reconnect({
+        incomingStore: client.incomingStore,
+        outgoingStore: client.outgoingStore,
+      });
     }, delay);
   }
 

@@ -24,6 +24,9 @@ await runProgram('telemetry', {}, async (config, log) => {
   const collector = createCollector(config, log.child({ component: 'collector' }));
   await collector.start();
   started.push({ name: 'collector', stop: () => collector.stop() });
+  // Devices start once the collector's session exists, so the broker queues every reading for it
+  // (bounded wait: with an external broker that is down, both sides just keep retrying).
+  await Promise.race([collector.subscribed, new Promise((r) => setTimeout(r, 10_000))]);
 
   const { count, prefix, intervalMs } = config.devices;
   const deviceLog = log.child({ component: 'devices' });

@@ -12,6 +12,7 @@ import { SpeedModel } from './speed-model.js';
 export interface CreateDeviceOptions {
   limit?: number;
   phaseMs?: number;
+  stallMs?: number;
 }
 
 export function createDevice(

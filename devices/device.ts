@@ -21,6 +21,8 @@ export interface DeviceOptions {
   window?: number;
   /** Delay of the first reading, to spread a fleet across the interval. */
   phaseMs?: number;
+  /** Connected with messages in flight but no PUBACK for this long: republish from the queue. */
+  stallMs?: number;
 }
 
 export interface DeviceDeps {
@@ -40,6 +42,7 @@ export interface DeviceStats {
   queued: number;
   dropped: number;
   connected: boolean;
+  stalls: number;
 }
 
 export class Device {
@@ -52,6 +55,12 @@ export class Device {
   private cursor = -1;
   private ackedSeqs: number[] = [];
   private ackFlushScheduled = false;
+  /** Bumped when in-flight bookkeeping is reset; callbacks of older epochs no longer count. */
+  private epoch = 0;
+  private lastProgressAt = 0;
+  private watchdog: NodeJS.Timeout | undefined;
+  /** Times the watchdog found publishes stuck and resent the queue. */
+  private stalls = 0;
   private closed = false;
   private queueHandle: OfflineQueue | undefined;
 
@@ -78,6 +87,7 @@ export class Device {
       queued: this.queueHandle?.size ?? 0,
       dropped: this.queueHandle?.dropped ?? 0,
       connected: this.deps.session.connected,
+      stalls: this.stalls,
     };
   }
 
@@ -100,6 +110,32 @@ export class Device {
       () => this.tick(),
     );
     this.ticker.start();
+    const stallMs = this.options.stallMs ?? 30_000;
+    this.lastProgressAt = this.deps.now();
+    this.watchdog = setInterval(() => this.checkStall(stallMs), Math.min(stallMs, 5000));
+    this.watchdog.unref();
+  }
+
+  /**
+   * Safety net: MQTT.js resends in-flight messages after a reconnect and calls back on PUBACK. If
+   * it ever loses one instead, the reading would sit in the queue until a restart. When nothing
+   * has been acknowledged for stallMs while messages are in flight, everything still queued is
+   * published again (the store skips what it already has).
+   */
+  private checkStall(stallMs: number): void {
+    const client = this.deps.session.mqtt;
+    if (this.closed || !client.connected || this.inflight === 0) return;
+    if (this.deps.now() - this.lastProgressAt < stallMs) return;
+    this.stalls += 1;
+    this.deps.log.warn(
+      { device: this.id, inflight: this.inflight },
+      'no PUBACK for a while; republishing the queue',
+    );
+    this.epoch += 1;
+    this.inflight = 0;
+    this.cursor = -1;
+    this.lastProgressAt = this.deps.now();
+    this.pump();
   }
 
   private tick(): void {
@@ -122,6 +158,9 @@ export class Device {
     while (!this.closed && client.connected && this.inflight < window) {
       const batch = this.queue.after(this.cursor, window - this.inflight);
       if (batch.length === 0) return;
+      // The stall clock runs only while something is in flight.
+      if (this.inflight === 0) this.lastProgressAt = this.deps.now();
+      const epoch = this.epoch;
       for (const msg of batch) {
         this.cursor = msg.seq;
         this.inflight += 1;
@@ -129,16 +168,23 @@ export class Device {
         // MQTT.js calls back on PUBACK; until then the row stays. If the connection drops, MQTT.js
         // resends in-flight messages first on reconnect, so order is kept.
         client.publish(speedTopic(this.id), msg.payload, { qos: 1 }, (err) =>
-          this.onPuback(msg.seq, err),
+          this.onPuback(msg.seq, epoch, err),
         );
       }
     }
   }
 
-  private onPuback(seq: number, err: Error | undefined): void {
-    this.inflight -= 1;
-    if (err || this.closed) return; // not acknowledged: stays queued, resent after a restart
+  private onPuback(seq: number, epoch: number, err: Error | undefined): void {
+    if (epoch === this.epoch) this.inflight -= 1;
+    if (this.closed) return; // not acknowledged: stays queued, resent after a restart
+    if (err) {
+      // MQTT.js gave up on it (normally it resends in-flight messages itself after a reconnect):
+      // rewind so the row goes out again; the store skips it if the broker had it after all.
+      this.cursor = Math.min(this.cursor, seq - 1);
+      return;
+    }
     this.acknowledged += 1;
+    this.lastProgressAt = this.deps.now();
     this.ackedSeqs.push(seq);
     if (!this.ackFlushScheduled) {
       this.ackFlushScheduled = true;
@@ -173,6 +219,7 @@ export class Device {
   async stop(): Promise<void> {
     if (this.closed || !this.queueHandle) return;
     this.ticker?.stop();
+    clearInterval(this.watchdog);
     this.flushAcks();
     if (this.deps.session.connected) {
       await Promise.race([this.publishStatus('offline'), new Promise((r) => setTimeout(r, 1000))]);

@@ -90,6 +90,11 @@ export class MosquittoProcess {
     this.child = undefined;
   }
 
+  /** SIGSTOP / SIGCONT: a broker that hangs without closing its connections. */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    this.child?.kill(signal);
+  }
+
   async restart(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     await this.stop(signal);
     await this.start();

@@ -8,7 +8,7 @@ import { type Config, type ConfigOverrides, loadConfig } from '../../core/config
 import { silentLogger } from '../../core/log.js';
 import { MqttSession } from '../../core/mqtt-session.js';
 import { SqliteStore } from '../../core/store/sqlite-store.js';
-import { createDevice, fleetIds } from '../../devices/create-device.js';
+import { type CreateDeviceOptions, createDevice, fleetIds } from '../../devices/create-device.js';
 import { Fleet } from '../../devices/fleet.js';
 import { waitFor } from '../../harness/wait.js';
 
@@ -29,6 +29,14 @@ export function testConfig(dir: string, port: number, overrides: ConfigOverrides
   );
 }
 
+/** Starts a collector and waits for its subscription, so no reading predates its session. */
+export async function startedCollector(config: Config): Promise<Collector> {
+  const collector = inProcessCollector(config);
+  await collector.start();
+  await collector.subscribed;
+  return collector;
+}
+
 export function inProcessCollector(config: Config): Collector {
   const log = silentLogger();
   return new Collector({
@@ -44,7 +52,7 @@ export function inProcessCollector(config: Config): Collector {
   });
 }
 
-export function inProcessFleet(config: Config, options: { limit?: number } = {}): Fleet {
+export function inProcessFleet(config: Config, options: CreateDeviceOptions = {}): Fleet {
   const { prefix, count } = config.devices;
   return new Fleet(
     fleetIds(prefix, count).map((id) => createDevice(config, id, silentLogger(), options)),

@@ -24,6 +24,7 @@ async function runFlow(port: number, dir: string) {
   const collector = inProcessCollector(config);
   const fleet = inProcessFleet(config, { limit: N });
   await collector.start();
+  await collector.subscribed;
   await fleet.start();
   await waitForStored(config.store.sqlitePath, 10 * N);
   // Queues empty out once every PUBACK is in.

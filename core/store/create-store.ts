@@ -1,6 +1,8 @@
 // Builds the configured telemetry store (STORE=sqlite|influxdb).
+import { setLogger } from '@influxdata/influxdb-client';
 import type { StoreConfig } from '../config.js';
 import type { Logger } from '../log.js';
+import { InfluxStore } from './influx-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { TelemetryStore } from './types.js';
 
@@ -11,13 +13,30 @@ export interface CreateStoreOptions {
 
 export function createStore(
   config: StoreConfig,
-  _log: Logger,
+  log: Logger,
   options: CreateStoreOptions = {},
 ): TelemetryStore {
   switch (config.kind) {
     case 'sqlite':
       return new SqliteStore({ path: config.sqlitePath, readonly: options.readonly ?? false });
-    case 'influxdb':
-      throw new Error('STORE=influxdb is not available yet');
+    case 'influxdb': {
+      const storeLog = log.child({ store: 'influxdb' });
+      // The client logs each failed write to the console through its one module-level logger; the
+      // collector already logs failed writes (and retries them), so route these to debug. Set
+      // here, in the composition root, because it is process-wide.
+      setLogger({
+        error: (message, error) => storeLog.debug({ err: errorText(error) }, message),
+        warn: (message, error) => storeLog.debug({ err: errorText(error) }, message),
+      });
+      return new InfluxStore({
+        ...config.influx,
+        readonly: options.readonly ?? false,
+        log: storeLog,
+      });
+    }
   }
+}
+
+function errorText(error: unknown): string | undefined {
+  return error instanceof Error ? error.message : error === undefined ? undefined : String(error);
 }

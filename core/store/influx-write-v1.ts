@@ -1,0 +1,28 @@
+// Writes to InfluxDB < 1.8 (no /api/v2/write): line protocol POSTed to /write?db=&precision=ms.
+import type { InfluxHttp } from './influx-http.js';
+import type { InfluxPoint } from './influx-points.js';
+import { type PointWriter, SerialWrites, WRITE_CHUNK } from './influx-writer.js';
+import { pointLine } from './line-protocol.js';
+
+export class V1Writer implements PointWriter {
+  private readonly serial = new SerialWrites();
+
+  constructor(
+    private readonly http: InfluxHttp,
+    private readonly database: string,
+    private readonly retentionPolicy: string | undefined,
+  ) {}
+
+  write(points: readonly InfluxPoint[]): Promise<void> {
+    return this.serial.run(async () => {
+      for (let i = 0; i < points.length; i += WRITE_CHUNK) {
+        const lines = points.slice(i, i + WRITE_CHUNK).map(pointLine);
+        await this.http.write(lines, this.database, this.retentionPolicy);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.serial.idle();
+  }
+}

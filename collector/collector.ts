@@ -2,6 +2,8 @@
 import type { IPublishPacket } from 'mqtt';
 import {
   type DeviceStatus,
+  DROPPED_SUBSCRIPTION,
+  type DroppedNotice,
   SPEED_SUBSCRIPTION,
   type SpeedReading,
   STATUS_SUBSCRIPTION,
@@ -11,10 +13,11 @@ import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import type { TelemetryStore } from '../core/store/types.js';
 import type { RejectReason } from '../core/validate.js';
+import { Acker } from './acker.js';
 import { DEFAULT_INGEST_OPTIONS, Ingest, type IngestOptions } from './ingest.js';
 import { PubackGate } from './puback-gate.js';
 import { RejectCounter } from './reject-counter.js';
-import { SeqTracker } from './seq-tracker.js';
+import { SeqTracker, type TrackSnapshot } from './seq-tracker.js';
 
 export interface CollectorDeps {
   store: TelemetryStore;
@@ -22,6 +25,21 @@ export interface CollectorDeps {
   log: Logger;
   now: () => number;
 }
+
+export interface CollectorOptions {
+  ingest: IngestOptions;
+  /** End-to-end acks to devices (ACK_MODE=e2e); at most one per device per interval. */
+  endToEndAcks: boolean;
+  ackIntervalMs: number;
+}
+
+export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
+  ingest: DEFAULT_INGEST_OPTIONS,
+  endToEndAcks: true,
+  ackIntervalMs: 500,
+};
+
+const SUBSCRIPTIONS = [SPEED_SUBSCRIPTION, STATUS_SUBSCRIPTION, DROPPED_SUBSCRIPTION];
 
 export interface CollectorStats {
   connected: boolean;
@@ -35,16 +53,20 @@ export interface CollectorStats {
   batches: number;
   gapsOpened: number;
   gapsFilled: number;
-  devices: Record<
-    string,
-    { highest: number; missing: number; lastSeenAt: number; status?: DeviceStatus }
-  >;
+  /** Seqs devices declared dropped from their full queues that never reached the store. */
+  declaredDropped: number;
+  /** Dropped notices ignored because they reached beyond the highest seq seen. */
+  droppedNoticesIgnored: number;
+  acksSent: number;
+  devices: Record<string, TrackSnapshot & { status?: DeviceStatus }>;
 }
 
 export class Collector {
   private ingest: Ingest | undefined;
   private tracker: SeqTracker | undefined;
   private rejects: RejectCounter | undefined;
+  private acker: Acker | undefined;
+  private droppedNoticesIgnored = 0;
   private readonly statuses = new Map<string, DeviceStatus>();
   private readonly storedListeners: Array<(readings: readonly SpeedReading[]) => void> = [];
   private started = false;
@@ -57,10 +79,14 @@ export class Collector {
     this.markSubscribed = resolve;
   });
 
+  private readonly options: CollectorOptions;
+
   constructor(
     private readonly deps: CollectorDeps,
-    private readonly ingestOptions: IngestOptions = DEFAULT_INGEST_OPTIONS,
-  ) {}
+    options: Partial<CollectorOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_COLLECTOR_OPTIONS, ...options };
+  }
 
   /** Called after each durable write, with the readings of that batch (duplicates included). */
   onStored(listener: (readings: readonly SpeedReading[]) => void): void {
@@ -74,14 +100,28 @@ export class Collector {
       (gap) => log.warn(gap, 'sequence gap: readings missing so far'),
       (deviceId, seq) => log.info({ deviceId, seq }, 'gap filled by a late reading'),
     );
-    for (const d of await store.devices()) tracker.seed(d.deviceId, d.lastSeq);
+    // The watermark acknowledged to devices must be exact: rebuild it from what is stored.
+    for (const d of await store.devices()) tracker.load(d.deviceId, await store.seqs(d.deviceId));
     this.tracker = tracker;
     this.rejects = new RejectCounter(log, now);
 
     const client = session.create();
     const gate = new PubackGate(client, () => session.generation);
     gate.install();
-    const ingest = new Ingest(this.ingestOptions, {
+    const acker = new Acker(
+      {
+        tracker,
+        now,
+        publish: (topic, payload) => {
+          if (!client.connected) return false;
+          client.publish(topic, payload, { qos: 1, retain: true });
+          return true;
+        },
+      },
+      this.options.ackIntervalMs,
+    );
+    if (this.options.endToEndAcks) this.acker = acker;
+    const ingest = new Ingest(this.options.ingest, {
       store,
       rejects: this.rejects,
       release: (tickets) => gate.release(tickets),
@@ -89,10 +129,14 @@ export class Collector {
       log,
       onStored: (readings) => {
         const at = now();
-        for (const r of readings) tracker.observe(r.device_id, r.seq, at);
+        for (const r of readings) {
+          tracker.observe(r.device_id, r.seq, at);
+          this.acker?.mark(r.device_id);
+        }
         for (const l of this.storedListeners) l(readings);
       },
       onStatus: (s) => this.onStatus(s),
+      onDropped: (n) => this.onDropped(n),
     });
     this.ingest = ingest;
 
@@ -107,13 +151,15 @@ export class Collector {
     client.on('connect', (connack) => {
       log.info({ sessionPresent: connack.sessionPresent }, 'connected to broker');
       // Resubscribe on every connect: harmless with a kept session, essential without one.
-      client.subscribe([SPEED_SUBSCRIPTION, STATUS_SUBSCRIPTION], { qos: 1 }, (err) => {
+      client.subscribe(SUBSCRIPTIONS, { qos: 1 }, (err) => {
         if (err) {
           log.error({ err: err.message }, 'subscribe failed');
           return;
         }
-        log.info({ topics: [SPEED_SUBSCRIPTION, STATUS_SUBSCRIPTION] }, 'subscribed');
+        log.info({ topics: SUBSCRIPTIONS }, 'subscribed');
         this.markSubscribed();
+        // Retained acks may have been lost with a broker's state: every device hears its ack again.
+        this.acker?.markAll();
       });
     });
     client.on('close', () => {
@@ -121,6 +167,23 @@ export class Collector {
     });
     this.started = true;
     session.start();
+    this.acker?.start();
+  }
+
+  /** A device no longer holds from..to. Trusted only below the highest seq seen from it. */
+  private onDropped(n: DroppedNotice): void {
+    const tracker = this.tracker;
+    const highest = tracker?.snapshot()[n.device_id]?.highest ?? -1;
+    if (!tracker || n.to >= highest) {
+      this.droppedNoticesIgnored += 1;
+      return;
+    }
+    tracker.skip(n.device_id, n.from, n.to);
+    this.deps.log.warn(
+      { deviceId: n.device_id, from: n.from, to: n.to },
+      'device dropped readings from its full queue',
+    );
+    this.acker?.mark(n.device_id);
   }
 
   private onStatus(s: StatusMessage): void {
@@ -150,6 +213,9 @@ export class Collector {
       batches: ingest?.batchesWritten ?? 0,
       gapsOpened: tracker?.gapsOpened ?? 0,
       gapsFilled: tracker?.gapsFilled ?? 0,
+      declaredDropped: tracker?.declaredDropped ?? 0,
+      droppedNoticesIgnored: this.droppedNoticesIgnored,
+      acksSent: this.acker?.sent ?? 0,
       devices,
     };
   }
@@ -159,6 +225,7 @@ export class Collector {
     if (!this.started) return;
     this.started = false;
     await this.ingest?.stop();
+    this.acker?.stop(); // the last acks go out before the DISCONNECT
     await this.deps.session.stop();
     await this.deps.store.stop();
   }

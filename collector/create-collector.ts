@@ -1,20 +1,30 @@
-// Composition of the collector from config: store + persistent MQTT session.
+// Composition of the collector from config: store + persistent MQTT session + delivery options.
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { createStore } from '../core/store/create-store.js';
-import { Collector } from './collector.js';
+import { Collector, type CollectorOptions } from './collector.js';
 
 export function createCollector(config: Config, log: Logger): Collector {
-  return new Collector({
-    store: createStore(config.store, log),
-    session: new MqttSession({
-      mqtt: config.mqtt,
-      clientId: config.collectorClientId,
-      clean: false,
+  return new Collector(
+    {
+      store: createStore(config.store, log),
+      session: new MqttSession({
+        mqtt: config.mqtt,
+        clientId: config.collectorClientId,
+        clean: false,
+        log,
+      }),
       log,
-    }),
-    log,
-    now: Date.now,
-  });
+      now: Date.now,
+    },
+    collectorOptions(config),
+  );
+}
+
+export function collectorOptions(config: Config): Partial<CollectorOptions> {
+  return {
+    endToEndAcks: config.delivery.ackMode === 'e2e',
+    ackIntervalMs: config.delivery.ackIntervalMs,
+  };
 }

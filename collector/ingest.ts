@@ -1,10 +1,10 @@
 // The ingest pipeline: validate, batch, write durably (retrying while the store is down), then acknowledge.
 
 import { Backoff } from '../core/backoff.js';
-import type { SpeedReading, StatusMessage } from '../core/contract.js';
+import type { DroppedNotice, SpeedReading, StatusMessage } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import type { TelemetryStore } from '../core/store/types.js';
-import { validateMessage } from '../core/validate.js';
+import { validateInbound } from '../core/validate.js';
 import type { AckTicket } from './puback-gate.js';
 import type { RejectCounter } from './reject-counter.js';
 
@@ -33,6 +33,7 @@ export interface IngestDeps {
   log: Logger;
   onStored: (readings: readonly SpeedReading[]) => void;
   onStatus: (status: StatusMessage) => void;
+  onDropped: (notice: DroppedNotice) => void;
 }
 
 interface Batch {
@@ -80,12 +81,14 @@ export class Ingest {
     if (ticket) batch.tickets.push(ticket);
     batch.messages += 1;
     this.pending += 1;
-    const result = validateMessage(topic, payload, this.deps.now());
+    const result = validateInbound(topic, payload, this.deps.now());
     if (!result.ok) {
       // Rejected messages are acknowledged too (in order): redelivering garbage helps no one.
       this.deps.rejects.count(result.reason, topic, result.detail);
     } else if (result.kind === 'status') {
       this.deps.onStatus(result.status);
+    } else if (result.kind === 'dropped') {
+      this.deps.onDropped(result.notice);
     } else {
       batch.readings.push(result.reading);
     }

@@ -13,6 +13,9 @@ const envSchema = z.object({
   MQTT_USERNAME: optionalString,
   MQTT_PASSWORD: optionalString,
   MQTT_RECONNECT_MAX_MS: int(100, 3_600_000).default(30_000),
+  ACK_MODE: z.enum(['e2e', 'broker']).default('e2e'),
+  ACK_INTERVAL_MS: int(10, 60_000).default(500),
+  RESEND_AFTER_MS: int(100, 3_600_000).default(10_000),
   COLLECTOR_CLIENT_ID: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
@@ -62,6 +65,19 @@ export interface StoreConfig {
   };
 }
 
+export interface DeliveryConfig {
+  /**
+   * e2e: devices keep a reading until the collector's end-to-end ack covers it (survives a broker
+   * losing messages it had acknowledged); broker: devices delete on the broker's PUBACK (for
+   * collectors that send no acks, e.g. Telegraf).
+   */
+  ackMode: 'e2e' | 'broker';
+  /** Collector: at most one ack per device per interval. */
+  ackIntervalMs: number;
+  /** Device: republish unconfirmed readings when no ack progress for this long (doubling, max 5 min). */
+  resendAfterMs: number;
+}
+
 export interface DevicesConfig {
   count: number;
   prefix: string;
@@ -74,6 +90,7 @@ export interface DevicesConfig {
 export interface Config {
   mqtt: MqttConfig;
   collectorClientId: string;
+  delivery: DeliveryConfig;
   store: StoreConfig;
   dashboard: { host: string; port: number; offlineAfterS: number };
   devices: DevicesConfig;
@@ -125,6 +142,11 @@ export function loadConfig(
       reconnectMaxMs: e.MQTT_RECONNECT_MAX_MS,
     },
     collectorClientId: e.COLLECTOR_CLIENT_ID,
+    delivery: {
+      ackMode: e.ACK_MODE,
+      ackIntervalMs: e.ACK_INTERVAL_MS,
+      resendAfterMs: e.RESEND_AFTER_MS,
+    },
     store: {
       kind: e.STORE,
       sqlitePath: e.SQLITE_PATH,

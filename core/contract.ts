@@ -28,14 +28,42 @@ export interface StatusMessage {
   timestamp: string;
 }
 
+/**
+ * End-to-end acknowledgement: `vehicles/{device_id}/ack`, QoS 1, retained, collector -> device.
+ * `seq` is the highest seq up to which every reading of the device is durably stored (or was
+ * declared dropped by the device); -1 when nothing is yet. A device deletes its queued readings
+ * up to it.
+ */
+export interface AckMessage {
+  device_id: string;
+  seq: number;
+  timestamp: string;
+}
+
+/**
+ * `vehicles/{device_id}/dropped`, QoS 1, device -> collector: "I no longer hold seq from..to"
+ * (evicted from a full queue). Sent when an ack shows the collector waiting for such seqs, so its
+ * watermark can move on; the collector counts them as dropped at the device.
+ */
+export interface DroppedNotice {
+  device_id: string;
+  from: number;
+  to: number;
+  timestamp: string;
+}
+
 export const TOPIC_ROOT = 'vehicles';
 export const SPEED_SUBSCRIPTION = `${TOPIC_ROOT}/+/speed`;
 export const STATUS_SUBSCRIPTION = `${TOPIC_ROOT}/+/status`;
+export const DROPPED_SUBSCRIPTION = `${TOPIC_ROOT}/+/dropped`;
 
 export const speedTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/speed`;
 export const statusTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/status`;
+export const ackTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/ack`;
+export const droppedTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/dropped`;
 
-export type TopicKind = 'speed' | 'status';
+export type TopicKind = 'speed' | 'status' | 'ack' | 'dropped';
+const TOPIC_KINDS: readonly string[] = ['speed', 'status', 'ack', 'dropped'];
 
 export interface ParsedTopic {
   kind: TopicKind;
@@ -47,8 +75,8 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   const parts = topic.split('/');
   if (parts.length !== 3 || parts[0] !== TOPIC_ROOT) return undefined;
   const [, deviceId, kind] = parts;
-  if (deviceId === undefined || (kind !== 'speed' && kind !== 'status')) return undefined;
-  return { kind, deviceId };
+  if (deviceId === undefined || kind === undefined || !TOPIC_KINDS.includes(kind)) return undefined;
+  return { kind: kind as TopicKind, deviceId };
 }
 
 export function isDeviceId(value: string): boolean {
@@ -67,4 +95,12 @@ export function encodeReading(r: SpeedReading): string {
 
 export function encodeStatus(s: StatusMessage): string {
   return JSON.stringify({ device_id: s.device_id, status: s.status, timestamp: s.timestamp });
+}
+
+export function encodeAck(a: AckMessage): string {
+  return JSON.stringify({ device_id: a.device_id, seq: a.seq, timestamp: a.timestamp });
+}
+
+export function encodeDropped(d: DroppedNotice): string {
+  return JSON.stringify({ device_id: d.device_id, from: d.from, to: d.to, timestamp: d.timestamp });
 }

@@ -1,7 +1,9 @@
 // Validation of inbound MQTT messages against the wire contract; every failure has a stable reason.
 import { z } from 'zod';
 import {
+  type AckMessage,
   DEVICE_ID_PATTERN,
+  type DroppedNotice,
   isDeviceId,
   MAX_FUTURE_SKEW_MS,
   MAX_PAYLOAD_BYTES,
@@ -24,10 +26,14 @@ export const REJECT_REASONS = [
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
+/** A telemetry message: what the dashboard and any other reader of `vehicles/+/...` consume. */
 export type Validated =
   | { ok: true; kind: 'speed'; reading: SpeedReading }
   | { ok: true; kind: 'status'; status: StatusMessage }
   | { ok: false; reason: RejectReason; detail: string };
+
+/** What the collector consumes: telemetry plus devices' dropped notices. */
+export type Inbound = Validated | { ok: true; kind: 'dropped'; notice: DroppedNotice };
 
 const isoUtc = z.iso.datetime({ precision: undefined, offset: false });
 const deviceIdField = z.string().regex(DEVICE_ID_PATTERN);
@@ -45,7 +51,22 @@ const statusSchema = z.object({
   timestamp: isoUtc,
 });
 
-const reject = (reason: RejectReason, detail: string): Validated => ({ ok: false, reason, detail });
+const droppedSchema = z
+  .object({
+    device_id: deviceIdField,
+    from: z.int().min(0),
+    to: z.int().min(0),
+    timestamp: isoUtc,
+  })
+  .refine((d) => d.from <= d.to, { message: 'from must be <= to', path: ['from'] });
+
+const ackSchema = z.object({
+  device_id: deviceIdField,
+  seq: z.int().min(-1),
+  timestamp: isoUtc,
+});
+
+const reject = (reason: RejectReason, detail: string) => ({ ok: false as const, reason, detail });
 
 function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0];
@@ -63,15 +84,24 @@ function nonFiniteField(value: Record<string, unknown>): string | undefined {
 }
 
 /**
- * Validates one message. `now` is the collector's clock in ms; a timestamp more than
- * MAX_FUTURE_SKEW_MS ahead of it is rejected.
+ * Validates one telemetry message (speed or status). `now` is the receiver's clock in ms; a
+ * timestamp more than MAX_FUTURE_SKEW_MS ahead of it is rejected.
  */
 export function validateMessage(topic: string, payload: Uint8Array, now: number): Validated {
+  const result = validateInbound(topic, payload, now);
+  if (result.ok && result.kind === 'dropped') return reject('unknown_topic', 'not a telemetry topic');
+  return result;
+}
+
+/** validateMessage plus `vehicles/{id}/dropped` notices: the collector's view. */
+export function validateInbound(topic: string, payload: Uint8Array, now: number): Inbound {
   if (payload.byteLength > MAX_PAYLOAD_BYTES) {
     return reject('too_large', `${payload.byteLength} bytes > ${MAX_PAYLOAD_BYTES}`);
   }
   const parsedTopic = parseTopic(topic);
-  if (!parsedTopic) return reject('unknown_topic', 'not vehicles/{device_id}/speed|status');
+  if (!parsedTopic || parsedTopic.kind === 'ack') {
+    return reject('unknown_topic', 'not vehicles/{device_id}/speed|status|dropped');
+  }
   if (!isDeviceId(parsedTopic.deviceId)) {
     return reject('invalid_device_id', 'topic device_id does not match ^[A-Za-z0-9_-]{1,64}$');
   }
@@ -88,6 +118,15 @@ export function validateMessage(topic: string, payload: Uint8Array, now: number)
   }
   const nonFinite = nonFiniteField(value as Record<string, unknown>);
   if (nonFinite) return reject('non_finite', `${nonFinite} is not a finite number`);
+
+  if (parsedTopic.kind === 'dropped') {
+    const result = droppedSchema.safeParse(value);
+    if (!result.success) return reject('invalid_fields', firstIssue(result.error));
+    if (result.data.device_id !== parsedTopic.deviceId) {
+      return reject('device_mismatch', 'device_id differs from topic');
+    }
+    return { ok: true, kind: 'dropped', notice: result.data };
+  }
 
   if (parsedTopic.kind === 'status') {
     const result = statusSchema.safeParse(value);
@@ -111,4 +150,15 @@ export function validateMessage(topic: string, payload: Uint8Array, now: number)
     return reject('future_timestamp', 'timestamp more than 5 minutes ahead');
   }
   return { ok: true, kind: 'speed', reading };
+}
+
+/** Device side: an end-to-end ack for `deviceId`, or undefined when it is not one. */
+export function parseAck(deviceId: string, payload: Uint8Array): AckMessage | undefined {
+  if (payload.byteLength > MAX_PAYLOAD_BYTES) return undefined;
+  try {
+    const result = ackSchema.safeParse(JSON.parse(Buffer.from(payload).toString('utf8')));
+    return result.success && result.data.device_id === deviceId ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -36,7 +36,13 @@ export function createDevice(
     retain: true,
   };
   return new Device(
-    { deviceId, intervalMs: devices.intervalMs, ...options },
+    {
+      deviceId,
+      intervalMs: devices.intervalMs,
+      ackMode: config.delivery.ackMode,
+      resendAfterMs: config.delivery.resendAfterMs,
+      ...options,
+    },
     {
       openQueue: () =>
         openSqliteQueue({ dir: devices.queueDir, deviceId, capacity: devices.queueMax }),

@@ -1,6 +1,9 @@
 // One simulated vehicle: takes a reading per tick, queues it durably, publishes the queue in order at QoS 1.
 import {
+  ackTopic,
   type DeviceStatus,
+  droppedTopic,
+  encodeDropped,
   encodeReading,
   encodeStatus,
   speedTopic,
@@ -8,6 +11,7 @@ import {
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
+import { EndToEndAcks } from './end-to-end-acks.js';
 import type { OfflineQueue } from './offline-queue.js';
 import type { SpeedModel } from './speed-model.js';
 import { Ticker } from './ticker.js';
@@ -23,6 +27,10 @@ export interface DeviceOptions {
   phaseMs?: number;
   /** Connected with messages in flight but no PUBACK for this long: republish from the queue. */
   stallMs?: number;
+  /** e2e (default): keep readings until the collector confirms them; broker: delete on PUBACK. */
+  ackMode?: 'e2e' | 'broker';
+  /** e2e: resend unconfirmed readings when confirmations stall this long (doubling). */
+  resendAfterMs?: number;
 }
 
 export interface DeviceDeps {
@@ -43,6 +51,10 @@ export interface DeviceStats {
   dropped: number;
   connected: boolean;
   stalls: number;
+  /** e2e: readings the collector confirmed as stored (and deleted from the queue). */
+  confirmed: number;
+  /** e2e: times unconfirmed readings were resent because confirmations stalled. */
+  resends: number;
 }
 
 export class Device {
@@ -61,6 +73,7 @@ export class Device {
   private watchdog: NodeJS.Timeout | undefined;
   /** Times the watchdog found publishes stuck and resent the queue. */
   private stalls = 0;
+  private e2e: EndToEndAcks | undefined;
   private closed = false;
   private queueHandle: OfflineQueue | undefined;
 
@@ -88,6 +101,8 @@ export class Device {
       dropped: this.queueHandle?.dropped ?? 0,
       connected: this.deps.session.connected,
       stalls: this.stalls,
+      confirmed: this.e2e?.confirmed ?? 0,
+      resends: this.e2e?.resends ?? 0,
     };
   }
 
@@ -95,11 +110,37 @@ export class Device {
     this.queueHandle = this.deps.openQueue();
     this.closed = false;
     const client = this.deps.session.create();
+    const e2e =
+      (this.options.ackMode ?? 'e2e') === 'e2e'
+        ? new EndToEndAcks(
+            {
+              deviceId: this.id,
+              queue: () => this.queue,
+              publishDropped: (from, to) => this.publishDropped(from, to),
+              rewind: (seq) => this.rewind(seq),
+              now: this.deps.now,
+              log: this.deps.log,
+            },
+            this.options.resendAfterMs ?? 10_000,
+          )
+        : undefined;
+    this.e2e = e2e;
     client.on('connect', () => {
       this.deps.log.debug({ device: this.id }, 'connected');
       this.publishStatus('online');
+      if (e2e) {
+        client.subscribe(ackTopic(this.id), { qos: 1 });
+        // The broker may have lost what it had acknowledged (a crash before it saved): after a
+        // reconnect everything not yet confirmed goes out again, oldest first.
+        this.rewind(-1);
+      }
       this.pump();
     });
+    if (e2e) {
+      client.on('message', (topic, payload) => {
+        if (topic === ackTopic(this.id) && !this.closed) e2e.onAck(payload);
+      });
+    }
     this.deps.session.start();
     this.ticker = new Ticker(
       {
@@ -112,8 +153,39 @@ export class Device {
     this.ticker.start();
     const stallMs = this.options.stallMs ?? 30_000;
     this.lastProgressAt = this.deps.now();
-    this.watchdog = setInterval(() => this.checkStall(stallMs), Math.min(stallMs, 5000));
+    const checkEvery = Math.min(stallMs, this.options.resendAfterMs ?? 10_000, 5000) / 2;
+    this.watchdog = setInterval(() => {
+      this.checkStall(stallMs);
+      if (!this.closed && this.deps.session.connected) e2e?.check(this.outstanding());
+    }, checkEvery);
     this.watchdog.unref();
+  }
+
+  /** Some queued reading was published and awaits confirmation. */
+  private outstanding(): boolean {
+    const oldest = this.queue.oldest();
+    return oldest !== undefined && oldest <= this.cursor;
+  }
+
+  /** Publish again every queued reading after `seq` (the store skips what it already has). */
+  private rewind(seq: number): void {
+    this.cursor = Math.min(this.cursor, seq);
+    this.pump();
+  }
+
+  private publishDropped(from: number, to: number): void {
+    const client = this.deps.session.mqtt;
+    if (!client.connected) return;
+    const timestamp = new Date(this.deps.now()).toISOString();
+    this.deps.log.warn(
+      { device: this.id, from, to },
+      'telling the collector these readings were dropped',
+    );
+    client.publish(
+      droppedTopic(this.id),
+      encodeDropped({ device_id: this.id, from, to, timestamp }),
+      { qos: 1 },
+    );
   }
 
   /**
@@ -158,8 +230,10 @@ export class Device {
     while (!this.closed && client.connected && this.inflight < window) {
       const batch = this.queue.after(this.cursor, window - this.inflight);
       if (batch.length === 0) return;
-      // The stall clock runs only while something is in flight.
+      // The stall clock runs only while something is in flight, the resend clock only while
+      // something awaits confirmation.
       if (this.inflight === 0) this.lastProgressAt = this.deps.now();
+      if (this.e2e && !this.outstanding()) this.e2e.outstandingSince(this.deps.now());
       const epoch = this.epoch;
       for (const msg of batch) {
         this.cursor = msg.seq;
@@ -185,13 +259,18 @@ export class Device {
     }
     this.acknowledged += 1;
     this.lastProgressAt = this.deps.now();
+    if (!this.e2e) this.deleteWhenFlushed(seq);
+    this.pump();
+  }
+
+  /** Broker mode: a PUBACKed reading leaves the queue. */
+  private deleteWhenFlushed(seq: number): void {
     this.ackedSeqs.push(seq);
     if (!this.ackFlushScheduled) {
       this.ackFlushScheduled = true;
       // One transaction for every PUBACK that arrived in this turn of the event loop.
       setImmediate(() => this.flushAcks());
     }
-    this.pump();
   }
 
   private flushAcks(): void {

@@ -9,6 +9,10 @@ export interface FleetStats {
   acknowledged: number;
   queued: number;
   dropped: number;
+  /** e2e: confirmed stored by the collector. */
+  confirmed: number;
+  resends: number;
+  stalls: number;
 }
 
 export class Fleet {
@@ -27,6 +31,9 @@ export class Fleet {
       acknowledged: 0,
       queued: 0,
       dropped: 0,
+      confirmed: 0,
+      resends: 0,
+      stalls: 0,
     };
     for (const d of this.devices) addStats(total, d.stats());
     return total;
@@ -44,6 +51,9 @@ function addStats(total: FleetStats, s: DeviceStats): void {
   total.acknowledged += s.acknowledged;
   total.queued += s.queued;
   total.dropped += s.dropped;
+  total.confirmed += s.confirmed;
+  total.resends += s.resends;
+  total.stalls += s.stalls;
 }
 
 /** One human line per second: what a user running a drill by hand watches. */
@@ -55,6 +65,7 @@ export function summaryLine(
   const rate = before ? Math.round((now.published - before.published) / seconds) : 0;
   return (
     `published ${now.published} (${rate}/s)  acknowledged ${now.acknowledged}  ` +
-    `queued ${now.queued}  dropped ${now.dropped}  connected ${now.connected}/${now.devices}`
+    `confirmed ${now.confirmed}  queued ${now.queued}  dropped ${now.dropped}  ` +
+    `connected ${now.connected}/${now.devices}`
   );
 }

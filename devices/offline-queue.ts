@@ -15,8 +15,12 @@ export interface OfflineQueue {
   after(afterSeq: number, limit: number): QueuedMessage[];
   /** Deletes acknowledged messages. */
   remove(seqs: readonly number[]): void;
-  /** Deletes every message with seq <= `seq`. */
-  removeThrough(seq: number): void;
+  /** Deletes every message with seq <= `seq`; returns how many. */
+  removeThrough(seq: number): number;
+  /** Smallest queued seq, undefined when empty. */
+  oldest(): number | undefined;
+  /** Makes the next append use at least `seq` (never goes back). */
+  advanceSeq(seq: number): void;
   readonly size: number;
   /** Readings evicted because the queue was full, over the queue's whole life. */
   readonly dropped: number;
@@ -61,6 +65,7 @@ export function openSqliteQueue(options: SqliteQueueOptions): OfflineQueue {
   const deleteOne = db.prepare<[number]>('DELETE FROM queue WHERE seq = ?');
   const deleteThrough = db.prepare<[number]>('DELETE FROM queue WHERE seq <= ?');
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM queue');
+  const first = db.prepare<[], { seq: number }>('SELECT seq FROM queue ORDER BY seq LIMIT 1');
 
   let nextSeq = getMeta.get('next_seq')?.value ?? 0;
   let dropped = getMeta.get('dropped')?.value ?? 0;
@@ -85,8 +90,10 @@ export function openSqliteQueue(options: SqliteQueueOptions): OfflineQueue {
     for (const seq of seqs) size -= deleteOne.run(seq).changes;
   });
 
-  const removeThroughTx = db.transaction((seq: number) => {
-    size -= deleteThrough.run(seq).changes;
+  const removeThroughTx = db.transaction((seq: number): number => {
+    const removed = deleteThrough.run(seq).changes;
+    size -= removed;
+    return removed;
   });
 
   return {
@@ -96,6 +103,12 @@ export function openSqliteQueue(options: SqliteQueueOptions): OfflineQueue {
       if (seqs.length > 0) removeTx(seqs);
     },
     removeThrough: (seq) => removeThroughTx(seq),
+    oldest: () => first.get()?.seq,
+    advanceSeq: (seq) => {
+      if (seq <= nextSeq) return;
+      setMeta.run(seq, 'next_seq');
+      nextSeq = seq;
+    },
     get size() {
       return size;
     },

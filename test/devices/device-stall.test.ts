@@ -21,7 +21,8 @@ describe('device stall watchdog', () => {
     const dir = tempDir();
     const broker = new MosquittoProcess({ dir });
     await broker.start();
-    const config = testConfig(dir, broker.port, { DEVICE_COUNT: '1' });
+    // Broker mode: rows leave the queue only on PUBACK, so lost callbacks would strand them.
+    const config = testConfig(dir, broker.port, { DEVICE_COUNT: '1', ACK_MODE: 'broker' });
     const collector = await startedCollector(config);
     const fleet = inProcessFleet(config, { limit: 100, stallMs: 500 });
     const device = fleet.devices[0];

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { Collector } from '../../collector/collector.js';
+import { collectorOptions } from '../../collector/create-collector.js';
 import { type Config, type ConfigOverrides, loadConfig } from '../../core/config.js';
 import { silentLogger } from '../../core/log.js';
 import { MqttSession } from '../../core/mqtt-session.js';
@@ -39,17 +40,20 @@ export async function startedCollector(config: Config): Promise<Collector> {
 
 export function inProcessCollector(config: Config): Collector {
   const log = silentLogger();
-  return new Collector({
-    store: new SqliteStore({ path: config.store.sqlitePath }),
-    session: new MqttSession({
-      mqtt: config.mqtt,
-      clientId: config.collectorClientId,
-      clean: false,
+  return new Collector(
+    {
+      store: new SqliteStore({ path: config.store.sqlitePath }),
+      session: new MqttSession({
+        mqtt: config.mqtt,
+        clientId: config.collectorClientId,
+        clean: false,
+        log,
+      }),
       log,
-    }),
-    log,
-    now: Date.now,
-  });
+      now: Date.now,
+    },
+    collectorOptions(config),
+  );
 }
 
 export function inProcessFleet(config: Config, options: CreateDeviceOptions = {}): Fleet {

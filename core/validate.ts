@@ -89,7 +89,8 @@ function nonFiniteField(value: Record<string, unknown>): string | undefined {
  */
 export function validateMessage(topic: string, payload: Uint8Array, now: number): Validated {
   const result = validateInbound(topic, payload, now);
-  if (result.ok && result.kind === 'dropped') return reject('unknown_topic', 'not a telemetry topic');
+  if (result.ok && result.kind === 'dropped')
+    return reject('unknown_topic', 'not a telemetry topic');
   return result;
 }
 

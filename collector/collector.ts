@@ -1,12 +1,10 @@
 // The collector: a persistent-session MQTT subscriber feeding the ingest pipeline; PUBACK only after durable storage.
 import type { IPublishPacket } from 'mqtt';
 import {
+  ALL_VEHICLE_TOPICS,
   type DeviceStatus,
-  DROPPED_SUBSCRIPTION,
   type DroppedNotice,
-  SPEED_SUBSCRIPTION,
   type SpeedReading,
-  STATUS_SUBSCRIPTION,
   type StatusMessage,
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
@@ -39,7 +37,12 @@ export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   ackIntervalMs: 500,
 };
 
-const SUBSCRIPTIONS = [SPEED_SUBSCRIPTION, STATUS_SUBSCRIPTION, DROPPED_SUBSCRIPTION];
+/**
+ * One wildcard instead of speed + status + dropped: the broker delivers nothing nobody subscribed
+ * to, so only a collector that sees all of vehicles/ can count stray topics as rejects. The price
+ * is our own acks coming back once (ignored).
+ */
+const SUBSCRIPTIONS = [ALL_VEHICLE_TOPICS];
 
 export interface CollectorStats {
   connected: boolean;

@@ -89,6 +89,8 @@ export class Ingest {
       this.deps.onStatus(result.status);
     } else if (result.kind === 'dropped') {
       this.deps.onDropped(result.notice);
+    } else if (result.kind === 'ack') {
+      // Our own acks, echoed by the vehicles/# subscription.
     } else {
       batch.readings.push(result.reading);
     }

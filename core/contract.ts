@@ -56,6 +56,8 @@ export const TOPIC_ROOT = 'vehicles';
 export const SPEED_SUBSCRIPTION = `${TOPIC_ROOT}/+/speed`;
 export const STATUS_SUBSCRIPTION = `${TOPIC_ROOT}/+/status`;
 export const DROPPED_SUBSCRIPTION = `${TOPIC_ROOT}/+/dropped`;
+/** The collector's one subscription: everything under vehicles/, so stray topics are counted too. */
+export const ALL_VEHICLE_TOPICS = `${TOPIC_ROOT}/#`;
 
 export const speedTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/speed`;
 export const statusTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/status`;

@@ -32,8 +32,14 @@ export type Validated =
   | { ok: true; kind: 'status'; status: StatusMessage }
   | { ok: false; reason: RejectReason; detail: string };
 
-/** What the collector consumes: telemetry plus devices' dropped notices. */
-export type Inbound = Validated | { ok: true; kind: 'dropped'; notice: DroppedNotice };
+/**
+ * What the collector consumes: telemetry, devices' dropped notices, and acks (its own, echoed by
+ * its `vehicles/#` subscription: nothing to do with them).
+ */
+export type Inbound =
+  | Validated
+  | { ok: true; kind: 'dropped'; notice: DroppedNotice }
+  | { ok: true; kind: 'ack' };
 
 const isoUtc = z.iso.datetime({ precision: undefined, offset: false });
 const deviceIdField = z.string().regex(DEVICE_ID_PATTERN);
@@ -89,20 +95,18 @@ function nonFiniteField(value: Record<string, unknown>): string | undefined {
  */
 export function validateMessage(topic: string, payload: Uint8Array, now: number): Validated {
   const result = validateInbound(topic, payload, now);
-  if (result.ok && result.kind === 'dropped')
-    return reject('unknown_topic', 'not a telemetry topic');
-  return result;
+  if (!result.ok || result.kind === 'speed' || result.kind === 'status') return result;
+  return reject('unknown_topic', 'not a telemetry topic');
 }
 
-/** validateMessage plus `vehicles/{id}/dropped` notices: the collector's view. */
+/** validateMessage plus devices' dropped notices and acks: the collector's view. */
 export function validateInbound(topic: string, payload: Uint8Array, now: number): Inbound {
   if (payload.byteLength > MAX_PAYLOAD_BYTES) {
     return reject('too_large', `${payload.byteLength} bytes > ${MAX_PAYLOAD_BYTES}`);
   }
   const parsedTopic = parseTopic(topic);
-  if (!parsedTopic || parsedTopic.kind === 'ack') {
-    return reject('unknown_topic', 'not vehicles/{device_id}/speed|status|dropped');
-  }
+  if (!parsedTopic) return reject('unknown_topic', 'not vehicles/{device_id}/speed|status|dropped');
+  if (parsedTopic.kind === 'ack') return { ok: true, kind: 'ack' };
   if (!isDeviceId(parsedTopic.deviceId)) {
     return reject('invalid_device_id', 'topic device_id does not match ^[A-Za-z0-9_-]{1,64}$');
   }

@@ -57,6 +57,14 @@ function hostileMessages(): Array<[string, string | Buffer, string]> {
       '{"device_id":"vehicle_01","status":"hacked"}',
       'invalid_fields',
     ],
+    ['vehicles/vehicle_01/temperature', JSON.stringify(valid(900_013)), 'unknown_topic'],
+    ['vehicles/vehicle_01/speed/extra', JSON.stringify(valid(900_014)), 'unknown_topic'],
+    ['vehicles', JSON.stringify(valid(900_015)), 'unknown_topic'],
+    [
+      'vehicles/vehicle_01/dropped',
+      JSON.stringify({ device_id: 'vehicle_01', from: 5, to: 1, timestamp: now() }),
+      'invalid_fields',
+    ],
   ];
 }
 

@@ -2,7 +2,7 @@
 import type { SpeedReading } from '../contract.js';
 import type { Logger } from '../log.js';
 import { authorizationFor, databaseOf, detectServer, type InfluxServer } from './influx-detect.js';
-import { InfluxHttp, type InfluxSeries } from './influx-http.js';
+import { InfluxHttp, InfluxHttpError, type InfluxSeries } from './influx-http.js';
 import { toPoints } from './influx-points.js';
 import { V1Writer } from './influx-write-v1.js';
 import { V2Writer } from './influx-write-v2.js';
@@ -15,6 +15,7 @@ import {
   isQueryableDeviceId,
   lastSeenQuery,
   latestQuery,
+  MEASUREMENT,
   seqsQuery,
   showDatabasesQuery,
 } from './influxql.js';
@@ -112,9 +113,19 @@ export class InfluxStore implements TelemetryStore {
     return this.conn;
   }
 
-  private query(statement: string, chunked = false): Promise<InfluxSeries[]> {
+  private async query(statement: string, chunked = false): Promise<InfluxSeries[]> {
     const { http, database } = this.connection();
-    return http.query(statement, database, { chunked });
+    const series = await http.query(statement, database, { chunked });
+    // VictoriaMetrics takes writes but answers every InfluxQL query with a canned SHOW DATABASES:
+    // refuse to read that as "no data".
+    const foreign = series.find((s) => s.name !== MEASUREMENT);
+    if (foreign) {
+      throw new InfluxHttpError(
+        200,
+        `${this.options.url} does not answer InfluxQL (got series "${foreign.name}"); reads need InfluxDB 1.x, 2.x or 3.x`,
+      );
+    }
+    return series;
   }
 
   async write(readings: readonly SpeedReading[]): Promise<WriteResult> {

@@ -294,6 +294,11 @@ export class Device {
     });
   }
 
+  /** Takes no more readings but stays connected to deliver the backlog (drills drain this way). */
+  stopReadings(): void {
+    this.ticker?.stop();
+  }
+
   /** Stops taking readings, says offline, disconnects; unacknowledged readings stay queued. Idempotent. */
   async stop(): Promise<void> {
     if (this.closed || !this.queueHandle) return;

@@ -22,6 +22,11 @@ export class Fleet {
     await Promise.all(this.devices.map((d) => d.start()));
   }
 
+  /** Stops taking readings; every device keeps delivering its backlog. */
+  stopReadings(): void {
+    for (const d of this.devices) d.stopReadings();
+  }
+
   stats(): FleetStats {
     const total: FleetStats = {
       devices: this.devices.length,

@@ -12,6 +12,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     limit: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    'json-stats': { type: 'boolean', default: false },
   },
 });
 
@@ -42,17 +43,25 @@ await runProgram(
     );
     await fleet.start();
     log.info({ count, intervalMs, first: ids[0], last: ids.at(-1) }, 'fleet started');
+    // SIGUSR2: take no more readings, keep delivering the backlog (drills use it to drain).
+    process.on('SIGUSR2', () => {
+      log.info('SIGUSR2: no more readings; delivering the backlog');
+      fleet.stopReadings();
+    });
+    const report = (now: FleetStats, before: FleetStats | undefined, prefix = '') => {
+      if (values['json-stats']) process.stdout.write(`${JSON.stringify({ at: Date.now(), ...now })}\n`);
+      else if (!values.quiet || prefix) process.stdout.write(`${prefix}${summaryLine(now, before, 1)}\n`);
+    };
     let before: FleetStats | undefined;
     const summary = setInterval(() => {
       const now = fleet.stats();
-      if (!values.quiet) process.stdout.write(`${summaryLine(now, before, 1)}\n`);
+      report(now, before);
       before = now;
     }, 1000);
     return async () => {
       clearInterval(summary);
       await fleet.stop();
-      const s = fleet.stats();
-      process.stdout.write(`stopped: ${summaryLine(s, undefined, 1)}\n`);
+      report(fleet.stats(), undefined, 'stopped: ');
     };
   },
 );

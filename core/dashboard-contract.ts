@@ -1,0 +1,106 @@
+// The dashboard's wire contract: REST bodies and Socket.IO event maps, imported by the server and the page.
+import type { DeviceStatus, SpeedReading } from './contract.js';
+
+/** Page range selector; the value is the `duration` sent to the history route. */
+export const RANGES = ['5m', '1h', '24h'] as const;
+export type RangeKey = (typeof RANGES)[number];
+export const DEFAULT_DURATION = '5m';
+/** `points` bounds of the history route, and its default. */
+export const MIN_POINTS = 2;
+export const MAX_POINTS = 10_000;
+export const DEFAULT_POINTS = 300;
+/** Longest history span a single request may cover. */
+export const MAX_SPAN_MS = 30 * 24 * 60 * 60 * 1000;
+/** A reading this much older than the server clock when it arrives was replayed from a device queue. */
+export const LATE_AFTER_MS = 5000;
+
+export type ErrorCode =
+  | 'invalid_parameter'
+  | 'bad_request'
+  | 'not_found'
+  | 'store_unavailable'
+  | 'internal';
+
+/** Every non-2xx answer of the JSON routes. */
+export interface ErrorBody {
+  error: ErrorCode;
+  message: string;
+}
+
+/** `GET /api/health`: 200 when both are up, 503 otherwise. */
+export interface HealthBody {
+  status: 'ok' | 'degraded';
+  broker: 'connected' | 'disconnected';
+  store: 'ok' | 'unavailable';
+  version: string;
+}
+
+export interface DeviceStatusEntry {
+  status: DeviceStatus;
+  /** Server time the device was last heard from (ISO 8601 UTC); null: never. */
+  last_seen: string | null;
+  /** Seconds, one decimal; null: never seen. */
+  time_since_last_seen: number | null;
+}
+
+/** `GET /api/devices/status`, keyed by device id. */
+export type DevicesStatusBody = Record<string, DeviceStatusEntry>;
+
+/** `GET /api/devices/:id/latest`: the newest stored reading. */
+export interface LatestBody {
+  device_id: string;
+  speed: number;
+  timestamp: string;
+  seq: number;
+}
+
+export interface HistoryDataPoint {
+  /** Start of the window, ISO 8601 UTC (windows are aligned to multiples of window_ms). */
+  timestamp: string;
+  /** Mean speed in the window. */
+  speed: number;
+  min: number;
+  max: number;
+  /** Readings in the window (an addition to the original four keys: lets a live tail merge exactly). */
+  count: number;
+}
+
+/** `GET /api/devices/:id/history`. */
+export interface HistoryBody {
+  device_id: string;
+  from: string;
+  to: string;
+  window_ms: number;
+  data_points: HistoryDataPoint[];
+}
+
+export interface LatestDataEntry {
+  /** null: the device is known (status topic) but has sent no reading yet. */
+  speed: number | null;
+  timestamp: string | null;
+  status: DeviceStatus;
+}
+
+/** `latest_data`, every second, keyed by device id. */
+export type LatestData = Record<string, LatestDataEntry>;
+
+/** `hello`, once per connection: what the page needs to judge time like the server does. */
+export interface HelloPayload {
+  server_time: string;
+  offline_after_s: number;
+  late_after_ms: number;
+  version: string;
+}
+
+export interface ServerToClientEvents {
+  latest_data: (data: LatestData) => void;
+  /** One validated MQTT speed payload, pushed as it arrives. */
+  reading: (reading: SpeedReading) => void;
+  hello: (hello: HelloPayload) => void;
+}
+
+/** The page sends nothing: history is fetched over REST. */
+export type ClientToServerEvents = Record<string, never>;
+
+export const historyPath = (deviceId: string): string =>
+  `/api/devices/${encodeURIComponent(deviceId)}/history`;

@@ -1,0 +1,152 @@
+// Per-device live state (latest reading, last seen, reported status) and the online/offline rule; pure, clock passed in.
+import type { DeviceStatus, SpeedReading, StatusMessage } from '../core/contract.js';
+import type { DevicesStatusBody, LatestData } from '../core/dashboard-contract.js';
+import type { LatestReading } from '../core/store/types.js';
+
+interface Latest {
+  speed: number;
+  timestamp: string;
+  /** Device timestamp, ms. */
+  at: number;
+  seq: number;
+}
+
+interface Entry {
+  latest: Latest | undefined;
+  /** Server time the device was last heard from, ms; undefined: never. */
+  lastSeenAt: number | undefined;
+  /** The status topic said offline and nothing was heard since. */
+  saidOffline: boolean;
+  /** Status at the last transitions() call, to report changes once. */
+  reported: DeviceStatus | undefined;
+}
+
+export interface StatusChange {
+  deviceId: string;
+  status: DeviceStatus;
+}
+
+/**
+ * A device is online when its status topic does not say offline (or it sent data after saying so)
+ * and it was heard from within offlineAfterMs. Heard from means: a reading arrived (arrival time,
+ * so a replayed backlog counts as alive), or an `online` status carrying that device timestamp
+ * (a retained one from long ago therefore does not make a silent device look online).
+ */
+export class DeviceBoard {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly offlineAfterMs: number) {}
+
+  private entry(deviceId: string): Entry {
+    let e = this.entries.get(deviceId);
+    if (!e) {
+      e = { latest: undefined, lastSeenAt: undefined, saidOffline: false, reported: undefined };
+      this.entries.set(deviceId, e);
+    }
+    return e;
+  }
+
+  has(deviceId: string): boolean {
+    return this.entries.has(deviceId);
+  }
+
+  /** What the store knew at start-up; never overrides newer live information. */
+  seed(deviceId: string, lastSeen: number, latest: LatestReading | undefined, now: number): void {
+    const e = this.entry(deviceId);
+    // A device clock ahead of ours must not keep a dead device online.
+    const seen = Math.min(lastSeen, now);
+    e.lastSeenAt = Math.max(e.lastSeenAt ?? seen, seen);
+    if (latest) {
+      this.setLatest(e, {
+        speed: latest.speed,
+        timestamp: new Date(latest.timestamp).toISOString(),
+        at: latest.timestamp,
+        seq: latest.seq,
+      });
+    }
+  }
+
+  onReading(r: SpeedReading, now: number): void {
+    const e = this.entry(r.device_id);
+    e.lastSeenAt = now;
+    e.saidOffline = false;
+    this.setLatest(e, {
+      speed: r.speed,
+      timestamp: r.timestamp,
+      at: Date.parse(r.timestamp),
+      seq: r.seq,
+    });
+  }
+
+  onStatus(s: StatusMessage, now: number): void {
+    const e = this.entry(s.device_id);
+    if (s.status === 'offline') {
+      e.saidOffline = true;
+      return;
+    }
+    e.saidOffline = false;
+    const at = Math.min(now, Date.parse(s.timestamp));
+    e.lastSeenAt = Math.max(e.lastSeenAt ?? at, at);
+  }
+
+  /** A replayed (older) reading does not replace a newer latest one. */
+  private setLatest(e: Entry, next: Latest): void {
+    const cur = e.latest;
+    if (!cur || next.at > cur.at || (next.at === cur.at && next.seq >= cur.seq)) e.latest = next;
+  }
+
+  private status(e: Entry, now: number): DeviceStatus {
+    if (e.saidOffline || e.lastSeenAt === undefined) return 'offline';
+    return now - e.lastSeenAt <= this.offlineAfterMs ? 'online' : 'offline';
+  }
+
+  statusOf(deviceId: string, now: number): DeviceStatus | undefined {
+    const e = this.entries.get(deviceId);
+    return e && this.status(e, now);
+  }
+
+  private sortedIds(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+
+  /** The `latest_data` event. */
+  latestData(now: number): LatestData {
+    const out: LatestData = {};
+    for (const id of this.sortedIds()) {
+      const e = this.entries.get(id) as Entry;
+      out[id] = {
+        speed: e.latest?.speed ?? null,
+        timestamp: e.latest?.timestamp ?? null,
+        status: this.status(e, now),
+      };
+    }
+    return out;
+  }
+
+  /** The `GET /api/devices/status` body. */
+  statusReport(now: number): DevicesStatusBody {
+    const out: DevicesStatusBody = {};
+    for (const id of this.sortedIds()) {
+      const e = this.entries.get(id) as Entry;
+      const seen = e.lastSeenAt;
+      out[id] = {
+        status: this.status(e, now),
+        last_seen: seen === undefined ? null : new Date(seen).toISOString(),
+        time_since_last_seen:
+          seen === undefined ? null : Math.max(0, Math.round((now - seen) / 100) / 10),
+      };
+    }
+    return out;
+  }
+
+  /** Devices whose status changed since the previous call (for the log). */
+  transitions(now: number): StatusChange[] {
+    const changes: StatusChange[] = [];
+    for (const [deviceId, e] of this.entries) {
+      const status = this.status(e, now);
+      if (status !== e.reported) changes.push({ deviceId, status });
+      e.reported = status;
+    }
+    return changes;
+  }
+}

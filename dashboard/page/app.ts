@@ -1,0 +1,135 @@
+// The dashboard page: Socket.IO for live data, REST for history, one card per vehicle, table, notes, range.
+import { io, type Socket } from 'socket.io-client';
+import { DEVICE_ID_PATTERN } from '../../core/contract.js';
+import {
+  type ClientToServerEvents,
+  LATE_AFTER_MS,
+  RANGES,
+  type RangeKey,
+  type ServerToClientEvents,
+} from '../../core/dashboard-contract.js';
+import { type CardContext, DeviceCard } from './device-card.js';
+import { byId, compareIds } from './dom.js';
+import { LateNotes } from './late-notes.js';
+import { LatestTable } from './latest-table.js';
+
+const RANGE_MS: Record<RangeKey, number> = { '5m': 300_000, '1h': 3_600_000, '24h': 86_400_000 };
+const isRange = (v: string | null): v is RangeKey => RANGES.some((r) => r === v);
+
+const initial = new URLSearchParams(location.search).get('range');
+let range: RangeKey = isRange(initial) ? initial : '5m';
+/** Server clock minus ours: lateness is judged on the server's clock, as the server sends it. */
+let clockOffset = 0;
+let offlineAfterMs = 10_000;
+let lateAfterMs = LATE_AFTER_MS;
+const now = (): number => Date.now() + clockOffset;
+
+const ctx: CardContext = {
+  range: () => range,
+  rangeMs: () => RANGE_MS[range],
+  now,
+  offlineAfterMs: () => offlineAfterMs,
+};
+const cards = new Map<string, DeviceCard>();
+const grid = byId<HTMLElement>('charts');
+const table = new LatestTable(byId<HTMLTableSectionElement>('latest-body'));
+const notes = new LateNotes(byId('late-note'), byId<HTMLUListElement>('late-list'));
+const connection = byId('connection');
+// tsconfig has no DOM.Iterable (server code shares it): Array.from makes the NodeList iterable.
+const rangeButtons = Array.from(document.querySelectorAll<HTMLButtonElement>('#range button'));
+
+/** The card for a device, created (sorted, history loaded) on first sight. */
+function card(deviceId: string): DeviceCard | undefined {
+  // The server validates every id; the page does not build anything from one that slipped through.
+  if (!DEVICE_ID_PATTERN.test(deviceId)) return undefined;
+  const existing = cards.get(deviceId);
+  if (existing) return existing;
+  const created = DeviceCard.create(deviceId, ctx);
+  const next = [...cards.keys()].sort(compareIds).find((id) => compareIds(id, deviceId) > 0);
+  grid.insertBefore(
+    created.element,
+    next === undefined ? null : (cards.get(next)?.element ?? null),
+  );
+  cards.set(deviceId, created);
+  created.mount();
+  void created.load();
+  return created;
+}
+
+function setConnection(state: 'connecting' | 'connected' | 'disconnected'): void {
+  connection.dataset.state = state;
+  connection.textContent = state;
+  document.body.dataset.connection = state;
+}
+
+function selectRange(next: RangeKey): void {
+  range = next;
+  for (const button of rangeButtons) {
+    button.setAttribute('aria-pressed', String(button.dataset.range === next));
+  }
+  const url = new URL(location.href);
+  url.searchParams.set('range', next);
+  history.replaceState(null, '', url);
+  for (const c of cards.values()) void c.load();
+}
+
+for (const button of rangeButtons) {
+  const value = button.dataset.range ?? null;
+  if (isRange(value)) button.addEventListener('click', () => selectRange(value));
+}
+selectRange(range);
+
+const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io();
+let connectedBefore = false;
+setConnection('connecting');
+socket.on('connect', () => {
+  setConnection('connected');
+  // After an outage the charts have a hole: history fills it.
+  if (connectedBefore) for (const c of cards.values()) void c.load();
+  connectedBefore = true;
+});
+socket.on('disconnect', () => setConnection('disconnected'));
+socket.io.on('reconnect_attempt', () => setConnection('connecting'));
+
+socket.on('hello', (hello) => {
+  clockOffset = Date.parse(hello.server_time) - Date.now();
+  offlineAfterMs = hello.offline_after_s * 1000;
+  lateAfterMs = hello.late_after_ms;
+});
+
+socket.on('latest_data', (data) => {
+  for (const [deviceId, entry] of Object.entries(data)) {
+    const c = card(deviceId);
+    if (!c) continue;
+    c.setStatus(entry.status);
+    table.setStatus(deviceId, entry.status);
+    if (table.setReading(deviceId, entry.speed, entry.timestamp)) c.setSpeed(entry.speed);
+  }
+});
+
+socket.on('reading', (r) => {
+  const c = card(r.device_id);
+  if (!c) return;
+  const at = Date.parse(r.timestamp);
+  c.addReading(at, r.speed);
+  if (table.setReading(r.device_id, r.speed, r.timestamp)) c.setSpeed(r.speed);
+  if (notes.observe(r.device_id, now() - at, lateAfterMs, now())) {
+    c.setLate(true);
+    table.setLate(r.device_id, true);
+  }
+});
+
+// Charts with new readings redraw up to 4 times a second; all of them every second so the time axis
+// slides (a silent device's line visibly stops).
+setInterval(() => {
+  for (const c of cards.values()) if (c.dirty) c.render();
+}, 250);
+setInterval(() => {
+  notes.render(now());
+  for (const c of cards.values()) {
+    const late = notes.isLate(c.deviceId);
+    c.setLate(late);
+    table.setLate(c.deviceId, late);
+    c.render();
+  }
+}, 1000);

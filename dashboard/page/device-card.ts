@@ -1,0 +1,153 @@
+// One vehicle's card: status, current speed and a uPlot time-series chart preloaded from history, then live.
+import uPlot from 'uplot';
+import type { DeviceStatus } from '../../core/contract.js';
+import { type HistoryBody, historyPath, type RangeKey } from '../../core/dashboard-contract.js';
+import { el, formatSpeed } from './dom.js';
+import { SpeedSeries } from './series.js';
+
+/** Windows asked per history request: 5 m → 1 s windows, 1 h → 10 s, 24 h → 5 min. */
+export const HISTORY_POINTS = 600;
+const CHART_HEIGHT = 150;
+const LINE = '#2563eb';
+
+export interface CardContext {
+  range: () => RangeKey;
+  rangeMs: () => number;
+  /** Server-aligned clock, ms. */
+  now: () => number;
+  /** Silence longer than this breaks the line (offline threshold). */
+  offlineAfterMs: () => number;
+}
+
+interface CardParts {
+  root: HTMLElement;
+  status: HTMLElement;
+  speed: HTMLElement;
+  late: HTMLElement;
+  note: HTMLElement;
+  chart: HTMLDivElement;
+}
+
+export class DeviceCard {
+  readonly series = new SpeedSeries();
+  private plot: uPlot | undefined;
+  private loadToken = 0;
+  dirty = true;
+
+  constructor(
+    readonly deviceId: string,
+    private readonly parts: CardParts,
+    private readonly ctx: CardContext,
+  ) {}
+
+  static create(deviceId: string, ctx: CardContext): DeviceCard {
+    const status = el('span', { className: 'status', text: 'unknown' });
+    const speed = el('span', { className: 'speed', text: '–' });
+    const late = el('span', { className: 'late-badge', text: 'late', attrs: { hidden: '' } });
+    const note = el('p', { className: 'card-note', attrs: { hidden: '' } });
+    const chart = el('div', { className: 'chart', attrs: { 'data-points': '0' } });
+    const root = el(
+      'article',
+      { className: 'card', attrs: { 'data-device': deviceId, 'data-status': 'unknown' } },
+      el('header', {}, el('h2', { text: deviceId }), status, late, speed),
+      note,
+      chart,
+    );
+    return new DeviceCard(deviceId, { root, status, speed, late, note, chart }, ctx);
+  }
+
+  get element(): HTMLElement {
+    return this.parts.root;
+  }
+
+  /** Creates the chart once the card is in the document (uPlot measures its container). */
+  mount(): void {
+    const chart = this.parts.chart;
+    this.plot = new uPlot(this.options(chart.clientWidth || 300), [[], [], [], []], chart);
+    new ResizeObserver(() => {
+      const width = chart.clientWidth;
+      if (width > 0 && this.plot) this.plot.setSize({ width, height: CHART_HEIGHT });
+    }).observe(chart);
+  }
+
+  private options(width: number): uPlot.Options {
+    const rangeSeconds = (): [number, number] => {
+      const now = this.ctx.now();
+      return [(now - this.ctx.rangeMs()) / 1000, now / 1000];
+    };
+    return {
+      width,
+      height: CHART_HEIGHT,
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false, setScale: false } },
+      scales: {
+        x: { time: true, range: rangeSeconds },
+        y: { range: (_u, _min, max) => [0, Math.max(120, Math.ceil((max ?? 0) / 20) * 20)] },
+      },
+      axes: [{ size: 30 }, { size: 36 }],
+      series: [
+        {},
+        { label: 'km/h', stroke: LINE, width: 1.5, points: { show: false } },
+        { label: 'min', stroke: 'transparent', points: { show: false } },
+        { label: 'max', stroke: 'transparent', points: { show: false } },
+      ],
+      // The min..max band of each window: visible once windows hold several readings (1 h, 24 h).
+      bands: [{ series: [3, 2], fill: 'rgba(37, 99, 235, 0.18)' }],
+    };
+  }
+
+  setStatus(status: DeviceStatus): void {
+    this.parts.root.dataset.status = status;
+    this.parts.status.textContent = status;
+  }
+
+  setSpeed(speed: number | null): void {
+    this.parts.speed.textContent = speed === null ? '–' : `${formatSpeed(speed)} km/h`;
+  }
+
+  setLate(late: boolean): void {
+    this.parts.late.hidden = !late;
+  }
+
+  addReading(at: number, speed: number): void {
+    this.series.add(at, speed);
+    this.dirty = true;
+  }
+
+  /** (Re)loads history for the current range; a newer load makes an older answer irrelevant. */
+  async load(): Promise<void> {
+    const range = this.ctx.range();
+    const token = ++this.loadToken;
+    this.series.beginLoad();
+    const url = `${historyPath(this.deviceId)}?duration=${range}&points=${HISTORY_POINTS}`;
+    try {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`history: HTTP ${res.status}`);
+      const body = (await res.json()) as HistoryBody;
+      if (token !== this.loadToken) return;
+      this.series.loadHistory(body);
+      this.parts.note.hidden = true;
+      this.parts.chart.dataset.range = range;
+      this.parts.chart.dataset.windowMs = String(body.window_ms);
+    } catch (err) {
+      if (token !== this.loadToken) return;
+      this.series.abortLoad();
+      this.parts.note.textContent = `History unavailable (${(err as Error).message}); showing live data.`;
+      this.parts.note.hidden = false;
+    }
+    this.dirty = true;
+    this.render();
+  }
+
+  /** Redraws with the x axis ending now; called a few times a second when dirty, and every second. */
+  render(): void {
+    const plot = this.plot;
+    if (!plot) return;
+    const now = this.ctx.now();
+    const windowMs = this.series.windowMs;
+    this.series.trim(now - this.ctx.rangeMs() - windowMs);
+    plot.setData(this.series.toChartData(Math.max(3 * windowMs, this.ctx.offlineAfterMs())));
+    this.parts.chart.dataset.points = String(this.series.size);
+    this.dirty = false;
+  }
+}

@@ -1,0 +1,54 @@
+// Building blocks for dashboard tests: a Dashboard on port 0 with an injectable clock, and JSON GETs.
+import type { Config } from '../../core/config.js';
+import { silentLogger } from '../../core/log.js';
+import { MqttSession } from '../../core/mqtt-session.js';
+import { createStore } from '../../core/store/create-store.js';
+import { Dashboard } from '../../dashboard/dashboard.js';
+
+export const TEST_VERSION = '0.0.0-test';
+
+export interface TestDashboardOptions {
+  now?: () => number;
+  storeRetryMs?: number;
+}
+
+/** The production composition (read-only store, clean session) with test knobs. */
+export function testDashboard(config: Config, options: TestDashboardOptions = {}): Dashboard {
+  const log = silentLogger();
+  return new Dashboard(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      offlineAfterS: config.dashboard.offlineAfterS,
+      version: TEST_VERSION,
+      storeRetryMs: options.storeRetryMs ?? 100,
+    },
+    {
+      createStore: () => createStore(config.store, log, { readonly: true }),
+      session: new MqttSession({
+        mqtt: config.mqtt,
+        clientId: `dashboard-test-${process.pid}-${Math.random().toString(16).slice(2)}`,
+        clean: true,
+        log,
+      }),
+      log,
+      now: options.now ?? Date.now,
+    },
+  );
+}
+
+export interface JsonResponse {
+  status: number;
+  body: unknown;
+  contentType: string | null;
+}
+
+export async function getJson(base: string, path: string): Promise<JsonResponse> {
+  const res = await fetch(new URL(path, base));
+  const text = await res.text();
+  return {
+    status: res.status,
+    body: JSON.parse(text),
+    contentType: res.headers.get('content-type'),
+  };
+}

@@ -2,7 +2,10 @@
 // collector, DEVICE_COUNT devices and the dashboard.
 import { EmbeddedBroker } from '../broker/embedded-broker.js';
 import { createCollector } from '../collector/create-collector.js';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/log.js';
 import { runProgram } from '../core/program.js';
+import { createDashboard } from '../dashboard/create-dashboard.js';
 import { createDevice, fleetIds } from '../devices/create-device.js';
 import { Fleet } from '../devices/fleet.js';
 
@@ -11,8 +14,24 @@ interface Component {
   stop: () => Promise<void>;
 }
 
+/** Reverse start order: readers before the devices, devices before the collector, broker last. */
+async function stopAll(started: Component[]): Promise<void> {
+  for (const c of started.reverse()) await c.stop();
+}
+
 await runProgram('telemetry', {}, async (config, log) => {
   const started: Component[] = [];
+  try {
+    await startAll(config, log, started);
+  } catch (err) {
+    // E.g. DASHBOARD_PORT already taken: close what runs instead of leaving a half demo behind.
+    await stopAll(started);
+    throw err;
+  }
+  return () => stopAll(started);
+});
+
+async function startAll(config: Config, log: Logger, started: Component[]): Promise<void> {
   if (config.mqtt.host === undefined) {
     const broker = new EmbeddedBroker({
       port: config.mqtt.port,
@@ -38,18 +57,19 @@ await runProgram('telemetry', {}, async (config, log) => {
   await fleet.start();
   started.push({ name: 'devices', stop: () => fleet.stop() });
 
-  // The dashboard joins here once it exists (issue: live dashboard).
+  // Last to start, first to stop: it only reads (store, broker), so closing it first ends browser
+  // sessions cleanly before the devices go offline and before the broker it subscribes to is gone.
+  const dashboard = createDashboard(config, log.child({ component: 'dashboard' }));
+  await dashboard.start();
+  started.push({ name: 'dashboard', stop: () => dashboard.stop() });
 
   log.info(
     {
       broker: config.mqtt.host ?? `embedded :${config.mqtt.port}`,
       store: config.store.kind,
       devices: count,
+      dashboard: dashboard.url,
     },
     'demo running',
   );
-  return async () => {
-    // Reverse order: devices stop first so the collector can store their last readings.
-    for (const c of started.reverse()) await c.stop();
-  };
-});
+}

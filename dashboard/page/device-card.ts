@@ -8,7 +8,16 @@ import { SpeedSeries } from './series.js';
 /** Windows asked per history request: 5 m → 1 s windows, 1 h → 10 s, 24 h → 5 min. */
 export const HISTORY_POINTS = 600;
 const CHART_HEIGHT = 150;
+const HISTORY_RETRY_MS = 5000;
 const LINE = '#2563eb';
+
+/** 24-hour labels; seconds only where a tick is not on a whole minute. */
+function timeLabel(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const hm = `${two(d.getHours())}:${two(d.getMinutes())}`;
+  return d.getSeconds() === 0 ? hm : `${hm}:${two(d.getSeconds())}`;
+}
 
 export interface CardContext {
   range: () => RangeKey;
@@ -84,7 +93,7 @@ export class DeviceCard {
         x: { time: true, range: rangeSeconds },
         y: { range: (_u, _min, max) => [0, Math.max(120, Math.ceil((max ?? 0) / 20) * 20)] },
       },
-      axes: [{ size: 30 }, { size: 36 }],
+      axes: [{ size: 30, values: (_u, splits) => splits.map(timeLabel) }, { size: 36 }],
       series: [
         {},
         { label: 'km/h', stroke: LINE, width: 1.5, points: { show: false } },
@@ -132,8 +141,12 @@ export class DeviceCard {
     } catch (err) {
       if (token !== this.loadToken) return;
       this.series.abortLoad();
-      this.parts.note.textContent = `History unavailable (${(err as Error).message}); showing live data.`;
+      this.parts.note.textContent = `History unavailable (${(err as Error).message}); showing live data, retrying.`;
       this.parts.note.hidden = false;
+      // E.g. the store is not there yet (503): try again unless another load superseded this one.
+      window.setTimeout(() => {
+        if (token === this.loadToken) void this.load();
+      }, HISTORY_RETRY_MS);
     }
     this.dirty = true;
     this.render();

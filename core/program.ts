@@ -45,8 +45,9 @@ export async function runProgram(
       .finally(() => {
         log.info('stopped');
         log.flush();
-        // Everything is closed; exit rather than wait for stray keep-alive handles of libraries.
-        setTimeout(() => process.exit(process.exitCode ?? 0), 50);
+        // Everything is closed; exit rather than wait for stray keep-alive handles of libraries,
+        // once stdout (a pipe writes asynchronously) has taken the last summary line.
+        process.stdout.write('', () => setTimeout(() => process.exit(process.exitCode ?? 0), 50));
       });
   };
   process.on('SIGINT', onSignal);

@@ -21,6 +21,8 @@ export interface OfflineQueue {
   oldest(): number | undefined;
   /** Makes the next append use at least `seq` (never goes back). */
   advanceSeq(seq: number): void;
+  /** Seq ranges evicted because the queue was full, oldest first (drills tell drops from loss). */
+  evictions(): Array<[number, number]>;
   readonly size: number;
   /** Readings evicted because the queue was full, over the queue's whole life. */
   readonly dropped: number;
@@ -38,6 +40,7 @@ export interface SqliteQueueOptions {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS queue (seq INTEGER PRIMARY KEY, payload TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS evictions (from_seq INTEGER PRIMARY KEY, to_seq INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('next_seq', 0), ('dropped', 0);
 `;
 
@@ -56,9 +59,33 @@ export function openSqliteQueue(options: SqliteQueueOptions): OfflineQueue {
   const getMeta = db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?');
   const setMeta = db.prepare<[number, string]>('UPDATE meta SET value = ? WHERE key = ?');
   const insert = db.prepare<[number, string]>('INSERT INTO queue (seq, payload) VALUES (?, ?)');
-  const evict = db.prepare<[number]>(
-    'DELETE FROM queue WHERE seq IN (SELECT seq FROM queue ORDER BY seq LIMIT ?)',
+  const oldestN = db.prepare<[number], { seq: number }>('SELECT seq FROM queue ORDER BY seq LIMIT ?');
+  const deleteUpTo = db.prepare<[number]>('DELETE FROM queue WHERE seq <= ?');
+  const extendEviction = db.prepare<[number, number]>(
+    'UPDATE evictions SET to_seq = ? WHERE to_seq = ?',
   );
+  const addEviction = db.prepare<[number, number]>(
+    'INSERT INTO evictions (from_seq, to_seq) VALUES (?, ?)',
+  );
+  const listEvictions = db.prepare<[], { from_seq: number; to_seq: number }>(
+    'SELECT from_seq, to_seq FROM evictions ORDER BY from_seq',
+  );
+  /** Deletes the `n` oldest rows and records their seqs as runs, merged with the previous run. */
+  const evict = (n: number): number => {
+    const victims = oldestN.all(n).map((r) => r.seq);
+    const last = victims.at(-1);
+    if (last === undefined) return 0;
+    deleteUpTo.run(last);
+    let runStart = victims[0] ?? last;
+    for (let i = 1; i <= victims.length; i++) {
+      const prev = victims[i - 1] ?? last;
+      const cur = victims[i];
+      if (cur === prev + 1) continue;
+      if (extendEviction.run(prev, runStart - 1).changes === 0) addEviction.run(runStart, prev);
+      if (cur !== undefined) runStart = cur;
+    }
+    return victims.length;
+  };
   const selectAfter = db.prepare<[number, number], QueuedMessage>(
     'SELECT seq, payload FROM queue WHERE seq > ? ORDER BY seq LIMIT ?',
   );
@@ -75,7 +102,7 @@ export function openSqliteQueue(options: SqliteQueueOptions): OfflineQueue {
     const seq = nextSeq;
     const payload = build(seq);
     const overflow = size + 1 - options.capacity;
-    const evicted = overflow > 0 ? evict.run(overflow).changes : 0;
+    const evicted = overflow > 0 ? evict(overflow) : 0;
     if (evicted > 0) setMeta.run(dropped + evicted, 'dropped');
     insert.run(seq, payload);
     setMeta.run(seq + 1, 'next_seq');
@@ -104,6 +131,7 @@ export function openSqliteQueue(options: SqliteQueueOptions): OfflineQueue {
     },
     removeThrough: (seq) => removeThroughTx(seq),
     oldest: () => first.get()?.seq,
+    evictions: () => listEvictions.all().map((r) => [r.from_seq, r.to_seq]),
     advanceSeq: (seq) => {
       if (seq <= nextSeq) return;
       setMeta.run(seq, 'next_seq');

@@ -35,6 +35,11 @@ export class ProgramProcess {
     this.exitPromise = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
+  /** Sends a signal without waiting for an exit (SIGSTOP, SIGCONT, SIGUSR2, …). */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
   async kill(signal: NodeJS.Signals): Promise<number | null> {
     const child = this.child;
     if (!child) return null;

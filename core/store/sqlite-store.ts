@@ -66,7 +66,9 @@ export class SqliteStore implements TelemetryStore {
     const { path, readonly = false } = this.options;
     if (!readonly) mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path, { readonly, fileMustExist: readonly });
-    db.pragma('busy_timeout = 5000');
+    // Short for the writer: a lock held elsewhere makes write() fail fast and the collector retry
+    // with backoff, instead of blocking the event loop (better-sqlite3 waits synchronously).
+    db.pragma(`busy_timeout = ${readonly ? 5000 : 250}`);
     if (!readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.options.synchronous ?? 'FULL'}`);

@@ -45,14 +45,29 @@ describe('SQLite offline queue', () => {
     expect(q.size).toBe(5);
     expect(q.dropped).toBe(3);
     expect(q.after(-1, 10).map((m) => m.seq)).toEqual([3, 4, 5, 6, 7]);
+    expect(q.evictions()).toEqual([[0, 2]]);
+    q.removeThrough(4); // 3 and 4 confirmed: the next evictions start at 5, a new run
+    q.append(payloadOf);
+    q.append(payloadOf);
+    q.append(payloadOf); // 8 rows appended so far -> 5,6,7,8,9,10 = 6 > 5: evicts 5
+    expect(q.evictions()).toEqual([
+      [0, 2],
+      [5, 5],
+    ]);
+    q.append(payloadOf); // evicts 6: merged into the run
+    expect(q.evictions()).toEqual([
+      [0, 2],
+      [5, 6],
+    ]);
+    expect(q.dropped).toBe(5);
     q.close();
     // The file itself holds the same truth.
     const db = new Database(join(dir, 'vehicle_03.db'), { readonly: true });
-    expect(db.prepare('SELECT value FROM meta WHERE key = ?').get('dropped')).toEqual({ value: 3 });
+    expect(db.prepare('SELECT value FROM meta WHERE key = ?').get('dropped')).toEqual({ value: 5 });
     expect(db.prepare('SELECT count(*) AS n FROM queue').get()).toEqual({ n: 5 });
     db.close();
     const reopened = openSqliteQueue({ dir, deviceId: 'vehicle_03', capacity: 5 });
-    expect(reopened.dropped).toBe(3);
+    expect(reopened.dropped).toBe(5);
     reopened.close();
   });
 });

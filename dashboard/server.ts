@@ -53,7 +53,7 @@ export function buildApp(deps: AppDeps): Express {
     res.type('text/javascript').set('Cache-Control', 'no-cache').send(deps.pageScript);
   });
   // Only the two files the page uses, straight from node_modules/uplot/dist.
-  for (const file of ['uPlot.esm.js', 'uPlot.min.css']) {
+  for (const file of ['uPlot.iife.min.js', 'uPlot.min.css']) {
     app.get(`/vendor/uplot/${file}`, (_req, res, next) => {
       res.sendFile(join(UPLOT_DIST, file), (err) => err && next(err));
     });

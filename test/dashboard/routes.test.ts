@@ -193,6 +193,46 @@ describe('JSON routes', () => {
   });
 });
 
+describe('the page and its libraries come from this server (no CDN)', () => {
+  it('GET / is the page, with a CSP that allows scripts from this origin only', async () => {
+    const res = await fetch(`${base}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self';");
+    const html = await res.text();
+    expect(html.match(/(?:src|href)="[^"]+"/g)).toEqual([
+      'href="data:,"',
+      'href="/vendor/uplot/uPlot.min.css"',
+      'href="/style.css"',
+      'src="/vendor/uplot/uPlot.iife.min.js"',
+      'src="/app.js"',
+    ]);
+  });
+
+  it.each([
+    ['/app.js', 'text/javascript; charset=utf-8'],
+    ['/style.css', 'text/css; charset=utf-8'],
+    ['/vendor/uplot/uPlot.iife.min.js', 'text/javascript; charset=utf-8'],
+    ['/vendor/uplot/uPlot.min.css', 'text/css; charset=utf-8'],
+    ['/socket.io/socket.io.esm.min.js', 'application/javascript; charset=utf-8'],
+  ])('GET %s → 200 %s', async (path, type) => {
+    const res = await fetch(`${base}${path}`);
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, type]);
+    expect((await res.text()).length).toBeGreaterThan(1000);
+  });
+
+  it('the page module imports the Socket.IO client from this server', async () => {
+    const js = await (await fetch(`${base}/app.js`)).text();
+    expect(js).toContain('from "/socket.io/socket.io.esm.min.js"');
+    expect(js).not.toMatch(/https?:\/\//);
+  });
+
+  it('nothing else from node_modules is served', async () => {
+    expect((await fetch(`${base}/vendor/uplot/uPlot.cjs.js`)).status).toBe(404);
+    expect((await fetch(`${base}/vendor/uplot/../package.json`)).status).toBe(404);
+  });
+});
+
 describe('bad input answers 400/404 {error, message}, never a stack trace', () => {
   const bad = (message: string) => ({ error: 'invalid_parameter', message });
   const cases: Array<[string, number, unknown]> = [

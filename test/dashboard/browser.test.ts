@@ -315,6 +315,7 @@ describe('the dashboard page in chromium', () => {
       ['24h', '300000', 250, 300],
       ['5m', '1000', 250, 310],
     ];
+    const redrawMs: Record<string, number> = {};
     for (const [range, windowMs, least, most] of expectations) {
       const requests: string[] = [];
       const onRequest = (req: { url: () => string }) => {
@@ -343,7 +344,17 @@ describe('the dashboard page in chromium', () => {
       ).toBe('true');
       expect(new URL(page.url()).searchParams.get('range')).toBe(range);
       await expect.poll(linePixels).toSatisfy((px: number[]) => px.every((n) => n > 300));
+      // The next full redraw after this range loaded.
+      const body = page.locator('body');
+      const redraws = Number(await body.getAttribute('data-redraws'));
+      await expect
+        .poll(async () => Number(await body.getAttribute('data-redraws')))
+        .toBeGreaterThan(redraws);
+      redrawMs[range] = Number(await body.getAttribute('data-redraw-ms'));
     }
+    // Redrawing all ten charts costs milliseconds, at every range (bound loose for a loaded CI box).
+    console.log('redraw of 10 charts, ms:', redrawMs);
+    for (const ms of Object.values(redrawMs)) expect(ms).toBeLessThan(200);
   });
 
   it('a stopped device turns offline without a reload: by its status message, and by going silent', async () => {

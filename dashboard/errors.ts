@@ -45,7 +45,7 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 /** Express's own errors (a malformed %-escape in the path, …) carry a 4xx `status`. */
 function clientErrorStatus(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
-  const status = (err as { status?: unknown; statusCode?: unknown }).status;
+  const status = (err as { status?: unknown }).status;
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
@@ -58,11 +58,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     let status: number;
     let body: ErrorBody;
+    const clientStatus = clientErrorStatus(err);
     if (err instanceof HttpError) {
       status = err.status;
       body = err.body;
-    } else if (clientErrorStatus(err) !== undefined) {
-      status = clientErrorStatus(err) as number;
+    } else if (clientStatus !== undefined) {
+      status = clientStatus;
       body = { error: 'bad_request', message: 'malformed request' };
     } else {
       log.error({ err, path: req.path }, 'request failed');

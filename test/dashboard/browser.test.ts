@@ -1,44 +1,36 @@
 // End to end in Debian's chromium (playwright-core): Mosquitto, collector, 10 vehicles, dashboard; the page as a user sees it.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector } from '../../collector/collector.js';
-import type { Config } from '../../core/config.js';
 import type { SpeedReading } from '../../core/contract.js';
 import { silentLogger } from '../../core/log.js';
-import { SqliteStore } from '../../core/store/sqlite-store.js';
 import type { Dashboard } from '../../dashboard/dashboard.js';
-import { createDevice, fleetIds } from '../../devices/create-device.js';
+import { createDevice } from '../../devices/create-device.js';
 import type { Device } from '../../devices/device.js';
-import { createRandom, deviceSeed } from '../../devices/rng.js';
-import { SpeedModel } from '../../devices/speed-model.js';
 import { MosquittoProcess } from '../../harness/mosquitto.js';
 import { waitFor } from '../../harness/wait.js';
 import { startedCollector, testConfig } from '../helpers/pipeline.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
+import {
+  CHROMIUM,
+  cardStatus as cardStatusOf,
+  chartPoints as chartPointsOf,
+  deviceProcess,
+  IDS,
+  linePixels as linePixelsOf,
+  rowStatus as rowStatusOf,
+  SCREENSHOT,
+  storeEarlierRun,
+  tableSpeeds as tableSpeedsOf,
+} from './browser-fixture.js';
 import { testDashboard } from './helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SCREENSHOT = join(ROOT, 'docs', 'dashboard.png');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-const IDS = fleetIds('vehicle_', 10);
 const INTERVAL_MS = 200;
 const OFFLINE_AFTER_S = 2;
-/** Stored seqs of the "earlier run" start here, far above what the live devices reach. */
-const HISTORY_SEQ_BASE = 1_000_000;
 
 let broker: MosquittoProcess;
 let collector: Collector;
@@ -51,66 +43,21 @@ let page: Page;
 let publisher: MqttClient;
 let url: string;
 const pageErrors: string[] = [];
-let config: Config;
 /** When the page started receiving live data. */
 let liveSince = 0;
 let shotDir: string;
-
-/** 24 h of stored history per vehicle: every 30 s, and every second for the last 10 minutes. */
-async function storeEarlierRun(): Promise<void> {
-  const store = new SqliteStore({ path: config.store.sqlitePath });
-  await store.start();
-  const end = Date.now() - 8_000;
-  for (const id of IDS) {
-    const model = new SpeedModel(createRandom(deviceSeed(7, id)));
-    const readings: SpeedReading[] = [];
-    let seq = HISTORY_SEQ_BASE;
-    const push = (at: number) =>
-      readings.push({
-        device_id: id,
-        seq: seq++,
-        timestamp: new Date(at).toISOString(),
-        speed: model.tick(),
-      });
-    for (let at = end - 86_400_000; at < end - 600_000; at += 30_000) push(at);
-    for (let at = end - 600_000; at <= end; at += 1000) push(at);
-    await store.write(readings);
-  }
-  await store.stop();
-}
-
-function startFrozenCandidate(): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'devices/device-main.ts', 'vehicle_10'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        MQTT_BROKER_HOST: '127.0.0.1',
-        MQTT_BROKER_PORT: String(broker.port),
-        QUEUE_DIR: config.devices.queueDir,
-        PUBLISH_INTERVAL_MS: String(INTERVAL_MS),
-        SEED: '1',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: 'ignore',
-    },
-  );
-  return child;
-}
 
 beforeAll(async () => {
   const dir = tempDir();
   shotDir = dir;
   broker = new MosquittoProcess({ dir });
   await broker.start();
-  config = testConfig(dir, broker.port, {
+  const config = testConfig(dir, broker.port, {
     DEVICE_COUNT: '10',
     PUBLISH_INTERVAL_MS: String(INTERVAL_MS),
     OFFLINE_AFTER_S: String(OFFLINE_AFTER_S),
   });
-  await storeEarlierRun();
+  await storeEarlierRun(config);
   collector = await startedCollector(config);
   dashboard = testDashboard(config);
   await dashboard.start();
@@ -120,9 +67,9 @@ beforeAll(async () => {
     createDevice(config, id, silentLogger(), { phaseMs: (i * INTERVAL_MS) / 10 }),
   );
   await Promise.all(devices.map((d) => d.start()));
-  frozenChild = startFrozenCandidate();
+  frozenChild = deviceProcess(config, 'vehicle_10');
   publisher = await mqtt.connectAsync({ host: '127.0.0.1', port: broker.port, clientId: 'tester' });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await chromium.launch(CHROMIUM);
   // Every vehicle publishing before the page opens: the first view is a realistic one.
   await waitFor(
     () =>
@@ -146,31 +93,11 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-const cardStatus = (id: string) =>
-  page.locator(`.card[data-device="${id}"]`).getAttribute('data-status');
-const rowStatus = (id: string) =>
-  page.locator(`#latest-body tr[data-device="${id}"]`).getAttribute('data-status');
-const chartPoints = () =>
-  page.$$eval('.chart', (charts) => charts.map((c) => Number((c as HTMLElement).dataset.points)));
-const tableSpeeds = () =>
-  page.$$eval('#latest-body td.speed', (cells) => cells.map((c) => c.textContent ?? ''));
-
-/** Opaque pixels of the speed line's colour (#2563eb) on each chart's canvas. */
-const linePixels = () =>
-  page.$$eval('.chart', (charts) =>
-    charts.map((chart) => {
-      const canvas = chart.querySelector('canvas');
-      const ctx = canvas?.getContext('2d');
-      if (!canvas || !ctx) return 0;
-      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-      let n = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        const [r = 0, g = 0, b = 0, a = 0] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
-        if (a > 200 && b > 180 && r < 110 && g < 160) n++;
-      }
-      return n;
-    }),
-  );
+const cardStatus = (id: string) => cardStatusOf(page, id);
+const rowStatus = (id: string) => rowStatusOf(page, id);
+const chartPoints = () => chartPointsOf(page);
+const tableSpeeds = () => tableSpeedsOf(page);
+const linePixels = () => linePixelsOf(page);
 
 describe('the dashboard page in chromium', () => {
   it('shows 10 charts preloaded from history, each with points drawn, and a connected socket', async () => {

@@ -24,6 +24,8 @@ export const CHROMIUM = {
     '--disable-sync',
     '--no-first-run',
     '--disable-quic',
+    // Containers often give /dev/shm 64 MB, too little for chromium's renderer.
+    '--disable-dev-shm-usage',
   ],
 };
 export const IDS = fleetIds('vehicle_', 10);

@@ -84,11 +84,16 @@ export class InfluxHttp {
   async query(
     statement: string,
     database: string | undefined,
-    { method = 'GET', chunked = false }: { method?: 'GET' | 'POST'; chunked?: boolean } = {},
+    {
+      method = 'GET',
+      chunked = false,
+      retentionPolicy,
+    }: { method?: 'GET' | 'POST'; chunked?: boolean; retentionPolicy?: string | undefined } = {},
   ): Promise<InfluxSeries[]> {
     const params = {
       q: statement,
       db: database,
+      rp: retentionPolicy,
       epoch: 'ms',
       ...(chunked ? { chunked: 'true', chunk_size: '10000' } : {}),
     };
@@ -104,9 +109,9 @@ export class InfluxHttp {
     return joinChunks(parseChunks(await res.text()));
   }
 
-  /** 1.x line protocol write; resolves on 204 only (InfluxDB answered for the whole body). */
+  /** 1.x line protocol write (ns times); resolves on 2xx only (InfluxDB took the whole body). */
   async write(lines: readonly string[], database: string, retentionPolicy?: string): Promise<void> {
-    const url = this.url('write', { db: database, rp: retentionPolicy, precision: 'ms' });
+    const url = this.url('write', { db: database, rp: retentionPolicy, precision: 'ns' });
     const res = await this.request(url, {
       method: 'POST',
       body: lines.join('\n'),

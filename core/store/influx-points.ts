@@ -1,12 +1,17 @@
-// Readings as InfluxDB points: one point per (device_id, time), so a redelivered reading overwrites itself.
+// Readings as InfluxDB points: one point per reading, and a redelivered reading overwrites itself.
 import type { SpeedReading } from '../contract.js';
+
+/** seq mod this is the point's sub-millisecond part (ns). */
+export const SEQ_NS_SLOTS = 1_000_000;
 
 export interface InfluxPoint {
   deviceId: string;
   seq: number;
   speed: number;
-  /** Device timestamp, ms since epoch (the point's time, ms precision). */
+  /** Device timestamp, ms since epoch. */
   time: number;
+  /** The point's time in ns: `time` ms plus `seq mod 10^6` ns (see pointTimeNs). */
+  timeNs: string;
 }
 
 export interface PointBatch {
@@ -16,20 +21,35 @@ export interface PointBatch {
 }
 
 /**
- * InfluxDB identifies a point by measurement + tags + time and overwrites on a repeat: that is what
- * makes QoS 1 redelivery harmless. It cannot tell us whether a point already existed without a
- * query per batch, so only repeats inside one batch are counted as duplicates here.
+ * InfluxDB identifies a point by measurement + tags + time. With time = the device's millisecond
+ * alone, two readings of one device in the same millisecond (a device catching up after a stall
+ * does that) would overwrite each other: a measured run of 240,000 readings lost 6 that way. So
+ * the nanoseconds below the millisecond carry seq mod 10^6: read at ms precision the time is
+ * still the device timestamp, a redelivered reading still lands on its own point, and two
+ * readings collide only if their seqs differ by a multiple of 10^6 within one millisecond.
+ * Ties inside a millisecond order by seq, as SQLite's `ORDER BY ts DESC, seq DESC` does.
+ */
+export function pointTimeNs(timeMs: number, seq: number): string {
+  return (BigInt(timeMs) * 1_000_000n + BigInt(seq % SEQ_NS_SLOTS)).toString();
+}
+
+/**
+ * InfluxDB overwrites a repeated point and cannot tell us whether a point already existed without
+ * a query per batch, so only repeats inside one batch are counted as duplicates here.
  */
 export function toPoints(readings: readonly SpeedReading[]): PointBatch {
   const byKey = new Map<string, InfluxPoint>();
   for (const r of readings) {
     const time = Date.parse(r.timestamp);
-    if (!Number.isFinite(time)) throw new RangeError(`invalid timestamp ${r.timestamp}`);
-    byKey.set(`${r.device_id}\n${time}`, {
+    if (!Number.isSafeInteger(time)) throw new RangeError(`invalid timestamp ${r.timestamp}`);
+    if (!Number.isSafeInteger(r.seq) || r.seq < 0) throw new RangeError(`invalid seq ${r.seq}`);
+    const timeNs = pointTimeNs(time, r.seq);
+    byKey.set(`${r.device_id}\n${timeNs}`, {
       deviceId: r.device_id,
       seq: r.seq,
       speed: r.speed,
       time,
+      timeNs,
     });
   }
   return { points: [...byKey.values()], duplicates: readings.length - byKey.size };

@@ -48,6 +48,7 @@ interface Connection {
   http: InfluxHttp;
   server: InfluxServer;
   database: string;
+  retentionPolicy: string | undefined;
   writer: PointWriter | undefined;
 }
 
@@ -92,7 +93,7 @@ export class InfluxStore implements TelemetryStore {
           ? new V1Writer(http, database, retentionPolicy)
           : new V2Writer({ url, token, org, bucket, timeoutMs });
     }
-    this.conn = { http, server, database, writer };
+    this.conn = { http, server, database, retentionPolicy, writer };
     log?.info(
       { url, version: version ?? 'unknown', writeApi: server.writeApi, database },
       'InfluxDB store ready',
@@ -114,8 +115,8 @@ export class InfluxStore implements TelemetryStore {
   }
 
   private async query(statement: string, chunked = false): Promise<InfluxSeries[]> {
-    const { http, database } = this.connection();
-    const series = await http.query(statement, database, { chunked });
+    const { http, database, retentionPolicy } = this.connection();
+    const series = await http.query(statement, database, { chunked, retentionPolicy });
     // VictoriaMetrics takes writes but answers every InfluxQL query with a canned SHOW DATABASES:
     // refuse to read that as "no data".
     const foreign = series.find((s) => s.name !== MEASUREMENT);

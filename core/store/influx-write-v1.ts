@@ -1,4 +1,4 @@
-// Writes to InfluxDB < 1.8 (no /api/v2/write): line protocol POSTed to /write?db=&precision=ms.
+// Writes to InfluxDB < 1.8 (no /api/v2/write): line protocol POSTed to /write?db=&precision=ns.
 import type { InfluxHttp } from './influx-http.js';
 import type { InfluxPoint } from './influx-points.js';
 import { type PointWriter, SerialWrites, WRITE_CHUNK } from './influx-writer.js';

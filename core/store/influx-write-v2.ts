@@ -19,7 +19,7 @@ export function toClientPoint(p: InfluxPoint): Point {
     .tag(DEVICE_TAG, p.deviceId)
     .floatField('speed', p.speed)
     .intField('seq', p.seq)
-    .timestamp(p.time);
+    .timestamp(p.timeNs);
 }
 
 /**
@@ -56,7 +56,7 @@ export class V2Writer implements PointWriter {
       token,
       timeout: timeoutMs,
       transportOptions: { agent: this.agent },
-    }).getWriteApi(org, bucket, 'ms', {
+    }).getWriteApi(org, bucket, 'ns', {
       batchSize: WRITE_CHUNK + 1,
       flushInterval: 1000,
       maxRetries: 0,

@@ -31,12 +31,22 @@ export function isQueryableDeviceId(deviceId: string): boolean {
   return DEVICE_ID_PATTERN.test(deviceId);
 }
 
-/** Epoch milliseconds as an InfluxQL time literal: a safe integer with the `ms` unit. */
+/** A whole number of epoch milliseconds as an InfluxQL time literal (`<n>ms`). */
 export function epochMs(ms: number): string {
-  if (!Number.isFinite(ms)) throw new InfluxQLValueError(`time must be finite, got ${ms}`);
-  const whole = Math.floor(ms); // data is ms precision: time <= floor(to) is time <= to
-  if (!Number.isSafeInteger(whole)) throw new InfluxQLValueError(`time out of range: ${ms}`);
-  return `${whole}ms`;
+  if (!Number.isSafeInteger(ms)) throw new InfluxQLValueError(`time out of range: ${ms}`);
+  return `${ms}ms`;
+}
+
+/**
+ * `time` within [from, to] ms, both inclusive, as SQLite compares device milliseconds. A point's
+ * time carries sub-millisecond nanoseconds (see influx-points.ts), so the upper bound is
+ * `time < (floor(to) + 1) ms`.
+ */
+export function timeRange(from: number, to: number): string {
+  if (!Number.isFinite(from) || !Number.isFinite(to)) {
+    throw new InfluxQLValueError(`time range must be finite, got ${from}..${to}`);
+  }
+  return `time >= ${epochMs(Math.ceil(from))} AND time < ${epochMs(Math.floor(to) + 1)}`;
 }
 
 /** A positive whole number of milliseconds as an InfluxQL duration literal. */
@@ -54,7 +64,7 @@ function deviceFilter(deviceId: string): string {
 
 const FROM = `FROM ${quoteIdent(MEASUREMENT)}`;
 
-/** Columns: time, speed, seq. Ties on time cannot exist: a (device, time) is one point. */
+/** Columns: time, speed, seq. Within one millisecond the higher seq has the later time. */
 export function latestQuery(deviceId: string): string {
   return `SELECT "speed", "seq" ${FROM} WHERE ${deviceFilter(deviceId)} ORDER BY time DESC LIMIT 1`;
 }
@@ -76,7 +86,7 @@ export function highestSeqQuery(): string {
 export function historyQuery(deviceId: string, from: number, to: number, windowMs: number): string {
   return (
     `SELECT mean("speed"), min("speed"), max("speed"), count("speed") ${FROM} ` +
-    `WHERE ${deviceFilter(deviceId)} AND time >= ${epochMs(from)} AND time <= ${epochMs(to)} ` +
+    `WHERE ${deviceFilter(deviceId)} AND ${timeRange(from, to)} ` +
     `GROUP BY time(${durationMs(windowMs)}) fill(none)`
   );
 }

@@ -5,10 +5,10 @@ import { DEVICE_TAG, MEASUREMENT } from './influxql.js';
 
 const PREFIX = `${lp.measurement(MEASUREMENT)},${lp.tag(DEVICE_TAG)}=`;
 
-/** `vehicle_speed,device_id=<id> seq=<int>i,speed=<float> <ms>` (fields sorted, as the client does). */
+/** `vehicle_speed,device_id=<id> seq=<int>i,speed=<float> <ns>` (fields sorted, as the client does). */
 export function pointLine(p: InfluxPoint): string {
   if (!Number.isFinite(p.speed)) throw new RangeError(`speed must be finite, got ${p.speed}`);
   if (!Number.isSafeInteger(p.seq) || p.seq < 0) throw new RangeError(`invalid seq ${p.seq}`);
-  if (!Number.isSafeInteger(p.time)) throw new RangeError(`invalid time ${p.time}`);
-  return `${PREFIX}${lp.tag(p.deviceId)} seq=${p.seq}i,speed=${p.speed} ${p.time}`;
+  if (!/^-?\d+$/.test(p.timeNs)) throw new RangeError(`invalid time ${p.timeNs}`);
+  return `${PREFIX}${lp.tag(p.deviceId)} seq=${p.seq}i,speed=${p.speed} ${p.timeNs}`;
 }

@@ -124,6 +124,28 @@ describe('InfluxStore on influxd 1.6.7', () => {
     }
   });
 
+  it('reads a bucket "db/rp" as database and retention policy, for writes and reads', async () => {
+    const database = `rp_${databases}`;
+    await influxd.query(`CREATE DATABASE "${database}"`);
+    await influxd.query(
+      `CREATE RETENTION POLICY "short" ON "${database}" DURATION 1000d REPLICATION 1`,
+    );
+    const store = new InfluxStore(options({ bucket: `${database}/short` }));
+    await store.start();
+    try {
+      await store.write([reading('rp', 0), reading('rp', 1)]);
+      expect(await store.seqs('rp')).toEqual([0, 1]);
+      const count = (rp: string) =>
+        influxd
+          .query(`SELECT count("seq") FROM "${database}"."${rp}"."vehicle_speed"`)
+          .then((r) => JSON.stringify(r));
+      expect(await count('short')).toContain('[0,2]');
+      expect(await count('autogen')).not.toContain('[0,2]');
+    } finally {
+      await store.stop();
+    }
+  });
+
   it('fails to start with a clear error when nothing answers /ping', async () => {
     const store = new InfluxStore(options({ url: 'http://127.0.0.1:1' }));
     await expect(store.start()).rejects.toThrow(/did not answer \/ping/);

@@ -58,6 +58,25 @@ export function storeSuite(name: string, makeFixture: () => Promise<StoreFixture
       expect(await store.latest('nobody')).toBeUndefined();
     });
 
+    it('keeps two readings of one device taken in the same millisecond', async () => {
+      await store.write([reading('same_ms', 11, 500, 1), reading('same_ms', 12, 500, 2)]);
+      await store.write([reading('same_ms', 12, 500, 2)]); // a redelivery changes nothing
+      expect(await store.seqs('same_ms')).toEqual([11, 12]);
+      expect(await store.latest('same_ms')).toEqual({
+        deviceId: 'same_ms',
+        seq: 12,
+        timestamp: T0 + 500,
+        speed: 2,
+      });
+      const h = await store.history({
+        deviceId: 'same_ms',
+        from: T0 + 500,
+        to: T0 + 500,
+        maxPoints: 10,
+      });
+      expect(h.points).toEqual([{ timestamp: T0 + 500, mean: 1.5, min: 1, max: 2, count: 2 }]);
+    });
+
     it('lists devices with last seen and highest seq', async () => {
       const devices = await store.devices();
       const byId = Object.fromEntries(devices.map((d) => [d.deviceId, d]));

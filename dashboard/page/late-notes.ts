@@ -42,7 +42,7 @@ export class LateNotes {
         const readings = l.count === 1 ? '1 reading' : `${l.count} readings`;
         return el('li', {
           attrs: { 'data-device': id },
-          text: `${id}: ${readings} arrived up to ${formatLag(l.maxLagMs)} after they were measured`,
+          text: `${id}: ${readings} arrived up to ${formatLag(l.maxLagMs)} late`,
         });
       });
     this.list.replaceChildren(...items);

@@ -186,9 +186,9 @@ describe('the dashboard page in chromium', () => {
     await publisher.publishAsync('vehicles/vehicle_02/speed', JSON.stringify(late), { qos: 1 });
     const note = page.locator('#late-note');
     await expect.poll(() => note.isVisible(), { timeout: 3000 }).toBe(true);
-    expect(await note.locator('li').allTextContents()).toEqual([
-      'vehicle_02: 1 reading arrived up to 1 min 30 s after they were measured',
-    ]);
+    const items = await note.locator('li').allTextContents();
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatch(/^vehicle_02: 1 reading arrived up to 1 min 3\d s late$/);
     expect(
       await page.locator('#latest-body tr[data-device="vehicle_02"]').getAttribute('class'),
     ).toBe('late');

@@ -34,7 +34,7 @@ export interface CollectorOptions {
 export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   ingest: DEFAULT_INGEST_OPTIONS,
   endToEndAcks: true,
-  ackIntervalMs: 500,
+  ackIntervalMs: 1000,
 };
 
 /**
@@ -117,7 +117,10 @@ export class Collector {
         now,
         publish: (topic, payload) => {
           if (!client.connected) return false;
-          client.publish(topic, payload, { qos: 1, retain: true });
+          // QoS 0: a lost ack is covered by the next one (and by the device's resend timer);
+          // QoS 1 would cost a PUBACK per ack on both sides. Retained: a device reconnecting
+          // gets its latest ack at once.
+          client.publish(topic, payload, { qos: 0, retain: true });
           return true;
         },
       },

@@ -14,7 +14,7 @@ const envSchema = z.object({
   MQTT_PASSWORD: optionalString,
   MQTT_RECONNECT_MAX_MS: int(100, 3_600_000).default(30_000),
   ACK_MODE: z.enum(['e2e', 'broker']).default('e2e'),
-  ACK_INTERVAL_MS: int(10, 60_000).default(500),
+  ACK_INTERVAL_MS: int(10, 60_000).default(1000),
   RESEND_AFTER_MS: int(100, 3_600_000).default(10_000),
   COLLECTOR_CLIENT_ID: z
     .string()
@@ -37,6 +37,7 @@ const envSchema = z.object({
   PUBLISH_INTERVAL_MS: int(10, 3_600_000).default(1000),
   QUEUE_DIR: z.string().min(1).default('./devices/queues'),
   QUEUE_MAX: int(1, 10_000_000).default(10_000),
+  QUEUE_LAYOUT: z.enum(['auto', 'per-device', 'shared']).default('auto'),
   SEED: z.coerce.number().int().optional(),
   OFFLINE_AFTER_S: z.coerce.number().positive().max(86_400).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -84,6 +85,12 @@ export interface DevicesConfig {
   intervalMs: number;
   queueDir: string;
   queueMax: number;
+  /**
+   * per-device: `{QUEUE_DIR}/{id}.db`, as a real vehicle has; shared: one `{QUEUE_DIR}/fleet.db`
+   * for a whole run-devices process (3 file descriptors in all instead of 3 per vehicle); auto:
+   * per-device up to 1000 vehicles.
+   */
+  queueLayout: 'auto' | 'per-device' | 'shared';
   seed: number | undefined;
 }
 
@@ -165,6 +172,7 @@ export function loadConfig(
       intervalMs: e.PUBLISH_INTERVAL_MS,
       queueDir: e.QUEUE_DIR,
       queueMax: e.QUEUE_MAX,
+      queueLayout: e.QUEUE_LAYOUT,
       seed: e.SEED,
     },
     logLevel: e.LOG_LEVEL,

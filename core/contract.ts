@@ -29,7 +29,7 @@ export interface StatusMessage {
 }
 
 /**
- * End-to-end acknowledgement: `vehicles/{device_id}/ack`, QoS 1, retained, collector -> device.
+ * End-to-end acknowledgement: `vehicles/{device_id}/ack`, QoS 0, retained, collector -> device.
  * `seq` is the highest seq up to which every reading of the device is durably stored (or was
  * declared dropped by the device); -1 when nothing is yet. A device deletes its queued readings
  * up to it.

@@ -6,8 +6,7 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { runProgram } from '../core/program.js';
 import { createDashboard } from '../dashboard/create-dashboard.js';
-import { createDevice, fleetIds } from '../devices/create-device.js';
-import { Fleet } from '../devices/fleet.js';
+import { createFleet } from '../devices/create-fleet.js';
 
 interface Component {
   name: string;
@@ -47,13 +46,8 @@ async function startAll(config: Config, log: Logger, started: Component[]): Prom
   // (bounded wait: with an external broker that is down, both sides just keep retrying).
   await Promise.race([collector.subscribed, new Promise((r) => setTimeout(r, 10_000))]);
 
-  const { count, prefix, intervalMs } = config.devices;
-  const deviceLog = log.child({ component: 'devices' });
-  const fleet = new Fleet(
-    fleetIds(prefix, count).map((id, i) =>
-      createDevice(config, id, deviceLog, { phaseMs: Math.floor((i / count) * intervalMs) }),
-    ),
-  );
+  const { count } = config.devices;
+  const fleet = createFleet(config, log.child({ component: 'devices' }));
   await fleet.start();
   started.push({ name: 'devices', stop: () => fleet.stop() });
 

@@ -5,14 +5,19 @@ import { encodeStatus, statusTopic } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { Device } from './device.js';
-import { openSqliteQueue } from './offline-queue.js';
+import { openSqliteQueue, type QueueDatabase } from './offline-queue.js';
 import { createRandom, deviceSeed } from './rng.js';
 import { SpeedModel } from './speed-model.js';
+import type { TickWheel } from './tick-wheel.js';
 
 export interface CreateDeviceOptions {
   limit?: number;
   phaseMs?: number;
   stallMs?: number;
+  /** The shared queue file of a fleet; absent: the device's own `{QUEUE_DIR}/{id}.db`. */
+  queueFile?: QueueDatabase;
+  /** The fleet's shared timer (with queueFile); absent: the device's own ticker. */
+  wheel?: TickWheel;
 }
 
 export function createDevice(
@@ -41,12 +46,17 @@ export function createDevice(
       intervalMs: devices.intervalMs,
       ackMode: config.delivery.ackMode,
       resendAfterMs: config.delivery.resendAfterMs,
-      ...options,
+      ...(options.limit === undefined ? {} : { limit: options.limit }),
+      ...(options.phaseMs === undefined ? {} : { phaseMs: options.phaseMs }),
+      ...(options.stallMs === undefined ? {} : { stallMs: options.stallMs }),
     },
     {
       openQueue: () =>
-        openSqliteQueue({ dir: devices.queueDir, deviceId, capacity: devices.queueMax }),
+        options.queueFile
+          ? options.queueFile.queue(deviceId, devices.queueMax)
+          : openSqliteQueue({ dir: devices.queueDir, deviceId, capacity: devices.queueMax }),
       session: new MqttSession({ mqtt: config.mqtt, clientId: deviceId, clean: false, will, log }),
+      ...(options.wheel ? { wheel: options.wheel } : {}),
       model: new SpeedModel(random),
       now: Date.now,
       log,

@@ -12,8 +12,9 @@ import {
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import { EndToEndAcks } from './end-to-end-acks.js';
-import type { OfflineQueue } from './offline-queue.js';
+import type { OfflineQueue, QueuedMessage } from './offline-queue.js';
 import type { SpeedModel } from './speed-model.js';
+import type { TickWheel, WheelMember } from './tick-wheel.js';
 import { Ticker } from './ticker.js';
 
 export interface DeviceOptions {
@@ -36,6 +37,8 @@ export interface DeviceOptions {
 export interface DeviceDeps {
   /** Called by start(): opening the queue is I/O, so the constructor does not do it. */
   openQueue: () => OfflineQueue;
+  /** A fleet's shared timer (readings of a slot share one commit); absent: the device's own. */
+  wheel?: TickWheel;
   session: MqttSession;
   model: SpeedModel;
   now: () => number;
@@ -57,7 +60,7 @@ export interface DeviceStats {
   resends: number;
 }
 
-export class Device {
+export class Device implements WheelMember {
   private ticker: Ticker | undefined;
   private generated = 0;
   private published = 0;
@@ -74,6 +77,9 @@ export class Device {
   /** Times the watchdog found publishes stuck and resent the queue. */
   private stalls = 0;
   private e2e: EndToEndAcks | undefined;
+  private readingsStopped = false;
+  /** Appended in this slot, published once the slot's transaction committed. */
+  private appended: QueuedMessage | undefined;
   private closed = false;
   private queueHandle: OfflineQueue | undefined;
 
@@ -142,15 +148,16 @@ export class Device {
       });
     }
     this.deps.session.start();
-    this.ticker = new Ticker(
-      {
-        intervalMs: this.options.intervalMs,
-        phaseMs: this.options.phaseMs ?? 0,
-        now: this.deps.now,
-      },
-      () => this.tick(),
-    );
-    this.ticker.start();
+    if (this.deps.wheel) {
+      this.deps.wheel.add(this, this.options.phaseMs ?? 0);
+    } else {
+      const { intervalMs, phaseMs = 0 } = this.options;
+      this.ticker = new Ticker({ intervalMs, phaseMs, now: this.deps.now }, () => {
+        this.takeReading();
+        this.afterCommit();
+      });
+      this.ticker.start();
+    }
     const stallMs = this.options.stallMs ?? 30_000;
     this.lastProgressAt = this.deps.now();
     const checkEvery = Math.min(stallMs, this.options.resendAfterMs ?? 10_000, 5000) / 2;
@@ -210,41 +217,66 @@ export class Device {
     this.pump();
   }
 
-  private tick(): void {
+  /** Takes one reading and queues it (inside the slot's transaction when on a fleet wheel). */
+  takeReading(): void {
+    if (this.closed || this.readingsStopped || !this.queueHandle) return;
     if (this.options.limit !== undefined && this.generated >= this.options.limit) {
-      this.ticker?.stop();
+      this.stopReadings();
       return;
     }
     const speed = this.deps.model.tick();
     const timestamp = new Date(this.deps.now()).toISOString();
     // Queued before it is published: a crash right after this line loses nothing.
-    this.queue.append((seq) => encodeReading({ device_id: this.id, seq, timestamp, speed }));
+    this.appended = this.queue.append((seq) =>
+      encodeReading({ device_id: this.id, seq, timestamp, speed }),
+    );
     this.generated += 1;
-    this.pump();
+  }
+
+  /** Publishes what takeReading queued, now that it is committed. */
+  afterCommit(): void {
+    const msg = this.appended;
+    this.appended = undefined;
+    if (!msg || this.closed) return;
+    // The usual case, nothing waiting before it: publish it without reading it back.
+    if (msg.seq === this.cursor + 1 && this.canPublish()) this.publish([msg]);
+    else this.pump();
+  }
+
+  private canPublish(): boolean {
+    return (
+      !this.closed &&
+      this.deps.session.mqtt.connected &&
+      this.inflight < (this.options.window ?? 256)
+    );
   }
 
   /** Publishes queued readings in seq order while connected, keeping at most `window` in flight. */
   private pump(): void {
     const window = this.options.window ?? 256;
-    const client = this.deps.session.mqtt;
-    while (!this.closed && client.connected && this.inflight < window) {
+    while (this.canPublish()) {
       const batch = this.queue.after(this.cursor, window - this.inflight);
       if (batch.length === 0) return;
-      // The stall clock runs only while something is in flight, the resend clock only while
-      // something awaits confirmation.
-      if (this.inflight === 0) this.lastProgressAt = this.deps.now();
-      if (this.e2e && !this.outstanding()) this.e2e.outstandingSince(this.deps.now());
-      const epoch = this.epoch;
-      for (const msg of batch) {
-        this.cursor = msg.seq;
-        this.inflight += 1;
-        this.published += 1;
-        // MQTT.js calls back on PUBACK; until then the row stays. If the connection drops, MQTT.js
-        // resends in-flight messages first on reconnect, so order is kept.
-        client.publish(speedTopic(this.id), msg.payload, { qos: 1 }, (err) =>
-          this.onPuback(msg.seq, epoch, err),
-        );
-      }
+      this.publish(batch);
+    }
+  }
+
+  private publish(batch: readonly QueuedMessage[]): void {
+    const client = this.deps.session.mqtt;
+    // The stall clock runs only while something is in flight, the resend clock only while
+    // something awaits confirmation.
+    if (this.inflight === 0) this.lastProgressAt = this.deps.now();
+    if (this.e2e && !this.outstanding()) this.e2e.outstandingSince(this.deps.now());
+    const epoch = this.epoch;
+    for (const msg of batch) {
+      this.cursor = msg.seq;
+      this.inflight += 1;
+      this.published += 1;
+      // MQTT.js calls back on PUBACK; until then the row stays. If the connection drops, MQTT.js
+      // resends in-flight messages first on reconnect, so order is kept.
+      client.publish(speedTopic(this.id), msg.payload, { qos: 1 }, (err) =>
+        this.onPuback(msg.seq, epoch, err),
+      );
     }
   }
 
@@ -296,6 +328,7 @@ export class Device {
 
   /** Takes no more readings but stays connected to deliver the backlog (drills drain this way). */
   stopReadings(): void {
+    this.readingsStopped = true;
     this.ticker?.stop();
   }
 

@@ -1,5 +1,7 @@
 // A fleet of devices in one process, with aggregated counters for the live summary line.
 import type { Device, DeviceStats } from './device.js';
+import type { QueueDatabase } from './offline-queue.js';
+import type { TickWheel } from './tick-wheel.js';
 
 export interface FleetStats {
   devices: number;
@@ -16,10 +18,16 @@ export interface FleetStats {
 }
 
 export class Fleet {
-  constructor(readonly devices: readonly Device[]) {}
+  constructor(
+    readonly devices: readonly Device[],
+    /** The shared queue file and timer, when the fleet uses them (the file closes with its last device). */
+    private readonly shared?: { queueFile: QueueDatabase; wheel: TickWheel },
+  ) {}
 
   async start(): Promise<void> {
+    this.shared?.queueFile.open();
     await Promise.all(this.devices.map((d) => d.start()));
+    this.shared?.wheel.start();
   }
 
   /** Stops taking readings; every device keeps delivering its backlog. */
@@ -45,6 +53,7 @@ export class Fleet {
   }
 
   async stop(): Promise<void> {
+    this.shared?.wheel.stop();
     await Promise.all(this.devices.map((d) => d.stop()));
   }
 }

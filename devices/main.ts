@@ -1,8 +1,9 @@
 // run-devices: `npm run devices [-- --count N --interval MS --prefix vehicle_]`, with a live summary line.
 import { parseArgs } from 'node:util';
 import { flag, runProgram } from '../core/program.js';
-import { createDevice, fleetIds } from './create-device.js';
-import { Fleet, type FleetStats, summaryLine } from './fleet.js';
+import { fleetIds } from './create-device.js';
+import { createFleet, queueLayout } from './create-fleet.js';
+import { type FleetStats, summaryLine } from './fleet.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,24 +34,26 @@ await runProgram(
   async (config, log) => {
     const { count, prefix, intervalMs } = config.devices;
     const ids = fleetIds(prefix, count);
-    const fleet = new Fleet(
-      ids.map((id, i) =>
-        createDevice(config, id, log, {
-          phaseMs: Math.floor((i / count) * intervalMs),
-          ...(limit === undefined ? {} : { limit }),
-        }),
-      ),
-    );
+    const fleet = createFleet(config, log, limit === undefined ? {} : { limit });
     await fleet.start();
-    log.info({ count, intervalMs, first: ids[0], last: ids.at(-1) }, 'fleet started');
+    log.info(
+      { count, intervalMs, first: ids[0], last: ids.at(-1), queueLayout: queueLayout(config) },
+      'fleet started',
+    );
     // SIGUSR2: take no more readings, keep delivering the backlog (drills use it to drain).
     process.on('SIGUSR2', () => {
       log.info('SIGUSR2: no more readings; delivering the backlog');
       fleet.stopReadings();
     });
     const report = (now: FleetStats, before: FleetStats | undefined, prefix = '') => {
-      if (values['json-stats']) process.stdout.write(`${JSON.stringify({ at: Date.now(), ...now })}\n`);
-      else if (!values.quiet || prefix) process.stdout.write(`${prefix}${summaryLine(now, before, 1)}\n`);
+      if (values['json-stats']) {
+        const { rss, heapUsed, external } = process.memoryUsage();
+        const mb = (n: number) => Math.round(n / 1048576);
+        const memory = { rss_mb: mb(rss), heap_mb: mb(heapUsed), external_mb: mb(external) };
+        process.stdout.write(`${JSON.stringify({ at: Date.now(), ...now, memory })}\n`);
+      } else if (!values.quiet || prefix) {
+        process.stdout.write(`${prefix}${summaryLine(now, before, 1)}\n`);
+      }
     };
     let before: FleetStats | undefined;
     const summary = setInterval(() => {

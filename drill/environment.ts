@@ -87,6 +87,8 @@ export class DrillEnvironment {
       INFLUXDB_BUCKET: 'drill',
       QUEUE_DIR: this.queueDir,
       QUEUE_MAX: String(this.settings.queueMax),
+      // The ledger reads one file per device.
+      QUEUE_LAYOUT: 'per-device',
       ACK_MODE: this.settings.ackMode,
       ACK_INTERVAL_MS: '200',
       RESEND_AFTER_MS: '2000',
@@ -100,6 +102,16 @@ export class DrillEnvironment {
     this.config = loadConfig({}, this.env());
     await this.startCollector();
     this.startDevices();
+    await this.devicesConnected();
+  }
+
+  /** Every vehicle connected (from the devices process's once-a-second stats line). */
+  async devicesConnected(timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      () => Number(lastJson(this.devices?.stdout ?? '', (v) => 'connected' in v)?.connected ?? 0),
+      (n) => n === this.settings.devices,
+      { timeoutMs, intervalMs: 100, what: 'devices connected' },
+    );
   }
 
   async startCollector(): Promise<void> {
@@ -158,17 +170,7 @@ export class DrillEnvironment {
       const db = new Database(file, { readonly: true });
       try {
         db.pragma('busy_timeout = 2000');
-        const meta = db.prepare("SELECT value FROM meta WHERE key = 'next_seq'").get() as {
-          value: number;
-        };
-        const queued = (db.prepare('SELECT count(*) AS n FROM queue').get() as { n: number }).n;
-        const evicted = (
-          db.prepare('SELECT from_seq, to_seq FROM evictions ORDER BY from_seq').all() as Array<{
-            from_seq: number;
-            to_seq: number;
-          }>
-        ).map((r): [number, number] => [r.from_seq, r.to_seq]);
-        return { deviceId, nextSeq: meta.value, evicted, queued };
+        return { deviceId, ...readLedger(db, deviceId) };
       } finally {
         db.close();
       }
@@ -265,4 +267,25 @@ export class DrillEnvironment {
     await this.broker.stop();
     await this.influx?.stop();
   }
+}
+
+/** A queue file's view of one device: next seq (rows carry it until deleted), evictions, rows. */
+function readLedger(db: Database.Database, deviceId: string) {
+  const next = db
+    .prepare(
+      `SELECT max(next_seq, coalesce((SELECT max(seq) + 1 FROM queue WHERE device_id = @id), 0)) AS n
+       FROM devices WHERE device_id = @id`,
+    )
+    .get({ id: deviceId }) as { n: number } | undefined;
+  const queued = db
+    .prepare('SELECT count(*) AS n FROM queue WHERE device_id = ?')
+    .get(deviceId) as {
+    n: number;
+  };
+  const evicted = (
+    db
+      .prepare('SELECT from_seq, to_seq FROM evictions WHERE device_id = ? ORDER BY from_seq')
+      .all(deviceId) as Array<{ from_seq: number; to_seq: number }>
+  ).map((r): [number, number] => [r.from_seq, r.to_seq]);
+  return { nextSeq: next?.n ?? 0, evicted, queued: queued.n };
 }

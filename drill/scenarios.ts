@@ -103,6 +103,7 @@ export const ROUNDS: Record<ScenarioName, (ctx: RoundContext) => Promise<RoundRe
       env.startDevices();
     });
     env.collector?.signal('SIGCONT');
+    await env.devicesConnected();
     return { outageMs: down, extra: { backlog_at_kill: backlog } };
   },
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSqliteQueue } from '../../devices/offline-queue.js';
+import { openSqliteQueue, sharedQueueFile } from '../../devices/offline-queue.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 
 afterAll(removeTempDirs);
@@ -63,11 +63,39 @@ describe('SQLite offline queue', () => {
     q.close();
     // The file itself holds the same truth.
     const db = new Database(join(dir, 'vehicle_03.db'), { readonly: true });
-    expect(db.prepare('SELECT value FROM meta WHERE key = ?').get('dropped')).toEqual({ value: 5 });
+    expect(db.prepare('SELECT next_seq, dropped FROM devices').get()).toEqual({
+      next_seq: 12,
+      dropped: 5,
+    });
     expect(db.prepare('SELECT count(*) AS n FROM queue').get()).toEqual({ n: 5 });
     db.close();
     const reopened = openSqliteQueue({ dir, deviceId: 'vehicle_03', capacity: 5 });
     expect(reopened.dropped).toBe(5);
     reopened.close();
+  });
+
+  it('shared layout: one file holds independent queues for many devices, closed with the last one', () => {
+    const dir = tempDir();
+    const file = sharedQueueFile(dir).open();
+    const a = file.queue('vehicle_01', 3);
+    const b = file.queue('vehicle_02', 100);
+    for (let i = 0; i < 5; i++) a.append(payloadOf);
+    b.append(payloadOf);
+    expect(a.after(-1, 10).map((m) => m.seq)).toEqual([2, 3, 4]);
+    expect(a.evictions()).toEqual([[0, 1]]);
+    expect(b.after(-1, 10).map((m) => m.seq)).toEqual([0]);
+    expect(b.removeThrough(0)).toBe(1);
+    expect([a.size, b.size, a.nextSeq, b.nextSeq]).toEqual([3, 0, 5, 1]);
+    a.close();
+    b.append(payloadOf); // the file stays open while a view remains
+    b.close();
+    const db = new Database(join(dir, 'fleet.db'), { readonly: true });
+    expect(
+      db.prepare('SELECT device_id, next_seq, dropped FROM devices ORDER BY device_id').all(),
+    ).toEqual([
+      { device_id: 'vehicle_01', next_seq: 5, dropped: 2 },
+      { device_id: 'vehicle_02', next_seq: 2, dropped: 0 },
+    ]);
+    db.close();
   });
 });

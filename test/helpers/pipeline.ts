@@ -9,8 +9,8 @@ import { type Config, type ConfigOverrides, loadConfig } from '../../core/config
 import { silentLogger } from '../../core/log.js';
 import { MqttSession } from '../../core/mqtt-session.js';
 import { SqliteStore } from '../../core/store/sqlite-store.js';
-import { type CreateDeviceOptions, createDevice, fleetIds } from '../../devices/create-device.js';
-import { Fleet } from '../../devices/fleet.js';
+import { createFleet } from '../../devices/create-fleet.js';
+import type { Fleet } from '../../devices/fleet.js';
 import { waitFor } from '../../harness/wait.js';
 
 export function testConfig(dir: string, port: number, overrides: ConfigOverrides = {}): Config {
@@ -56,11 +56,11 @@ export function inProcessCollector(config: Config): Collector {
   );
 }
 
-export function inProcessFleet(config: Config, options: CreateDeviceOptions = {}): Fleet {
-  const { prefix, count } = config.devices;
-  return new Fleet(
-    fleetIds(prefix, count).map((id) => createDevice(config, id, silentLogger(), options)),
-  );
+export function inProcessFleet(
+  config: Config,
+  options: { limit?: number; stallMs?: number } = {},
+): Fleet {
+  return createFleet(config, silentLogger(), options);
 }
 
 /** Every stored seq per device, straight from the SQLite file (a second, read-only connection). */
@@ -124,6 +124,7 @@ export function expectExactlyOnce(
   }
 }
 
+/** A device's queue as its file holds it (per-device layout). */
 export function queueRows(
   queueDir: string,
   deviceId: string,
@@ -133,13 +134,17 @@ export function queueRows(
     fileMustExist: true,
   });
   try {
-    const rows = (db.prepare('SELECT count(*) AS n FROM queue').get() as { n: number }).n;
-    const meta = Object.fromEntries(
-      (
-        db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: number }>
-      ).map((m) => [m.key, m.value]),
-    );
-    return { rows, nextSeq: meta.next_seq ?? 0, dropped: meta.dropped ?? 0 };
+    const rows = (
+      db.prepare('SELECT count(*) AS n FROM queue WHERE device_id = ?').get(deviceId) as {
+        n: number;
+      }
+    ).n;
+    const meta = db
+      .prepare(
+        'SELECT max(next_seq, coalesce((SELECT max(seq) + 1 FROM queue WHERE device_id = @id), 0)) AS next_seq, dropped FROM devices WHERE device_id = @id',
+      )
+      .get({ id: deviceId }) as { next_seq: number; dropped: number } | undefined;
+    return { rows, nextSeq: meta?.next_seq ?? 0, dropped: meta?.dropped ?? 0 };
   } finally {
     db.close();
   }

@@ -103,8 +103,17 @@ export class Collector {
       (gap) => log.warn(gap, 'sequence gap: readings missing so far'),
       (deviceId, seq) => log.info({ deviceId, seq }, 'gap filled by a late reading'),
     );
-    // The watermark acknowledged to devices must be exact: rebuild it from what is stored.
-    for (const d of await store.devices()) tracker.load(d.deviceId, await store.seqs(d.deviceId));
+    // The watermark acknowledged to devices must be exact: rebuild it from what is stored. A store
+    // that cannot be read back (VictoriaMetrics answers no InfluxQL) starts every device at -1:
+    // devices then resend what they still hold and declare the rest dropped.
+    try {
+      for (const d of await store.devices()) tracker.load(d.deviceId, await store.seqs(d.deviceId));
+    } catch (err) {
+      log.warn(
+        { err: (err as Error).message },
+        'cannot read stored seqs back; watermarks start empty',
+      );
+    }
     this.tracker = tracker;
     this.rejects = new RejectCounter(log, now);
 

@@ -1,5 +1,7 @@
 // Runs one of our programs (devices, collector, …) as a child process that can be SIGKILLed.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -14,13 +16,29 @@ export class ProgramProcess {
     private readonly script: string,
     private readonly args: string[],
     private readonly env: Record<string, string>,
+    private readonly nodeArgs: string[] = ['--import', 'tsx'],
   ) {}
+
+  /**
+   * The program exactly as `npm run <name>` starts it (same node flags), minus npm's own process,
+   * so measurements are of what users run.
+   */
+  static fromNpmScript(name: string, args: string[], env: Record<string, string>): ProgramProcess {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const words = (pkg.scripts[name] ?? '').split(/\s+/);
+    const script = words.at(-1);
+    if (words[0] !== 'node' || !script)
+      throw new Error(`npm script ${name} is not "node ... <file>"`);
+    return new ProgramProcess(script, args, env, words.slice(1, -1));
+  }
 
   /** One node process (no tsx wrapper), so a signal reaches the program itself. */
   start(): void {
     this.stdout = '';
     this.stderr = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', this.script, ...this.args], {
+    const child = spawn(process.execPath, [...this.nodeArgs, this.script, ...this.args], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,6 +69,10 @@ export class ProgramProcess {
 
   exited(): Promise<number | null> {
     return this.exitPromise ?? Promise.resolve(null);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   get running(): boolean {

@@ -1,0 +1,136 @@
+// `npm run bench [-- --json] [--only ingest,latency,...] [--repeat N] [--quick]`: every figure a median of repeated runs.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fleetRun } from './fleet.js';
+import { historyRuns } from './history.js';
+import { ceilingRun, type IngestRun, influxRun, sqliteRun } from './ingest.js';
+import { latencyRun } from './latency.js';
+import { writeLoad } from './publishers.js';
+import { queueDrainRun } from './queue-drain.js';
+import { type Results, table } from './report.js';
+import { median, ratio, round } from './stats.js';
+
+const SUITES = ['ingest', 'latency', 'history', 'fleet', 'queue'] as const;
+type Suite = (typeof SUITES)[number];
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    repeat: { type: 'string', default: '3' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const repeat = Number(values.repeat);
+if (!Number.isInteger(repeat) || repeat < 1) {
+  process.stderr.write('bench: --repeat must be a positive integer\n');
+  process.exit(2);
+}
+const only = (values.only?.split(',') ?? [...SUITES]) as Suite[];
+const unknown = only.filter((s) => !SUITES.includes(s));
+if (unknown.length > 0) {
+  process.stderr.write(`bench: unknown suite ${unknown.join(', ')} (have ${SUITES.join(', ')})\n`);
+  process.exit(2);
+}
+const quick = values.quick;
+const say = (line: string) => {
+  if (!values.json) process.stderr.write(`${line}\n`);
+};
+
+/** Runs `once` `repeat` times, each in a fresh temp dir. */
+async function repeated<T>(name: string, once: (dir: string) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+    try {
+      say(`bench ${name}: run ${i + 1}/${repeat}`);
+      out.push(await once(dir));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return out;
+}
+
+const results: Results = {};
+
+if (only.includes('ingest')) {
+  const loadDir = mkdtempSync(join(tmpdir(), 'bench-load-'));
+  const load = writeLoad(loadDir, 10, quick ? 5000 : 30_000);
+  const rate = (runs: IngestRun[]) => median(runs.map((r) => r.msgsPerS));
+  // Interleaved: each repetition measures all three back to back, so drift hits every side alike.
+  const ceiling: IngestRun[] = [];
+  const sqlite: IngestRun[] = [];
+  const influx: IngestRun[] = [];
+  await repeated('ingest', async (dir) => {
+    ceiling.push(await ceilingRun(join(dir, 'c'), load));
+    sqlite.push(await sqliteRun(join(dir, 's'), load));
+    influx.push(await influxRun(join(dir, 'i'), load));
+  });
+  rmSync(loadDir, { recursive: true, force: true });
+  const c = rate(ceiling);
+  results.ingest = {
+    ceiling_msgs_per_s: round(c),
+    sqlite_msgs_per_s: round(rate(sqlite)),
+    ratio_sqlite: ratio(rate(sqlite), c),
+    influxdb_msgs_per_s: round(rate(influx)),
+    ratio_influxdb: ratio(rate(influx), c),
+  };
+  results.collector = { rss_mb: round(median(sqlite.map((r) => r.rssMb ?? 0))) };
+}
+
+if (only.includes('latency')) {
+  const slow = await repeated('latency-1hz', (dir) =>
+    latencyRun(dir, { devices: 10, intervalMs: 1000, seconds: quick ? 5 : 30 }),
+  );
+  const fast = await repeated('latency-5k', (dir) =>
+    latencyRun(dir, { devices: 50, intervalMs: 10, seconds: quick ? 3 : 10 }),
+  );
+  results.latency = {
+    p50_ms: round(median(slow.map((r) => r.p50))),
+    p99_ms: round(median(slow.map((r) => r.p99))),
+    p99_ms_at_5k: round(median(fast.map((r) => r.p99))),
+    readings_per_s_at_5k: round(median(fast.map((r) => r.readingsPerS))),
+  };
+}
+
+if (only.includes('history')) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-history-'));
+  try {
+    say('bench history: filling 10 devices x 24 h at 1 Hz');
+    const runs = await historyRuns(dir, {
+      repeat,
+      requests: quick ? 20 : 100,
+      devices: 10,
+      hours: 24,
+    });
+    results.history = {
+      p95_ms_24h: round(median(runs.map((r) => r.p95Ms24h))),
+      p95_ms_5m: round(median(runs.map((r) => r.p95Ms5m))),
+      readings: runs[0]?.readings ?? 0,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (only.includes('fleet')) {
+  const count = quick ? 1000 : 10_000;
+  const runs = await repeated('fleet', (dir) =>
+    fleetRun(dir, { count, warmupS: quick ? 5 : 20, measureS: quick ? 5 : 20 }),
+  );
+  results.fleet = {
+    [`rss_mb_${count}`]: round(median(runs.map((r) => r.rssMb))),
+    [`cpu_${count}`]: round(median(runs.map((r) => r.cores))),
+    [`readings_per_s_${count}`]: round(median(runs.map((r) => r.readingsPerS))),
+  };
+}
+
+if (only.includes('queue')) {
+  const runs = await repeated('queue', (dir) => queueDrainRun(dir, { backlog: 10_000 }));
+  results.queue = { drain_msgs_per_s: round(median(runs.map((r) => r.msgsPerS))) };
+}
+
+process.stdout.write(`${values.json ? JSON.stringify(results) : table(results, repeat)}\n`);

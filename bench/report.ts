@@ -1,0 +1,45 @@
+// The benchmark table: every key with its figure and its goal.
+
+export type Results = Record<string, Record<string, number>>;
+
+/** Goals from the benchmarks issue: [comparison, bound]. */
+const GOALS: Record<string, ['>=' | '<=' | '<', number]> = {
+  'ingest.ratio_sqlite': ['>=', 0.9],
+  'ingest.ratio_influxdb': ['>=', 0.7],
+  'latency.p99_ms': ['<=', 10],
+  'latency.p99_ms_at_5k': ['<=', 100],
+  'history.p95_ms_24h': ['<=', 30],
+  'history.p95_ms_5m': ['<=', 10],
+  'fleet.rss_mb_10000': ['<=', 1024],
+  'fleet.cpu_10000': ['<', 1],
+  'queue.drain_msgs_per_s': ['>=', 5000],
+  'collector.rss_mb': ['<=', 150],
+};
+
+export function goalMet(key: string, value: number): boolean | undefined {
+  const goal = GOALS[key];
+  if (!goal) return undefined;
+  const [op, bound] = goal;
+  return op === '>=' ? value >= bound : op === '<=' ? value <= bound : value < bound;
+}
+
+export function table(results: Results, repeat: number): string {
+  const rows: string[][] = [['key', 'value', 'goal', '']];
+  for (const [group, figures] of Object.entries(results)) {
+    for (const [name, value] of Object.entries(figures)) {
+      const key = `${group}.${name}`;
+      const goal = GOALS[key];
+      const met = goalMet(key, value);
+      rows.push([
+        key,
+        String(value),
+        goal ? `${goal[0]} ${goal[1]}` : 'measured',
+        met === undefined ? '' : met ? 'ok' : 'MISSED',
+      ]);
+    }
+  }
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 1 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ');
+  return [`medians of ${repeat} runs`, line(rows[0] ?? []), ...rows.slice(1).map(line)].join('\n');
+}

@@ -149,7 +149,10 @@ export class QueueDatabase {
   private flushDeferred(): void {
     const work = this.deferred;
     this.deferred = [];
-    if (work.length > 0 && this.db?.open) this.batch(() => work.forEach((w) => w()));
+    if (work.length === 0 || !this.db?.open) return;
+    this.batch(() => {
+      for (const w of work) w();
+    });
   }
 
   close(): void {

@@ -55,7 +55,8 @@ export function tally(
       else if (inRanges(seq, ledger.evicted)) t.dropped += 1;
       else {
         t.lost += 1;
-        const samples = (t.lostSamples[ledger.deviceId] ??= []);
+        const samples = t.lostSamples[ledger.deviceId] ?? [];
+        t.lostSamples[ledger.deviceId] = samples;
         if (samples.length < 10) samples.push(seq);
       }
     }

@@ -13,6 +13,11 @@ const envSchema = z.object({
   MQTT_USERNAME: optionalString,
   MQTT_PASSWORD: optionalString,
   MQTT_RECONNECT_MAX_MS: int(100, 3_600_000).default(30_000),
+  MQTT_URL: z.url({ protocol: /^(mqtt|mqtts|ws|wss)$/ }).optional(),
+  MQTT_CA_FILE: optionalString,
+  MQTT_CREDENTIALS_FILE: optionalString,
+  MQTT_PASSWORD_FILE: optionalString,
+  MQTT_ACL_FILE: optionalString,
   ACK_MODE: z.enum(['e2e', 'broker']).default('e2e'),
   ACK_INTERVAL_MS: int(10, 60_000).default(1000),
   RESEND_AFTER_MS: int(100, 3_600_000).default(10_000),
@@ -40,6 +45,12 @@ const envSchema = z.object({
   QUEUE_LAYOUT: z.enum(['auto', 'per-device', 'shared']).default('auto'),
   SEED: z.coerce.number().int().optional(),
   OFFLINE_AFTER_S: z.coerce.number().positive().max(86_400).default(10),
+  DASHBOARD_API_TOKEN: optionalString,
+  DASHBOARD_CORS_ORIGINS: z.string().min(1).default('*'),
+  DASHBOARD_RATE_LIMIT_PER_MIN: int(1, 1_000_000).default(600),
+  DASHBOARD_MAX_SOCKETS_PER_IP: int(1, 100_000).default(20),
+  DASHBOARD_TRUST_PROXY: z.string().min(1).default('false'),
+  NODE_ENV: z.string().min(1).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -49,8 +60,17 @@ export interface MqttConfig {
   /** undefined: `npm start` runs the embedded broker; other programs use localhost. */
   host: string | undefined;
   port: number;
+  /** mqtt://, mqtts://, ws:// or wss:// URL; when set it wins over host/port (no embedded broker). */
+  url: string | undefined;
+  /** PEM CA bundle to trust for mqtts:// and wss:// (e.g. a self-signed broker certificate). */
+  caFile: string | undefined;
   username: string | undefined;
   password: string | undefined;
+  /** JSON {username: password} written by `npm run mqtt-users`: each device logs in as itself. */
+  credentialsFile: string | undefined;
+  /** Mosquitto password_file / acl_file: the embedded broker enforces them when set. */
+  passwordFile: string | undefined;
+  aclFile: string | undefined;
   reconnectMaxMs: number;
 }
 
@@ -99,9 +119,24 @@ export interface Config {
   collectorClientId: string;
   delivery: DeliveryConfig;
   store: StoreConfig;
-  dashboard: { host: string; port: number; offlineAfterS: number };
+  dashboard: DashboardConfig;
+  nodeEnv: string;
   devices: DevicesConfig;
   logLevel: Env['LOG_LEVEL'];
+}
+
+export interface DashboardConfig {
+  host: string;
+  port: number;
+  offlineAfterS: number;
+  /** Bearer token required by routes that write or send commands; unset: those routes are off. */
+  apiToken: string | undefined;
+  /** `*` or a comma-separated list of origins allowed to call the read-only API from a browser. */
+  corsOrigins: string;
+  rateLimitPerMin: number;
+  maxSocketsPerIp: number;
+  /** Express "trust proxy": false, true, a hop count or addresses (behind cloudflared, nginx). */
+  trustProxy: string;
 }
 
 export class ConfigError extends Error {
@@ -144,8 +179,13 @@ export function loadConfig(
     mqtt: {
       host: e.MQTT_BROKER_HOST,
       port: e.MQTT_BROKER_PORT,
+      url: e.MQTT_URL,
+      caFile: e.MQTT_CA_FILE,
       username: e.MQTT_USERNAME,
       password: e.MQTT_PASSWORD,
+      credentialsFile: e.MQTT_CREDENTIALS_FILE,
+      passwordFile: e.MQTT_PASSWORD_FILE,
+      aclFile: e.MQTT_ACL_FILE,
       reconnectMaxMs: e.MQTT_RECONNECT_MAX_MS,
     },
     collectorClientId: e.COLLECTOR_CLIENT_ID,
@@ -165,7 +205,17 @@ export function loadConfig(
         api: e.INFLUXDB_API,
       },
     },
-    dashboard: { host: e.DASHBOARD_HOST, port: e.DASHBOARD_PORT, offlineAfterS: e.OFFLINE_AFTER_S },
+    dashboard: {
+      host: e.DASHBOARD_HOST,
+      port: e.DASHBOARD_PORT,
+      offlineAfterS: e.OFFLINE_AFTER_S,
+      apiToken: e.DASHBOARD_API_TOKEN,
+      corsOrigins: e.DASHBOARD_CORS_ORIGINS,
+      rateLimitPerMin: e.DASHBOARD_RATE_LIMIT_PER_MIN,
+      maxSocketsPerIp: e.DASHBOARD_MAX_SOCKETS_PER_IP,
+      trustProxy: e.DASHBOARD_TRUST_PROXY,
+    },
+    nodeEnv: e.NODE_ENV,
     devices: {
       count: e.DEVICE_COUNT,
       prefix: e.DEVICE_PREFIX,

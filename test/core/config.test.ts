@@ -11,7 +11,7 @@ describe('loadConfig', () => {
       org: 'my-org',
       bucket: 'vehicle-data',
     });
-    expect(c.dashboard).toEqual({ host: '0.0.0.0', port: 5000, offlineAfterS: 10 });
+    expect(c.dashboard).toMatchObject({ host: '0.0.0.0', port: 5000, offlineAfterS: 10 });
     expect(c.devices).toMatchObject({
       count: 10,
       intervalMs: 1000,

@@ -10,10 +10,21 @@ import type { TelemetryStore } from '../core/store/types.js';
 import { DeviceBoard } from './device-board.js';
 import { LiveFeed } from './live.js';
 import { buildPageBundle } from './page-bundle.js';
+import { rawRequestAddress } from './security/client-address.js';
+import { securityHeaders } from './security/headers.js';
+import { type ApiRateLimit, apiRateLimit } from './security/rate-limit.js';
+import { type SecurityConfig, securitySettings } from './security/settings.js';
+import { SocketLimit } from './security/socket-limit.js';
 import { buildApp } from './server.js';
 import { StoreLink } from './store-link.js';
 
-export interface DashboardOptions {
+/** A connection that has not joined the namespace by then is closed (Socket.IO's default: 45 s). */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** The page sends Socket.IO nothing but its CONNECT; no client message needs more. */
+const MAX_SOCKET_MESSAGE_BYTES = 16_384;
+
+/** DASHBOARD_* values (config.dashboard) plus what the composition adds. */
+export interface DashboardOptions extends SecurityConfig {
   host: string;
   /** 0 picks a free port (tests). */
   port: number;
@@ -41,6 +52,7 @@ export class Dashboard {
   private http: HttpServer | undefined;
   private io: Io | undefined;
   private ticker: NodeJS.Timeout | undefined;
+  private rateLimit: ApiRateLimit | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -90,8 +102,13 @@ export class Dashboard {
 
   private async startAll(): Promise<void> {
     const { log, now } = this.deps;
+    // Bad DASHBOARD_* values stop the start before anything is opened.
+    const security = securitySettings(this.options);
+    this.logSecurity(security);
     const pageScript = await buildPageBundle();
     await this.store.start();
+    const headers = securityHeaders();
+    this.rateLimit = apiRateLimit(security.rateLimitPerMin, log);
     const app = buildApp({
       store: this.store,
       board: this.board,
@@ -100,11 +117,23 @@ export class Dashboard {
       version: this.options.version,
       log,
       pageScript,
+      security,
+      headers,
+      rateLimit: this.rateLimit.middleware,
     });
     const http = createServer(app);
     this.http = http;
-    const io: Io = new SocketServer(http, { serveClient: true });
+    const socketLimit = new SocketLimit(security.maxSocketsPerIp, rawRequestAddress(app), log);
+    const io: Io = new SocketServer(http, {
+      serveClient: false,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+      allowRequest: socketLimit.allowRequest,
+    });
     this.io = io;
+    // Socket.IO answers /socket.io/ before Express sees it: its responses get the headers too.
+    io.engine.use(headers);
+    socketLimit.attach(io);
     io.on('connection', (socket) => {
       socket.emit('hello', {
         server_time: new Date(now()).toISOString(),
@@ -124,6 +153,25 @@ export class Dashboard {
       });
     });
     this.ticker = setInterval(() => this.tick(), this.options.tickMs ?? 1000);
+  }
+
+  private logSecurity(s: ReturnType<typeof securitySettings>): void {
+    const { log } = this.deps;
+    log.info(
+      {
+        writes: s.apiToken === undefined ? 'refused (no DASHBOARD_API_TOKEN)' : 'bearer token',
+        corsOrigins: s.corsOrigins === '*' ? '*' : [...s.corsOrigins],
+        rateLimitPerMin: s.rateLimitPerMin,
+        maxSocketsPerIp: s.maxSocketsPerIp,
+        trustProxy: s.trustProxy,
+      },
+      'dashboard security',
+    );
+    if (s.trustProxy === true) {
+      log.warn(
+        'DASHBOARD_TRUST_PROXY=true believes every X-Forwarded-For hop: any client can pick its own address and escape the rate and socket limits; name the proxy instead (loopback, an address, or a hop count)',
+      );
+    }
   }
 
   /** Every second: flip stale devices (logged once per change) and push `latest_data`. */
@@ -151,6 +199,7 @@ export class Dashboard {
   private async stopAll(): Promise<void> {
     clearInterval(this.ticker);
     this.ticker = undefined;
+    this.rateLimit?.stop();
     const io = this.io;
     const http = this.http;
     this.io = undefined;

@@ -1,19 +1,39 @@
 // Typed HTTP errors that carry their response, and the one Express error handler that maps them.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { ErrorBody, ErrorCode } from '../core/dashboard-contract.js';
+import type { ErrorCode } from '../core/dashboard-contract.js';
 import type { Logger } from '../core/log.js';
+
+/**
+ * The contract's codes plus those of the security layer. (They belong in
+ * core/dashboard-contract.ts's ErrorCode; kept here until that file takes them.)
+ */
+export type ApiErrorCode =
+  | ErrorCode
+  | 'unauthorized'
+  | 'forbidden'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'rate_limited';
+
+/** Every non-2xx answer of the server: exactly these two keys. */
+export interface ApiErrorBody {
+  error: ApiErrorCode;
+  message: string;
+}
 
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ErrorCode,
+    readonly code: ApiErrorCode,
     message: string,
+    /** Response headers the status calls for (WWW-Authenticate, Allow). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = 'HttpError';
   }
 
-  get body(): ErrorBody {
+  get body(): ApiErrorBody {
     return { error: this.code, message: this.message };
   }
 }
@@ -36,20 +56,77 @@ export class StoreUnavailableError extends HttpError {
   }
 }
 
-/** Unmatched routes under /api answer JSON, like every other API error. */
+/** 401: no or a wrong bearer token (RFC 6750 challenge in WWW-Authenticate). */
+export class UnauthorizedError extends HttpError {
+  constructor(message: string, challenge: string) {
+    super(401, 'unauthorized', message, { 'WWW-Authenticate': challenge });
+  }
+}
+
+/** 403: the request can never succeed here (writes with no API token configured). */
+export class ForbiddenError extends HttpError {
+  constructor(message: string) {
+    super(403, 'forbidden', message);
+  }
+}
+
+/**
+ * A request path as it may appear in a message: the raw (still %-encoded) path, cut to 200
+ * characters, anything but URL-safe characters shown as `?`: a reflected path stays inert text.
+ */
+export function pathForMessage(originalUrl: string): string {
+  const path = originalUrl.split('?')[0] ?? '';
+  return path.slice(0, 200).replace(/[^\w\-./~%:@!$&'()*+,;=]/g, '?');
+}
+
+/** A parameter name as it may appear in a message: word characters only (others as `?`), cut to 40. */
+export function nameForMessage(name: string): string {
+  return name.slice(0, 40).replace(/[^\w.-]/g, '?');
+}
+
+export class MethodNotAllowedError extends HttpError {
+  constructor(method: string, originalUrl: string, allow: readonly string[]) {
+    super(
+      405,
+      'method_not_allowed',
+      `${method} is not allowed on ${pathForMessage(originalUrl)}; allowed: ${allow.join(', ')}`,
+      { Allow: allow.join(', ') },
+    );
+  }
+}
+
+export class RateLimitedError extends HttpError {
+  constructor(limitPerMin: number) {
+    super(
+      429,
+      'rate_limited',
+      `too many requests from this address: at most ${limitPerMin} per minute; see Retry-After`,
+    );
+  }
+}
+
+/** Unmatched routes answer JSON, like every other error. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  const path = req.originalUrl.split('?')[0] ?? '';
-  next(new NotFoundError(`no route ${req.method} ${path.slice(0, 200)}`));
+  next(new NotFoundError(`no route ${req.method} ${pathForMessage(req.originalUrl)}`));
 };
 
-/** Express's own errors (a malformed %-escape in the path, …) carry a 4xx `status`. */
+/**
+ * Express's and body-parser's own errors (a malformed %-escape in the path, a bad JSON body, one
+ * over the size limit) carry a 4xx `status`; their messages may quote internals, so only the
+ * status is kept.
+ */
 function clientErrorStatus(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const status = (err as { status?: unknown }).status;
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
-/** Maps every error to `{error, message}`; never sends a stack trace. */
+function clientErrorBody(status: number): ApiErrorBody {
+  if (status === 413) return { error: 'payload_too_large', message: 'request body too large' };
+  return { error: 'bad_request', message: 'malformed request' };
+}
+
+/** Maps every error to `{error, message}`; never sends a stack trace or an internal message. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {
@@ -57,14 +134,15 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       return;
     }
     let status: number;
-    let body: ErrorBody;
+    let body: ApiErrorBody;
     const clientStatus = clientErrorStatus(err);
     if (err instanceof HttpError) {
       status = err.status;
       body = err.body;
+      res.set(err.headers);
     } else if (clientStatus !== undefined) {
       status = clientStatus;
-      body = { error: 'bad_request', message: 'malformed request' };
+      body = clientErrorBody(status);
     } else {
       log.error({ err, path: req.path }, 'request failed');
       status = 500;

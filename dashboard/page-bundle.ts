@@ -2,8 +2,8 @@
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
-/** The Socket.IO client as an ES module, served by Socket.IO itself from node_modules. */
-export const SOCKET_IO_CLIENT_URL = '/socket.io/socket.io.esm.min.js';
+/** The Socket.IO client as an ES module, served by server.ts from socket.io's own client-dist. */
+export const SOCKET_IO_CLIENT_URL = '/vendor/socket.io/socket.io.esm.min.js';
 
 /**
  * The page imports `uplot` and `socket.io-client` by package name, so tsc checks it against their

@@ -8,7 +8,7 @@ import {
   MAX_SPAN_MS,
   MIN_POINTS,
 } from '../core/dashboard-contract.js';
-import { InvalidParameterError } from './errors.js';
+import { InvalidParameterError, nameForMessage } from './errors.js';
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const DURATION = /^(\d+)([smhd])$/;
@@ -19,6 +19,18 @@ export function durationMs(text: string): number | undefined {
   if (!match) return undefined;
   const [, amount, unit] = match;
   return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+}
+
+/** Names are the client's text: shown inert, at most five. */
+function unknownParameters(keys: readonly string[]): string {
+  const more = keys.length > 5 ? ', …' : '';
+  return `unknown parameter: ${keys.slice(0, 5).map(nameForMessage).join(', ')}${more}`;
+}
+
+/** Routes without parameters take none: an unknown one is a 400, as on the history route. */
+export function parseNoQuery(query: unknown): void {
+  const keys = typeof query === 'object' && query !== null ? Object.keys(query) : [];
+  if (keys.length > 0) throw new InvalidParameterError(unknownParameters(keys));
 }
 
 const one = (what: string) =>
@@ -53,8 +65,7 @@ const historyQuerySchema = z.strictObject(
       .optional(),
   },
   {
-    error: (i) =>
-      i.code === 'unrecognized_keys' ? `unknown parameter: ${i.keys.join(', ')}` : undefined,
+    error: (i) => (i.code === 'unrecognized_keys' ? unknownParameters(i.keys) : undefined),
   },
 );
 

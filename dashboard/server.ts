@@ -1,61 +1,67 @@
-// The Express app: JSON routes, the page and its vendored libraries, security headers, one error handler.
+// The Express app: security layers (headers, CORS, rate limit, write guard), JSON routes, the page and its libraries, one error handler.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from '../core/log.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { SOCKET_IO_CLIENT_URL } from './page-bundle.js';
 import type { RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
+import { corsForReads, READ_METHODS } from './security/cors.js';
+import type { SecuritySettings } from './security/settings.js';
+import { writeGuard } from './security/write-guard.js';
 
 export interface AppDeps extends RouteDeps {
   log: Logger;
   /** The compiled page module (see page-bundle.ts). */
   pageScript: string;
+  security: SecuritySettings;
+  /** helmet, shared with Socket.IO's transport (see security/headers.ts). */
+  headers: RequestHandler;
+  /** The per-address limit (see security/rate-limit.ts). */
+  rateLimit: RequestHandler;
 }
 
+const require = createRequire(import.meta.url);
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
-const UPLOT_DIST = join(
-  dirname(createRequire(import.meta.url).resolve('uplot/package.json')),
-  'dist',
-);
-
-/** Everything the page needs comes from this origin; data never becomes markup or script. */
-const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.set({
-    'Content-Security-Policy': [
-      "default-src 'self'",
-      "script-src 'self'",
-      // uPlot positions its elements with inline styles.
-      "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data:",
-      "connect-src 'self'",
-      "object-src 'none'",
-      "base-uri 'none'",
-      "frame-ancestors 'none'",
-    ].join('; '),
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-  });
-  next();
-};
+const UPLOT_DIST = join(dirname(require.resolve('uplot/package.json')), 'dist');
+/**
+ * The client build shipped inside the server package (always the server's own version), served
+ * by Express rather than by Socket.IO (`serveClient`) so it gets the same headers as every file.
+ */
+const SOCKET_IO_DIST = join(dirname(require.resolve('socket.io/package.json')), 'client-dist');
+/** No route takes a body today; a future write route gets JSON up to this size, after the guard. */
+export const BODY_LIMIT = '16kb';
 
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(securityHeaders);
+  app.set('trust proxy', deps.security.trustProxy);
+  app.use(deps.headers);
+  app.use('/api', corsForReads(deps.security.corsOrigins));
+  app.use(deps.rateLimit);
+  app.use(writeGuard(deps.security.apiToken));
+  const json = express.json({ limit: BODY_LIMIT });
+  app.use((req, res, next) => (READ_METHODS.has(req.method) ? next() : json(req, res, next)));
+
   app.use(healthRoutes(deps), deviceRoutes(deps), historyRoutes(deps));
   app.use('/api', notFoundHandler);
 
   app.get('/app.js', (_req, res) => {
     res.type('text/javascript').set('Cache-Control', 'no-cache').send(deps.pageScript);
   });
-  // Only the two files the page uses, straight from node_modules/uplot/dist.
-  for (const file of ['uPlot.iife.min.js', 'uPlot.min.css']) {
-    app.get(`/vendor/uplot/${file}`, (_req, res, next) => {
-      res.sendFile(join(UPLOT_DIST, file), (err) => err && next(err));
+  // Only the files the page uses, straight from node_modules.
+  const vendor: Array<[string, string]> = [
+    ['/vendor/uplot/uPlot.iife.min.js', join(UPLOT_DIST, 'uPlot.iife.min.js')],
+    ['/vendor/uplot/uPlot.min.css', join(UPLOT_DIST, 'uPlot.min.css')],
+    [SOCKET_IO_CLIENT_URL, join(SOCKET_IO_DIST, 'socket.io.esm.min.js')],
+  ];
+  for (const [path, file] of vendor) {
+    app.get(path, (_req, res, next) => {
+      res.sendFile(file, (err) => err && next(err));
     });
   }
   app.use(express.static(PUBLIC_DIR, { index: 'index.html' }));

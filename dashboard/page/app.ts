@@ -90,6 +90,15 @@ socket.on('connect', () => {
 });
 socket.on('disconnect', () => setConnection('disconnected'));
 socket.io.on('reconnect_attempt', () => setConnection('connecting'));
+/** After a refusal by the server (its per-address connection limit), try again this much later. */
+const REFUSED_RETRY_MS = 30_000;
+socket.on('connect_error', (err) => {
+  // Transport errors are retried by Socket.IO itself (socket.active); a server refusal is not.
+  if (socket.active) return;
+  setConnection('disconnected');
+  connection.textContent = `refused: ${err.message}`;
+  setTimeout(() => socket.connect(), REFUSED_RETRY_MS);
+});
 
 socket.on('hello', (hello) => {
   clockOffset = Date.parse(hello.server_time) - Date.now();

@@ -2,17 +2,20 @@
 import { Router } from 'express';
 import type { DevicesStatusBody, LatestBody } from '../../core/dashboard-contract.js';
 import { NotFoundError } from '../errors.js';
-import { parseDeviceId } from '../params.js';
+import { parseDeviceId, parseNoQuery } from '../params.js';
 import type { RouteDeps } from './deps.js';
+import { readOnlyRoute } from './read-only.js';
 
 export function deviceRoutes(deps: RouteDeps): Router {
   const router = Router();
-  router.get('/api/devices/status', (_req, res) => {
+  readOnlyRoute(router, '/api/devices/status', (req, res) => {
+    parseNoQuery(req.query);
     const body: DevicesStatusBody = deps.board.statusReport(deps.now());
     res.json(body);
   });
-  router.get('/api/devices/:id/latest', async (req, res) => {
+  readOnlyRoute(router, '/api/devices/:id/latest', async (req, res) => {
     const deviceId = parseDeviceId(req.params.id);
+    parseNoQuery(req.query);
     const latest = await deps.store.get().latest(deviceId);
     if (!latest) throw new NotFoundError(`no readings stored for device ${deviceId}`);
     const body: LatestBody = {

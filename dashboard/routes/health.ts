@@ -1,7 +1,9 @@
 // GET /api/health: broker and store reachability and the running version; 503 when either is down.
 import { Router } from 'express';
 import type { HealthBody } from '../../core/dashboard-contract.js';
+import { parseNoQuery } from '../params.js';
 import type { RouteDeps } from './deps.js';
+import { readOnlyRoute } from './read-only.js';
 
 const PING_TIMEOUT_MS = 2000;
 
@@ -22,7 +24,8 @@ async function storeAnswers(deps: RouteDeps): Promise<boolean> {
 
 export function healthRoutes(deps: RouteDeps): Router {
   const router = Router();
-  router.get('/api/health', async (_req, res) => {
+  readOnlyRoute(router, '/api/health', async (req, res) => {
+    parseNoQuery(req.query);
     const storeOk = await storeAnswers(deps);
     const brokerOk = deps.brokerConnected();
     const body: HealthBody = {

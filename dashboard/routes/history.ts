@@ -4,12 +4,13 @@ import type { HistoryBody } from '../../core/dashboard-contract.js';
 import { NotFoundError } from '../errors.js';
 import { parseDeviceId, parseHistoryQuery } from '../params.js';
 import type { RouteDeps } from './deps.js';
+import { readOnlyRoute } from './read-only.js';
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 export function historyRoutes(deps: RouteDeps): Router {
   const router = Router();
-  router.get('/api/devices/:id/history', async (req, res) => {
+  readOnlyRoute(router, '/api/devices/:id/history', async (req, res) => {
     const deviceId = parseDeviceId(req.params.id);
     const range = parseHistoryQuery(req.query, deps.now());
     const store = deps.store.get();

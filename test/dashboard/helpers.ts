@@ -17,9 +17,9 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
   const log = silentLogger();
   return new Dashboard(
     {
+      ...config.dashboard,
       host: '127.0.0.1',
       port: 0,
-      offlineAfterS: config.dashboard.offlineAfterS,
       version: TEST_VERSION,
       storeRetryMs: options.storeRetryMs ?? 100,
     },

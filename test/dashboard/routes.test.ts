@@ -184,7 +184,7 @@ describe('the page and its libraries come from this server (no CDN)', () => {
     ['/style.css', 'text/css; charset=utf-8'],
     ['/vendor/uplot/uPlot.iife.min.js', 'text/javascript; charset=utf-8'],
     ['/vendor/uplot/uPlot.min.css', 'text/css; charset=utf-8'],
-    ['/socket.io/socket.io.esm.min.js', 'application/javascript; charset=utf-8'],
+    ['/vendor/socket.io/socket.io.esm.min.js', 'text/javascript; charset=utf-8'],
   ])('GET %s → 200 %s', async (path, type) => {
     const res = await fetch(`${base}${path}`);
     expect([res.status, res.headers.get('content-type')]).toEqual([200, type]);
@@ -193,7 +193,7 @@ describe('the page and its libraries come from this server (no CDN)', () => {
 
   it('the page module imports the Socket.IO client from this server', async () => {
     const js = await (await fetch(`${base}/app.js`)).text();
-    expect(js).toContain('from "/socket.io/socket.io.esm.min.js"');
+    expect(js).toContain('from "/vendor/socket.io/socket.io.esm.min.js"');
     expect(js).not.toMatch(/https?:\/\//);
   });
 

@@ -113,13 +113,17 @@ export function validateInbound(topic: string, payload: Uint8Array, now: number)
   let value: unknown;
   try {
     value = JSON.parse(
-      Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'),
+      Buffer.isBuffer(payload) ? payload.toString('utf8') : Buffer.from(payload).toString('utf8'),
     );
   } catch {
     return reject('invalid_json', 'payload is not valid JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return reject('invalid_fields', 'payload is not a JSON object');
+  }
+  if (parsedTopic.kind === 'speed') {
+    const reading = acceptReading(value as Record<string, unknown>, parsedTopic.deviceId, now);
+    if (reading) return { ok: true, kind: 'speed', reading };
   }
   const nonFinite = nonFiniteField(value as Record<string, unknown>);
   if (nonFinite) return reject('non_finite', `${nonFinite} is not a finite number`);
@@ -166,4 +170,32 @@ export function parseAck(deviceId: string, payload: Uint8Array): AckMessage | un
   } catch {
     return undefined;
   }
+}
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+
+/**
+ * The hot path (every reading): plain checks that accept only what the schema path accepts too,
+ * without its allocations. Anything it does not accept goes through the schema, which alone
+ * decides rejects and their reasons. A test holds the two paths to the same verdicts.
+ */
+export function acceptReading(
+  v: Record<string, unknown>,
+  topicDeviceId: string,
+  now: number,
+): SpeedReading | undefined {
+  const { device_id, seq, timestamp, speed } = v;
+  if (device_id !== topicDeviceId) return undefined;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
+  if (typeof speed !== 'number' || !(speed >= 0 && speed <= MAX_SPEED_KMH)) return undefined;
+  if (typeof timestamp !== 'string' || !ISO_UTC.test(timestamp)) return undefined;
+  const ms = Date.parse(timestamp);
+  // Calendar check: 2026-02-30 parses (as March 2nd) but does not print back the same.
+  if (
+    !(ms <= now + MAX_FUTURE_SKEW_MS) ||
+    new Date(ms).toISOString().slice(0, 19) !== timestamp.slice(0, 19)
+  ) {
+    return undefined;
+  }
+  return { device_id: topicDeviceId, seq, timestamp, speed };
 }

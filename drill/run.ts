@@ -62,7 +62,7 @@ export async function runScenario(name: ScenarioName, o: DrillOptions): Promise<
     for (let round = 0; round < o.rounds; round++) {
       const result = await ROUNDS[name]({ env, outageMs: o.outageMs, fuzzCount: o.fuzzCount });
       maxOutage = Math.max(maxOutage, result.outageMs);
-      Object.assign(extra, result.extra);
+      addUp(extra, result.extra ?? {});
       await sleep(o.warmupMs);
     }
     try {
@@ -120,4 +120,18 @@ function checkFuzz(
   }
   if (Number(extra.dashboard_polls_failed ?? 0) > 0)
     problems.push('the dashboard failed to answer during the fuzz');
+}
+
+/** Sums scenario figures over rounds: numbers add up, objects of numbers add up per key. */
+export function addUp(total: Record<string, unknown>, round: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(round)) {
+    const before = total[key];
+    if (typeof value === 'number') total[key] = (typeof before === 'number' ? before : 0) + value;
+    else if (value && typeof value === 'object') {
+      const sum: Record<string, number> = { ...((before as Record<string, number>) ?? {}) };
+      for (const [k, v] of Object.entries(value as Record<string, number>))
+        sum[k] = (sum[k] ?? 0) + v;
+      total[key] = sum;
+    } else total[key] = value;
+  }
 }

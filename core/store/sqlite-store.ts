@@ -24,6 +24,8 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
 }
 
+const ROWS_PER_INSERT = 100;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS readings (
   device_id TEXT NOT NULL,
@@ -103,9 +105,10 @@ export class SqliteStore implements TelemetryStore {
     const s = this.statements();
     let stored = 0;
     const newest = new Map<string, { ts: number; seq: number }>();
+    const values: Array<string | number> = [];
     for (const r of readings) {
       const ts = Date.parse(r.timestamp);
-      stored += s.insert.run(r.device_id, r.seq, ts, r.speed).changes;
+      values.push(r.device_id, r.seq, ts, r.speed);
       const prev = newest.get(r.device_id);
       if (!prev) newest.set(r.device_id, { ts, seq: r.seq });
       else {
@@ -113,8 +116,29 @@ export class SqliteStore implements TelemetryStore {
         prev.seq = Math.max(prev.seq, r.seq);
       }
     }
+    // Multi-row INSERTs: one native call per ROWS_PER_INSERT readings instead of one per reading.
+    for (let i = 0; i < readings.length; i += ROWS_PER_INSERT) {
+      const rows = Math.min(ROWS_PER_INSERT, readings.length - i);
+      stored += this.insertStatement(rows).run(values.slice(i * 4, (i + rows) * 4)).changes;
+    }
     for (const [deviceId, n] of newest) s.touchDevice.run(deviceId, n.ts, n.seq);
     return { stored, duplicates: readings.length - stored };
+  }
+
+  private readonly inserts = new Map<number, Database.Statement<unknown[]>>();
+
+  private insertStatement(rows: number): Database.Statement<unknown[]> {
+    let stmt = this.inserts.get(rows);
+    if (!stmt) {
+      const db = this.db;
+      if (!db) throw new Error('SqliteStore not started');
+      const tuples = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
+      stmt = db.prepare(
+        `INSERT OR IGNORE INTO readings (device_id, seq, ts, speed) VALUES ${tuples}`,
+      );
+      this.inserts.set(rows, stmt);
+    }
+    return stmt;
   }
 
   private statements(): Statements {
@@ -167,6 +191,7 @@ export class SqliteStore implements TelemetryStore {
   async stop(): Promise<void> {
     this.db?.close();
     this.db = undefined;
+    this.inserts.clear();
     this.stmts = undefined;
     this.writeTx = undefined;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeReading } from '../../core/contract.js';
-import { validateMessage } from '../../core/validate.js';
+import { acceptReading, validateMessage } from '../../core/validate.js';
 
 const NOW = Date.parse('2026-11-24T10:00:00.000Z');
 const good = {
@@ -71,5 +71,73 @@ describe('validateMessage', () => {
 
   it('allows a timestamp up to 5 minutes ahead', () => {
     expect(check({ ...good, timestamp: '2026-11-24T10:04:59Z' }).ok).toBe(true);
+  });
+});
+
+describe('acceptReading (the fast path) agrees with the schema path', () => {
+  const slow = (payload: Record<string, unknown>, topicId = 'vehicle_01') =>
+    validateMessage(
+      `vehicles/${topicId}/speed`,
+      Buffer.from(JSON.stringify({ ...payload, pad: undefined })),
+      NOW,
+    );
+
+  it.each([
+    good,
+    { ...good, timestamp: '2026-11-24T10:00:00Z' },
+    { ...good, timestamp: '2026-11-24T10:00:00.123456789Z' },
+    { ...good, timestamp: '2024-02-29T23:59:59.999Z' },
+    { ...good, speed: 0 },
+    { ...good, speed: 300 },
+    { ...good, seq: 0 },
+    { ...good, seq: Number.MAX_SAFE_INTEGER },
+    { ...good, extra: 'ignored' },
+  ])('accepts what the schema accepts, with the same reading (%#)', (payload) => {
+    const fast = acceptReading(payload, 'vehicle_01', NOW);
+    const schema = slow(payload);
+    expect(schema.ok).toBe(true);
+    expect(fast).toEqual(schema.ok && schema.kind === 'speed' ? schema.reading : 'not ok');
+  });
+
+  it.each([
+    { ...good, timestamp: '2026-02-30T10:00:00Z' },
+    { ...good, timestamp: '2026-13-01T10:00:00Z' },
+    { ...good, timestamp: '2026-11-24T24:00:00Z' },
+    { ...good, timestamp: '2026-11-24T10:00:60Z' },
+    { ...good, timestamp: '2026-11-24T10:00:00+00:00' },
+    { ...good, timestamp: '2026-11-24T10:00:00.Z' },
+    { ...good, timestamp: ' 2026-11-24T10:00:00Z' },
+    { ...good, timestamp: '2026-11-24T10:10:00Z' },
+    { ...good, seq: 1.5 },
+    { ...good, seq: -1 },
+    { ...good, seq: 2 ** 53 },
+    { ...good, seq: '1' },
+    { ...good, speed: -0.01 },
+    { ...good, speed: 300.01 },
+    { ...good, speed: '5' },
+    { ...good, device_id: 'vehicle_02' },
+    { device_id: 'vehicle_01', seq: 1, speed: 3 },
+  ])('leaves every reject to the schema path, which rejects it (%#)', (payload) => {
+    expect(acceptReading(payload, 'vehicle_01', NOW)).toBeUndefined();
+    expect(slow(payload).ok).toBe(false);
+  });
+
+  it('matches the schema on 5,000 random readings, valid and near-valid', () => {
+    let accepted = 0;
+    for (let i = 0; i < 5000; i++) {
+      const ms = NOW - Math.floor(Math.random() * 1e10) + (i % 7 === 0 ? 400_000 : 0);
+      const iso = new Date(ms).toISOString();
+      const payload = {
+        device_id: i % 11 === 0 ? 'vehicle_02' : 'vehicle_01',
+        seq: i % 13 === 0 ? -i : i,
+        timestamp: i % 17 === 0 ? iso.replace('Z', '+00:00') : iso,
+        speed: (i % 19) * 17 - 10,
+      };
+      const fast = acceptReading(payload, 'vehicle_01', NOW);
+      const schema = slow(payload);
+      expect(fast !== undefined, JSON.stringify(payload)).toBe(schema.ok);
+      if (fast) accepted += 1;
+    }
+    expect(accepted).toBeGreaterThan(1000);
   });
 });

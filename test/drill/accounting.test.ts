@@ -25,3 +25,21 @@ describe('drill tally', () => {
     });
   });
 });
+
+describe('drill figures over rounds', () => {
+  it('add up numbers and per-key counts', async () => {
+    const { addUp } = await import('../../drill/run.js');
+    const total: Record<string, unknown> = {};
+    addUp(total, {
+      hostile_sent: 10,
+      expected_rejects: { invalid_json: 3, too_large: 1 },
+      flag: true,
+    });
+    addUp(total, { hostile_sent: 5, expected_rejects: { invalid_json: 2 } });
+    expect(total).toEqual({
+      hostile_sent: 15,
+      expected_rejects: { invalid_json: 5, too_large: 1 },
+      flag: true,
+    });
+  });
+});

@@ -1,6 +1,7 @@
 // Composition of the collector from config: store + persistent MQTT session + delivery options.
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
+import { COLLECTOR_USER } from '../core/mqtt-credentials.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { createStore } from '../core/store/create-store.js';
 import { Collector, type CollectorOptions } from './collector.js';
@@ -12,6 +13,7 @@ export function createCollector(config: Config, log: Logger): Collector {
       session: new MqttSession({
         mqtt: config.mqtt,
         clientId: config.collectorClientId,
+        user: COLLECTOR_USER,
         clean: false,
         log,
       }),

@@ -1,6 +1,7 @@
 // Configuration: env vars (and .env via dotenv) parsed and validated once, one clear line per bad value.
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from './contract.js';
+import { secretProblems, shownValue } from './secrets.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const port = int(1, 65535);
@@ -164,11 +165,13 @@ export function loadConfig(
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'config');
-        return `${name}=${JSON.stringify(input[name] ?? '')}: ${issue.message}`;
+        return `${name}=${shownValue(name, input[name])}: ${issue.message}`;
       }),
     );
   }
   const e = parsed.data;
+  const secrets = secretProblems(e);
+  if (secrets.length > 0) throw new ConfigError(secrets);
   const lastId = `${e.DEVICE_PREFIX}${String(e.DEVICE_COUNT).padStart(2, '0')}`;
   if (!DEVICE_ID_PATTERN.test(lastId)) {
     throw new ConfigError([

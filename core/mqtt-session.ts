@@ -3,10 +3,18 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { Backoff } from './backoff.js';
 import type { MqttConfig } from './config.js';
 import type { Logger } from './log.js';
+import { loginFor } from './mqtt-credentials.js';
+import { describeBroker, transportFor } from './mqtt-transport.js';
 
 export interface MqttSessionOptions {
   mqtt: MqttConfig;
   clientId: string;
+  /**
+   * The MQTT user this session logs in as when MQTT_CREDENTIALS_FILE is set (default: the client
+   * id, which is how devices log in). Brokers secured by `npm run mqtt-users` replace the client id
+   * by the username, so the two should agree.
+   */
+  user?: string;
   /** false: persistent session, the broker keeps subscriptions and queued QoS 1 messages. */
   clean: boolean;
   will?: { topic: string; payload: string; qos: 1; retain: boolean };
@@ -25,6 +33,8 @@ export class MqttSession {
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly backoff: Backoff;
+  /** One warning per run of refused logins or TLS failures, not one per retry. */
+  private warned = false;
   /** Incremented on every CONNACK: lets callers drop work tied to a connection that is gone. */
   generation = 0;
 
@@ -48,9 +58,8 @@ export class MqttSession {
   create(): MqttClient {
     const { mqtt: cfg, clientId, clean, will } = this.options;
     const opts: IClientOptions = {
-      host: cfg.host ?? 'localhost',
-      port: cfg.port,
-      protocol: 'mqtt',
+      ...transportFor(cfg),
+      ...loginFor(cfg, this.options.user ?? clientId),
       clientId,
       clean,
       manualConnect: true,
@@ -64,17 +73,26 @@ export class MqttSession {
       // in a 10,000-vehicle process. Our own logs say what matters.
       log: () => {},
     };
-    if (cfg.username !== undefined) opts.username = cfg.username;
-    if (cfg.password !== undefined) opts.password = cfg.password;
     if (will) opts.will = { ...will };
     const client = mqtt.connect(opts);
     this.client = client;
     client.on('connect', () => {
       this.generation += 1;
       this.backoff.reset();
+      this.warned = false;
     });
     client.on('close', () => this.scheduleReconnect());
     client.on('error', (err) => {
+      // A refused login or a certificate that does not verify will not fix itself: say so once.
+      // Plain outages (ECONNREFUSED, resets) stay at debug: thousands of devices retry them.
+      if (!this.warned && isSecurityError(err)) {
+        this.warned = true;
+        this.options.log.warn(
+          { err: err.message, broker: describeBroker(cfg), username: opts.username, clientId },
+          'mqtt connection refused (credentials or certificate); retrying',
+        );
+        return;
+      }
       this.options.log.debug({ err: err.message }, 'mqtt error');
     });
     return client;
@@ -122,4 +140,10 @@ export class MqttSession {
     ]);
     clearTimeout(timeout);
   }
+}
+
+/** CONNACK "bad username or password" / "not authorized", or a TLS verification failure. */
+function isSecurityError(err: Error & { code?: unknown }): boolean {
+  if (err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135) return true;
+  return typeof err.code === 'string' && /CERT|SELF_SIGNED|ERR_TLS|UNABLE_TO_VERIFY/.test(err.code);
 }

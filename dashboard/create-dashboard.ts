@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
+import { DASHBOARD_USER } from '../core/mqtt-credentials.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { createStore } from '../core/store/create-store.js';
 import { Dashboard } from './dashboard.js';
@@ -24,6 +25,8 @@ export function createDashboard(config: Config, log: Logger): Dashboard {
         mqtt: config.mqtt,
         // Unique per instance: two dashboards must not take each other's session over.
         clientId: `dashboard-${randomBytes(4).toString('hex')}`,
+        // A broker secured by `npm run mqtt-users` makes the client id "dashboard" (the username).
+        user: DASHBOARD_USER,
         clean: true,
         log,
       }),

@@ -1,0 +1,114 @@
+// Generates one MQTT user per device plus the collector and dashboard: password_file, acl_file, credentials (JSON and env files), all 0600.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { COLLECTOR_USER, DASHBOARD_USER } from '../../core/mqtt-credentials.js';
+import { aclFileText } from './acl-text.js';
+import { checkPasswordFile, type Hasher, passwordFileText } from './password-file.js';
+
+export interface GenerateOptions {
+  dir: string;
+  deviceIds: readonly string[];
+  hasher: Hasher;
+  /** Replace existing files (every deployed password changes). */
+  force: boolean;
+  now?: Date;
+}
+
+export interface GenerateResult {
+  dir: string;
+  files: string[];
+  users: number;
+  hasher: Hasher;
+}
+
+/** What `--dir` holds afterwards; the broker needs only the first two. */
+export const FILES = {
+  passwordFile: 'password_file',
+  aclFile: 'acl_file',
+  credentialsJson: 'credentials.json',
+  credentialsEnv: 'credentials.env',
+  collectorEnv: 'collector.env',
+  dashboardEnv: 'dashboard.env',
+  devicesEnv: 'devices.env',
+} as const;
+
+/** 24 random bytes: 32 base64url characters (no `:` or quoting issues in any of the files). */
+export function randomPassword(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export async function generateUsers(options: GenerateOptions): Promise<GenerateResult> {
+  const dir = resolve(options.dir);
+  const generatedAt = (options.now ?? new Date()).toISOString();
+  const users = new Map<string, string>();
+  for (const user of [COLLECTOR_USER, DASHBOARD_USER, ...options.deviceIds]) {
+    if (users.has(user)) throw new Error(`user ${user} twice (device id equal to a role name?)`);
+    users.set(user, randomPassword());
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const existing = Object.values(FILES).filter((f) => existsSync(join(dir, f)));
+  if (existing.length > 0 && !options.force) {
+    throw new Error(
+      `${dir} already holds ${existing.join(', ')}: pass --force to replace them ` +
+        '(every device, the collector and the dashboard then need the new passwords)',
+    );
+  }
+
+  const passwordFile = await passwordFileText(dir, users, options.hasher);
+  checkPasswordFile(passwordFile, users);
+  const path = (name: string) => join(dir, name);
+  const header = `# Written by \`npm run mqtt-users\` at ${generatedAt}. Secret: never commit it.`;
+  const env = (lines: string[]) => `${[header, ...lines].join('\n')}\n`;
+  const texts: Array<[string, string]> = [
+    [FILES.passwordFile, passwordFile],
+    [FILES.aclFile, aclFileText(options.deviceIds, generatedAt)],
+    [FILES.credentialsJson, `${JSON.stringify(Object.fromEntries(users), null, 2)}\n`],
+    [
+      FILES.credentialsEnv,
+      env([
+        '# Everything on one machine (`npm start`, or any program with this file as its .env):',
+        '# each MQTT session logs in as its own user from credentials.json, and the embedded',
+        '# broker enforces password_file and acl_file.',
+        `MQTT_CREDENTIALS_FILE=${path(FILES.credentialsJson)}`,
+        `MQTT_PASSWORD_FILE=${path(FILES.passwordFile)}`,
+        `MQTT_ACL_FILE=${path(FILES.aclFile)}`,
+      ]),
+    ],
+    [FILES.collectorEnv, env(loginLines(COLLECTOR_USER, users))],
+    [FILES.dashboardEnv, env(loginLines(DASHBOARD_USER, users))],
+    [
+      FILES.devicesEnv,
+      env([
+        '# Devices: each vehicle logs in as its own id with its password from the JSON file.',
+        `MQTT_CREDENTIALS_FILE=${path(FILES.credentialsJson)}`,
+      ]),
+    ],
+  ];
+  for (const [name, text] of texts) writeSecret(path(name), text);
+  return { dir, files: texts.map(([name]) => name), users: users.size, hasher: options.hasher };
+}
+
+function loginLines(user: string, users: ReadonlyMap<string, string>): string[] {
+  return [`MQTT_USERNAME=${user}`, `MQTT_PASSWORD=${users.get(user) ?? ''}`];
+}
+
+/**
+ * Created 0600 under a temporary name and renamed over the target: the content is never readable
+ * by others, not even for a moment, and an existing file with looser permissions is replaced
+ * rather than rewritten in place.
+ */
+function writeSecret(path: string, text: string): void {
+  const scratch = `${path}.${process.pid}.tmp`;
+  writeFileSync(scratch, text, { mode: 0o600, flag: 'wx' });
+  chmodSync(scratch, 0o600); // in case of an unusual umask
+  renameSync(scratch, path);
+}
+
+/** The users of an existing credentials.json (tests, and a re-run that wants to compare). */
+export function readCredentialsJson(dir: string): Record<string, string> {
+  return JSON.parse(readFileSync(join(dir, FILES.credentialsJson), 'utf8')) as Record<
+    string,
+    string
+  >;
+}

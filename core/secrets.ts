@@ -111,7 +111,8 @@ function influxSecret(token: string): string {
 }
 
 function weakness(value: string): string | undefined {
-  if (isPlaceholder(value)) return 'is a placeholder or a well-known default; set a real secret';
+  if (isPlaceholder(value))
+    return 'is a placeholder or a well-known default; generate one (openssl rand -hex 32)';
   if (value.length < MIN_SECRET_LENGTH) {
     return `is shorter than ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -hex 32)`;
   }

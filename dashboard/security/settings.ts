@@ -75,7 +75,9 @@ export function parseCorsOrigins(text: string): Parsed<CorsOrigins> {
     let origin: string | undefined;
     try {
       const url = new URL(entry);
-      if (url.protocol === 'http:' || url.protocol === 'https:') origin = url.origin;
+      // A wildcard host parses, but no browser sends one: it would silently match nothing.
+      const web = url.protocol === 'http:' || url.protocol === 'https:';
+      if (web && !url.hostname.includes('*')) origin = url.origin;
     } catch {
       origin = undefined;
     }

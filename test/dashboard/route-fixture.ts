@@ -1,4 +1,5 @@
 // A dashboard over a real SQLite store holding known readings, a real Mosquitto and a fixed clock.
+import type { ConfigOverrides } from '../../core/config.js';
 import type { SpeedReading } from '../../core/contract.js';
 import { SqliteStore } from '../../core/store/sqlite-store.js';
 import type { Dashboard } from '../../dashboard/dashboard.js';
@@ -40,15 +41,16 @@ export interface RouteFixture {
   broker: MosquittoProcess;
   dashboard: Dashboard;
   base: string;
+  sqlitePath: string;
   stop: () => Promise<void>;
 }
 
 /** The clock stands still at NOW, so statuses and default ranges are exact. */
-export async function startRouteFixture(): Promise<RouteFixture> {
+export async function startRouteFixture(overrides: ConfigOverrides = {}): Promise<RouteFixture> {
   const dir = tempDir();
   const broker = new MosquittoProcess({ dir });
   await broker.start();
-  const config = testConfig(dir, broker.port, { OFFLINE_AFTER_S: '10' });
+  const config = testConfig(dir, broker.port, { OFFLINE_AFTER_S: '10', ...overrides });
   const seedStore = new SqliteStore({ path: config.store.sqlitePath });
   await seedStore.start();
   await seedStore.write(READINGS);
@@ -60,6 +62,7 @@ export async function startRouteFixture(): Promise<RouteFixture> {
     broker,
     dashboard,
     base: `http://127.0.0.1:${dashboard.port}`,
+    sqlitePath: config.store.sqlitePath,
     stop: async () => {
       await dashboard.stop();
       await broker.stop();

@@ -1,0 +1,132 @@
+// Hostile strings and request shapes for every path and query parameter of the dashboard's routes, and the checks on each answer.
+import { isCleanErrorBody, type RawResponse, send } from './dashboard-http.js';
+
+/** Injection attempts and awkward text: SQL, InfluxQL, markup, control characters, unicode, size. */
+export const HOSTILE: ReadonlyArray<readonly [string, string]> = [
+  ['SQL: drop table', "'; DROP TABLE readings; --"],
+  ['SQL: always true', '" OR 1=1 --'],
+  ['SQL: union', "vehicle_01' UNION SELECT * FROM readings --"],
+  ['InfluxQL: regex over every device', "' OR device_id =~ /.*/ --"],
+  ['InfluxQL: second statement', 'vehicle_01"; DROP DATABASE "vehicle-data'],
+  ['InfluxQL: escaped quote', 'vehicle_01\\" OR 1=1'],
+  ['script tag', '<script>alert(1)</script>'],
+  ['attribute breakout', '"><img src=x onerror=alert(1)>'],
+  ['NUL byte', 'vehicle_01\u0000'],
+  ['CR LF', 'vehicle_01\r\nX-Injected: 1'],
+  ['fullwidth digits', 'vehicle_０１'],
+  ['right-to-left override', 'vehicle_\u202e10'],
+  ['emoji', 'vehicle_🚗'],
+  ['path traversal', '../../../etc/passwd'],
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, sent as text
+  ['templates', '${7*7}{{7*7}}#{7*7}'],
+  ['NoSQL operator', '{"$gt":""}'],
+  ['huge number', '1e308'],
+  ['negative', '-1'],
+  ['NaN', 'NaN'],
+  ['10 kB', 'a'.repeat(10_240)],
+  ['10 kB of quotes', "'".repeat(10_240)],
+  ['empty', ''],
+];
+
+const enc = encodeURIComponent;
+export const ROUTES_WITHOUT_PARAMS = ['/api/health', '/api/devices/status'];
+const LATEST = '/api/devices/vehicle_01/latest';
+const HISTORY = '/api/devices/vehicle_01/history';
+export const HISTORY_PARAMS = ['duration', 'from', 'to', 'points'] as const;
+
+export interface Slot {
+  what: string;
+  paths: (value: string) => string[];
+}
+
+/** Where a user can put text: every path parameter, every query parameter, unknown ones. */
+export function slots(routes: 'all' | 'store'): Slot[] {
+  const withParams = [LATEST, HISTORY];
+  const all = routes === 'all' ? [...ROUTES_WITHOUT_PARAMS, ...withParams] : withParams;
+  return [
+    { what: ':id of /latest', paths: (v) => [`/api/devices/${enc(v)}/latest`] },
+    { what: ':id of /history', paths: (v) => [`/api/devices/${enc(v)}/history?duration=5m`] },
+    ...HISTORY_PARAMS.map((p) => ({
+      what: `${p} of /history`,
+      paths: (v: string) => [`${HISTORY}?${p}=${enc(v)}`],
+    })),
+    {
+      what: 'a parameter name, on every route',
+      paths: (v) => all.map((r) => `${r}?${enc(v)}=1`),
+    },
+    {
+      what: 'a parameter value, on routes that take none',
+      paths: (v) =>
+        [...(routes === 'all' ? ROUTES_WITHOUT_PARAMS : []), LATEST].map((r) => `${r}?q=${enc(v)}`),
+    },
+  ];
+}
+
+/** Request shapes rather than values: repeats, arrays, objects, prototype keys, raw escapes. */
+export const SHAPES: readonly string[] = [
+  `${HISTORY}?duration=5m&duration=1h`,
+  `${HISTORY}?points=10&points=20`,
+  `${HISTORY}?duration[]=5m`,
+  `${HISTORY}?duration[$gt]=`,
+  `${HISTORY}?from[]=2026-01-01T00:00:00Z&from[]=2026-01-02T00:00:00Z`,
+  `${HISTORY}?__proto__[polluted]=1`,
+  `${HISTORY}?constructor[prototype][polluted]=1`,
+  `${HISTORY}?toString=1`,
+  `${HISTORY}?duration=%00`,
+  `${HISTORY}?duration=5m%00`,
+  `${HISTORY}?points=%2B10`,
+  `${HISTORY}?points=0x10`,
+  `${HISTORY}?from=2026-01-01T00:00:00Z%0D%0ASet-Cookie:x=1`,
+  '/api/devices/%2e%2e%2f%2e%2e%2fetc%2fpasswd/latest',
+  '/api/devices/%252e%252e%252f/latest',
+  '/api/devices/vehicle_01%00/latest',
+  '/api/devices/vehicle_01%2Flatest/latest',
+  `/api/devices/${'a'.repeat(10_240)}/history`,
+  '/api/devices/status?__proto__=1',
+  '/api/health?hasOwnProperty=1',
+];
+
+/** Characters no error message needs: markup, quotes, backslash, NUL, line breaks. */
+const UNSAFE_CHARS = ['<', '>', '"', "'", '`', '\\', '\u0000', '\r', '\n'];
+const hasUnsafe = (text: string) => UNSAFE_CHARS.some((c) => text.includes(c));
+
+/** One request's problems: not 400/404, not a clean body, or the hostile value echoed back. */
+export function problemsOf(path: string, value: string | undefined, res: RawResponse): string[] {
+  const out: string[] = [];
+  if (res.status !== 400 && res.status !== 404) out.push(`status ${res.status}`);
+  if (!isCleanErrorBody(res)) out.push(`body ${res.text.slice(0, 200)}`);
+  const message = String((res.json as { message?: unknown } | undefined)?.message ?? '');
+  if (hasUnsafe(message)) out.push(`message has unsafe characters: ${message.slice(0, 200)}`);
+  if (
+    value !== undefined &&
+    value.length >= 3 &&
+    /[^\w.-]/.test(value) &&
+    message.includes(value)
+  ) {
+    out.push('value echoed');
+  }
+  return out.length === 0 ? [] : [`${path.slice(0, 120)}: ${out.join('; ')}`];
+}
+
+/** Sends every hostile value into one slot; returns what went wrong (empty: nothing). */
+export async function attackSlot(base: string, slot: Slot): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [, value] of HOSTILE) {
+    for (const path of slot.paths(value)) {
+      problems.push(...problemsOf(path, value, await send(base, path)));
+    }
+  }
+  return problems;
+}
+
+export async function attackShapes(
+  base: string,
+  shapes: readonly string[] = SHAPES,
+): Promise<string[]> {
+  const problems: string[] = [];
+  for (const path of shapes) problems.push(...problemsOf(path, undefined, await send(base, path)));
+  return problems;
+}
+
+/** Requests sent by one full attack (for the rate limit the tests configure). */
+export const ATTACK_BUDGET = 100_000;

@@ -8,8 +8,9 @@ const USAGE = `usage: npm run mqtt-users -- --dir DIR --count N [--prefix vehicl
                             [--hasher auto|mosquitto_passwd|node]
 Writes DIR/password_file and DIR/acl_file (for Mosquitto or the embedded broker),
 DIR/credentials.json (every user's password), DIR/credentials.env (all on one machine),
-DIR/collector.env, DIR/dashboard.env and DIR/devices.env. Users: collector, dashboard and
-one per device (vehicle_01 ... with --prefix vehicle_). Every file is mode 0600.`;
+DIR/collector.env, DIR/dashboard.env, DIR/telegraf.env, DIR/devices.json (the devices'
+passwords only) and DIR/devices.env. Users: collector, dashboard, telegraf and one per device
+(vehicle_01 ... with --prefix vehicle_). Every file is mode 0600.`;
 
 function fail(message: string): never {
   process.stderr.write(`mqtt-users: ${message}\n${USAGE}\n`);
@@ -55,7 +56,7 @@ function parse(): { dir: string; count: number; prefix: string; force: boolean; 
 
 function report(r: GenerateResult): void {
   const lines = [
-    `mqtt-users: ${r.users} users (collector, dashboard, ${r.users - 2} devices) in ${r.dir}`,
+    `mqtt-users: ${r.users} users (collector, dashboard, telegraf, ${r.users - 3} devices) in ${r.dir}`,
     `  password hashes: ${r.hasher === 'node' ? 'our own Mosquitto-compatible $7$ (mosquitto_passwd not found)' : 'mosquitto_passwd'}`,
     ...r.files.map((f) => `  ${f}`),
     'Mosquitto: password_file and acl_file (see docker/README.md).',

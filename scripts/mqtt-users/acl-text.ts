@@ -11,6 +11,9 @@ import {
 } from '../../core/contract.js';
 import { COLLECTOR_USER, DASHBOARD_USER } from '../../core/mqtt-credentials.js';
 
+/** docker/'s optional Telegraf collector (the original's alternative): reads readings only. */
+export const TELEGRAF_USER = 'telegraf';
+
 /**
  * Explicit `topic` lines per user rather than `pattern write vehicles/%u/speed`: Mosquitto applies
  * pattern lines to every user, so the collector and the dashboard would also get write access to
@@ -34,6 +37,10 @@ export function aclFileText(deviceIds: readonly string[], generatedAt: string): 
     `user ${DASHBOARD_USER}`,
     `topic read ${SPEED_SUBSCRIPTION}`,
     `topic read ${STATUS_SUBSCRIPTION}`,
+    '',
+    "# docker/'s optional Telegraf collector only reads speed readings.",
+    `user ${TELEGRAF_USER}`,
+    `topic read ${SPEED_SUBSCRIPTION}`,
     '',
     '# Each device publishes its own speed, status (and last will) and dropped notices, and reads',
     '# only its own acks.',

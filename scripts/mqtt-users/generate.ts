@@ -1,9 +1,9 @@
-// Generates one MQTT user per device plus the collector and dashboard: password_file, acl_file, credentials (JSON and env files), all 0600.
+// Generates one MQTT user per device plus the collector, dashboard and Telegraf: password_file, acl_file, credentials (JSON and env files), all 0600.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { COLLECTOR_USER, DASHBOARD_USER } from '../../core/mqtt-credentials.js';
-import { aclFileText } from './acl-text.js';
+import { aclFileText, TELEGRAF_USER } from './acl-text.js';
 import { checkPasswordFile, type Hasher, passwordFileText } from './password-file.js';
 
 export interface GenerateOptions {
@@ -30,6 +30,8 @@ export const FILES = {
   credentialsEnv: 'credentials.env',
   collectorEnv: 'collector.env',
   dashboardEnv: 'dashboard.env',
+  telegrafEnv: 'telegraf.env',
+  devicesJson: 'devices.json',
   devicesEnv: 'devices.env',
 } as const;
 
@@ -42,7 +44,7 @@ export async function generateUsers(options: GenerateOptions): Promise<GenerateR
   const dir = resolve(options.dir);
   const generatedAt = (options.now ?? new Date()).toISOString();
   const users = new Map<string, string>();
-  for (const user of [COLLECTOR_USER, DASHBOARD_USER, ...options.deviceIds]) {
+  for (const user of [COLLECTOR_USER, DASHBOARD_USER, TELEGRAF_USER, ...options.deviceIds]) {
     if (users.has(user)) throw new Error(`user ${user} twice (device id equal to a role name?)`);
     users.set(user, randomPassword());
   }
@@ -55,6 +57,7 @@ export async function generateUsers(options: GenerateOptions): Promise<GenerateR
     );
   }
 
+  const devices = Object.fromEntries(options.deviceIds.map((id) => [id, users.get(id) ?? '']));
   const passwordFile = await passwordFileText(dir, users, options.hasher);
   checkPasswordFile(passwordFile, users);
   const path = (name: string) => join(dir, name);
@@ -63,7 +66,9 @@ export async function generateUsers(options: GenerateOptions): Promise<GenerateR
   const texts: Array<[string, string]> = [
     [FILES.passwordFile, passwordFile],
     [FILES.aclFile, aclFileText(options.deviceIds, generatedAt)],
-    [FILES.credentialsJson, `${JSON.stringify(Object.fromEntries(users), null, 2)}\n`],
+    [FILES.credentialsJson, json(Object.fromEntries(users))],
+    // The devices' own file: a machine running vehicles gets no other role's password.
+    [FILES.devicesJson, json(devices)],
     [
       FILES.credentialsEnv,
       env([
@@ -77,17 +82,20 @@ export async function generateUsers(options: GenerateOptions): Promise<GenerateR
     ],
     [FILES.collectorEnv, env(loginLines(COLLECTOR_USER, users))],
     [FILES.dashboardEnv, env(loginLines(DASHBOARD_USER, users))],
+    [FILES.telegrafEnv, env(loginLines(TELEGRAF_USER, users))],
     [
       FILES.devicesEnv,
       env([
-        '# Devices: each vehicle logs in as its own id with its password from the JSON file.',
-        `MQTT_CREDENTIALS_FILE=${path(FILES.credentialsJson)}`,
+        '# Devices: each vehicle logs in as its own id with its password from devices.json.',
+        `MQTT_CREDENTIALS_FILE=${path(FILES.devicesJson)}`,
       ]),
     ],
   ];
   for (const [name, text] of texts) writeSecret(path(name), text);
   return { dir, files: texts.map(([name]) => name), users: users.size, hasher: options.hasher };
 }
+
+const json = (value: Record<string, string>) => `${JSON.stringify(value, null, 2)}\n`;
 
 function loginLines(user: string, users: ReadonlyMap<string, string>): string[] {
   return [`MQTT_USERNAME=${user}`, `MQTT_PASSWORD=${users.get(user) ?? ''}`];
@@ -103,12 +111,4 @@ function writeSecret(path: string, text: string): void {
   writeFileSync(scratch, text, { mode: 0o600, flag: 'wx' });
   chmodSync(scratch, 0o600); // in case of an unusual umask
   renameSync(scratch, path);
-}
-
-/** The users of an existing credentials.json (tests, and a re-run that wants to compare). */
-export function readCredentialsJson(dir: string): Record<string, string> {
-  return JSON.parse(readFileSync(join(dir, FILES.credentialsJson), 'utf8')) as Record<
-    string,
-    string
-  >;
 }

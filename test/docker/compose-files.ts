@@ -11,6 +11,7 @@ export interface ComposeService {
   build?: { context: string; dockerfile?: string };
   command?: string[];
   environment?: Record<string, string>;
+  env_file?: string[];
   ports?: string[];
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;

@@ -25,7 +25,7 @@ describe('docker/telegraf/telegraf.conf', () => {
   const json = first(mqtt.json_v2, 'json_v2');
   const outputs = conf.outputs as TomlTable;
 
-  it('subscribes at QoS 1 with a fixed client id and a persistent session to the speed topic', () => {
+  it('subscribes at QoS 1 with its own login, a fixed client id and a persistent session to the speed topic', () => {
     expect(mqtt).toMatchObject({
       servers: ['tcp://mosquitto:1883'],
       topics: [SPEED_SUBSCRIPTION],
@@ -34,6 +34,10 @@ describe('docker/telegraf/telegraf.conf', () => {
       data_format: 'json_v2',
     });
     expect(typeof mqtt.client_id === 'string' && mqtt.client_id.length > 0).toBe(true);
+    // Its own MQTT login (user telegraf, read-only ACL), from the env file mqtt-users writes.
+    expect(mqtt.username).toBe(envRef('MQTT_USERNAME'));
+    expect(mqtt.password).toBe(envRef('MQTT_PASSWORD'));
+    expect(loadCompose().services.telegraf?.env_file).toEqual(['./secrets/telegraf.env']);
     // The topic filter matches what a device publishes to (the original's matched nothing).
     expect(speedTopic('vehicle_01')).toMatch(
       new RegExp(`^${SPEED_SUBSCRIPTION.replace('+', '[^/]+')}$`),

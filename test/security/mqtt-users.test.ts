@@ -42,9 +42,11 @@ const FILE_NAMES = [
   'credentials.env',
   'collector.env',
   'dashboard.env',
+  'telegraf.env',
+  'devices.json',
   'devices.env',
 ];
-const USERS = ['collector', 'dashboard', 'vehicle_01', 'vehicle_02', 'vehicle_03'];
+const USERS = ['collector', 'dashboard', 'telegraf', 'vehicle_01', 'vehicle_02', 'vehicle_03'];
 
 function usersIn(dir: string): Users {
   const credentialsFile = join(dir, 'credentials.json');
@@ -69,7 +71,7 @@ describe('npm run mqtt-users', () => {
       const dir = join(tempDir('mqtt-users-'), 'secrets');
       const run = await mqttUsers(['--dir', dir, '--count', '3', '--hasher', hasher]);
       expect(run.code, run.stderr).toBe(0);
-      expect(run.stdout).toContain('5 users (collector, dashboard, 3 devices)');
+      expect(run.stdout).toContain('6 users (collector, dashboard, telegraf, 3 devices)');
       expect(run.stdout).toContain(hasher === 'node' ? 'our own' : 'mosquitto_passwd');
 
       expect(statSync(dir).mode & 0o777).toBe(0o700);
@@ -99,6 +101,7 @@ describe('npm run mqtt-users', () => {
       expect(acl).toContain(
         'user dashboard\ntopic read vehicles/+/speed\ntopic read vehicles/+/status\n',
       );
+      expect(acl).toContain('user telegraf\ntopic read vehicles/+/speed\n');
       expect(acl).not.toMatch(/^pattern /m);
 
       const env = (name: string) => readFileSync(join(dir, name), 'utf8');
@@ -108,7 +111,13 @@ describe('npm run mqtt-users', () => {
       expect(env('dashboard.env')).toContain(
         `MQTT_USERNAME=dashboard\nMQTT_PASSWORD=${users.password('dashboard')}\n`,
       );
-      expect(env('devices.env')).toContain(`MQTT_CREDENTIALS_FILE=${users.credentialsFile}\n`);
+      expect(env('telegraf.env')).toContain(
+        `MQTT_USERNAME=telegraf\nMQTT_PASSWORD=${users.password('telegraf')}\n`,
+      );
+      expect(env('devices.env')).toContain(`MQTT_CREDENTIALS_FILE=${join(dir, 'devices.json')}\n`);
+      const devicesJson = readCredentialsFile(join(dir, 'devices.json'));
+      expect([...devicesJson.keys()]).toEqual(['vehicle_01', 'vehicle_02', 'vehicle_03']);
+      for (const [user, password] of devicesJson) expect(password).toBe(users.password(user));
       expect(env('devices.env')).not.toContain('MQTT_PASSWORD');
       expect(env('credentials.env')).toContain(
         `MQTT_CREDENTIALS_FILE=${users.credentialsFile}\nMQTT_PASSWORD_FILE=${users.passwordFile}\n` +
@@ -153,6 +162,7 @@ describe('npm run mqtt-users', () => {
     expect([...after.keys()].sort()).toEqual([
       'collector',
       'dashboard',
+      'telegraf',
       'vehicle_01',
       'vehicle_02',
     ]);

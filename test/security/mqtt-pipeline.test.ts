@@ -1,7 +1,11 @@
 // The real compositions on a secured embedded broker: per-user logins from MQTT_CREDENTIALS_FILE, e2e acks under the ACL, hostile text from a logged-in device.
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector } from '../../collector/collector.js';
 import { collectorOptions, createCollector } from '../../collector/create-collector.js';
@@ -9,7 +13,7 @@ import type { Config } from '../../core/config.js';
 import { silentLogger } from '../../core/log.js';
 import { DASHBOARD_USER } from '../../core/mqtt-credentials.js';
 import { MqttSession } from '../../core/mqtt-session.js';
-import { waitFor } from '../../harness/wait.js';
+import { sleep, waitFor } from '../../harness/wait.js';
 import {
   expectExactlyOnce,
   inProcessFleet,
@@ -163,6 +167,47 @@ describe('collector, devices and a dashboard session on the secured embedded bro
     ]);
     await device.endAsync();
     await observer.endAsync();
+  });
+
+  it('a session whose password the broker refuses warns once (user named, password not), and keeps retrying', async () => {
+    const wrong = join(dir, 'wrong.json');
+    writeFileSync(wrong, JSON.stringify({ vehicle_02: `${users.password('vehicle_02')}x` }));
+    const lines: string[] = [];
+    const log = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk, _enc, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    const session = new MqttSession({
+      mqtt: testConfig(dir, broker.port, {
+        MQTT_CREDENTIALS_FILE: wrong,
+        MQTT_RECONNECT_MAX_MS: '100',
+      }).mqtt,
+      clientId: 'vehicle_02',
+      clean: true,
+      log,
+    });
+    session.start();
+    try {
+      await waitFor(
+        () => lines.length,
+        (n) => n >= 1,
+        { what: 'a warning' },
+      );
+      await sleep(500);
+      expect(session.connected).toBe(false);
+      expect(lines).toHaveLength(1);
+      const warning = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+      expect(warning).toMatchObject({ username: 'vehicle_02', clientId: 'vehicle_02' });
+      expect(String(warning.err)).toMatch(/Not authorized/i);
+      expect(lines[0]).not.toContain(users.password('vehicle_02'));
+    } finally {
+      await session.stop();
+    }
   });
 
   it('`npm run device` refuses hostile device ids with exit code 2, before any connection', async () => {

@@ -7,6 +7,8 @@ import { Acl, AclParseError } from '../../broker/acl.js';
 import { PasswordFile, PasswordFileError } from '../../broker/password-file.js';
 import { hashPassword, parseHash, verifyPassword } from '../../broker/password-hash.js';
 import { filtersOverlap, topicMatches } from '../../broker/topic-filter.js';
+import { loadConfig, type MqttConfig } from '../../core/config.js';
+import { loginFor, readCredentialsFile } from '../../core/mqtt-credentials.js';
 import { findMosquittoPasswd } from '../../scripts/mqtt-users/password-file.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 
@@ -166,5 +168,56 @@ describe('password_file hashes', () => {
       expect(message).toMatch(/^password_file line 1: user "vehicle_01"/);
       expect(message).not.toContain('hunter2');
     }
+  });
+});
+
+describe('which login a session uses (loginFor)', () => {
+  const base = loadConfig({}).mqtt;
+  const file = () => {
+    const path = join(tempDir('login-'), 'credentials.json');
+    writeFileSync(path, JSON.stringify({ collector: 'c-secret', vehicle_01: 'v1-secret' }));
+    return path;
+  };
+
+  it('takes the user’s password from MQTT_CREDENTIALS_FILE, else MQTT_USERNAME/MQTT_PASSWORD', () => {
+    const withFile: MqttConfig = { ...base, credentialsFile: file() };
+    expect(loginFor(withFile, 'vehicle_01')).toEqual({
+      username: 'vehicle_01',
+      password: 'v1-secret',
+    });
+    expect(loginFor(withFile, 'collector')).toEqual({
+      username: 'collector',
+      password: 'c-secret',
+    });
+    const both: MqttConfig = { ...withFile, username: 'shared', password: 'shared-secret' };
+    expect(loginFor(both, 'vehicle_01')).toEqual({ username: 'vehicle_01', password: 'v1-secret' });
+    expect(loginFor(both, 'vehicle_09')).toEqual({ username: 'shared', password: 'shared-secret' });
+    expect(loginFor({ ...base, username: 'u', password: 'p' }, 'x')).toEqual({
+      username: 'u',
+      password: 'p',
+    });
+    expect(loginFor(base, 'x')).toEqual({});
+  });
+
+  it('stops a session whose user the file lacks (no silent anonymous retries), and bad files', () => {
+    expect(() => loginFor({ ...base, credentialsFile: file() }, 'vehicle_09')).toThrow(
+      /MQTT_CREDENTIALS_FILE=".*": no password for MQTT user "vehicle_09"/,
+    );
+    const broken = join(tempDir('login-bad-'), 'c.json');
+    writeFileSync(broken, '{"vehicle_01": 42, "x": "hunter2hunter2"}');
+    expect(() => loginFor({ ...base, credentialsFile: broken }, 'x')).toThrow(
+      /expected \{"<username>": "<password>", ...\}$/,
+    );
+    let message = '';
+    try {
+      readCredentialsFile(broken);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('MQTT_CREDENTIALS_FILE=');
+    expect(message).not.toContain('hunter2');
+    expect(() => loginFor({ ...base, credentialsFile: '/nonexistent.json' }, 'x')).toThrow(
+      /cannot read \(ENOENT\)/,
+    );
   });
 });

@@ -48,20 +48,25 @@ export class Acl {
       if (line.startsWith('#') || line.trim() === '') return;
       const [keyword, rest] = splitWord(line);
       if (keyword === 'user') {
-        const name = rest;
-        if (name === '') throw new AclParseError(index + 1, 'user without a name');
-        user = name;
+        // The rest of the line, spaces included, as Mosquitto reads it.
+        if (rest === '') throw new AclParseError(index + 1, 'user without a name');
+        user = rest;
         return;
       }
       if (keyword !== 'topic' && keyword !== 'pattern') return; // Mosquitto ignores other lines
       const entry = parseEntry(rest, index + 1);
-      if (keyword === 'pattern') patterns.push(entry);
-      else users.set(user, [...(users.get(user) ?? []), entry]);
+      if (keyword === 'pattern') {
+        patterns.push(entry);
+      } else {
+        const list = users.get(user) ?? [];
+        list.push(entry);
+        users.set(user, list);
+      }
     });
     return new Acl(users, patterns);
   }
 
-  /** The entries that apply to one client, with patterns substituted: check() per message is a loop. */
+  /** The entries that apply to one client, patterns substituted: per message only a short loop. */
   rulesFor(who: Principal): ClientRules {
     const own = this.users.get(who.username) ?? [];
     const unsafe = (s: string | undefined) => s !== undefined && /[+#/]/.test(s);

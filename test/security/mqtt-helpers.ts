@@ -167,7 +167,16 @@ export interface TestCertificates {
 /** A throwaway CA and a server certificate for 127.0.0.1 / localhost, made with openssl (P-256: fast). */
 export function makeCertificates(dir: string): TestCertificates {
   const f = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  const openssl = (...args: string[]) => {
+    try {
+      return execFileSync('openssl', args, { stdio: 'pipe' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new Error('openssl not found: apt-get install -y openssl');
+      }
+      throw err;
+    }
+  };
   const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2'];
   for (const ca of ['ca', 'other-ca']) {
     const subject = `/CN=telemetry test ${ca}`;

@@ -1,6 +1,6 @@
 // Building blocks for dashboard tests: a Dashboard on port 0 with an injectable clock, and JSON GETs.
 import type { Config } from '../../core/config.js';
-import { silentLogger } from '../../core/log.js';
+import { type Logger, silentLogger } from '../../core/log.js';
 import { MqttSession } from '../../core/mqtt-session.js';
 import { createStore } from '../../core/store/create-store.js';
 import { Dashboard } from '../../dashboard/dashboard.js';
@@ -10,11 +10,12 @@ export const TEST_VERSION = '0.0.0-test';
 export interface TestDashboardOptions {
   now?: () => number;
   storeRetryMs?: number;
+  log?: Logger;
 }
 
 /** The production composition (read-only store, clean session) with test knobs. */
 export function testDashboard(config: Config, options: TestDashboardOptions = {}): Dashboard {
-  const log = silentLogger();
+  const log = options.log ?? silentLogger();
   return new Dashboard(
     {
       ...config.dashboard,

@@ -1,9 +1,13 @@
 // Per-address limits on a real dashboard: the API rate limit (429) and the Socket.IO connection cap, behind a proxy and not.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../harness/wait.js';
+import { testDashboard } from '../dashboard/helpers.js';
 import { type RouteFixture, startRouteFixture } from '../dashboard/route-fixture.js';
-import { removeTempDirs } from '../helpers/tmp.js';
+import { testConfig } from '../helpers/pipeline.js';
+import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 import { isCleanErrorBody, send } from './dashboard-http.js';
 
 const LIMIT = 5;
@@ -193,5 +197,41 @@ describe('Socket.IO connections per client address', () => {
     for (const a of attempts) outcomes.push(await a.outcome);
     expect(outcomes.filter((o) => o.connected)).toHaveLength(SOCKETS);
     expect(outcomes.filter((o) => !o.connected)).toEqual([REFUSED]);
+  });
+});
+
+/** A dashboard (no broker needed: port 1) whose warnings are kept. */
+function loggedDashboard(trustProxy: string) {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const config = testConfig(tempDir(), 1, { DASHBOARD_TRUST_PROXY: trustProxy });
+  return { dashboard: testDashboard(config, { log: pino({ level: 'warn' }, sink) }), lines };
+}
+
+describe('proxy settings that weaken the limits are logged', () => {
+  it('an X-Forwarded-For the dashboard does not trust, once: all clients behind it would share one limit', async () => {
+    const { dashboard, lines } = loggedDashboard('false');
+    await dashboard.start();
+    try {
+      const base = `http://127.0.0.1:${dashboard.port}`;
+      for (let i = 0; i < 3; i++) await send(base, '/api/devices/status', from(`192.0.2.${i + 1}`));
+      const reports = lines.filter((l) => l.includes('ERR_ERL_UNEXPECTED_X_FORWARDED_FOR'));
+      expect(reports).toHaveLength(1);
+    } finally {
+      await dashboard.stop();
+    }
+  });
+
+  it('DASHBOARD_TRUST_PROXY=true, at start: any client could pick its own address', async () => {
+    const { dashboard, lines } = loggedDashboard('true');
+    await dashboard.start();
+    await dashboard.stop();
+    const warnings = lines.filter((l) => l.includes('DASHBOARD_TRUST_PROXY=true believes every'));
+    expect(warnings).toHaveLength(1);
   });
 });

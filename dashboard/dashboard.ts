@@ -13,7 +13,11 @@ import { buildPageBundle } from './page-bundle.js';
 import { rawRequestAddress } from './security/client-address.js';
 import { securityHeaders } from './security/headers.js';
 import { type ApiRateLimit, apiRateLimit } from './security/rate-limit.js';
-import { type SecurityConfig, securitySettings } from './security/settings.js';
+import {
+  type SecurityConfig,
+  type SecuritySettings,
+  securitySettings,
+} from './security/settings.js';
 import { SocketLimit } from './security/socket-limit.js';
 import { buildApp } from './server.js';
 import { StoreLink } from './store-link.js';
@@ -155,7 +159,7 @@ export class Dashboard {
     this.ticker = setInterval(() => this.tick(), this.options.tickMs ?? 1000);
   }
 
-  private logSecurity(s: ReturnType<typeof securitySettings>): void {
+  private logSecurity(s: SecuritySettings): void {
     const { log } = this.deps;
     log.info(
       {

@@ -36,7 +36,7 @@ export async function fleetRun(dir: string, o: FleetOptions): Promise<FleetRun> 
     QUEUE_DIR: join(dir, 'queues'),
     LOG_LEVEL: 'warn',
   };
-  const collector = new ProgramProcess('collector/main.ts', [], { ...env, LOG_LEVEL: 'info' });
+  const collector = ProgramProcess.fromNpmScript('collector', [], { ...env, LOG_LEVEL: 'info' });
   const devices = ProgramProcess.fromNpmScript(
     'devices',
     ['--count', String(o.count), '--interval', '1000', '--json-stats'],

@@ -96,8 +96,7 @@ export async function influxRun(dir: string, load: Load): Promise<IngestRun> {
       { STORE: 'influxdb', INFLUXDB_URL: influx.url, INFLUXDB_BUCKET: 'bench' },
       async () => {
         try {
-          if (!(await store.ping())) return 0;
-          await store.start();
+          await store.start(); // the collector created the database before it subscribed
           return (await store.devices()).reduce((n, d) => n + d.lastSeq + 1, 0);
         } catch {
           return 0;
@@ -118,7 +117,8 @@ async function collectorRun(
 ): Promise<IngestRun> {
   const broker = new MosquittoProcess({ dir: join(dir, 'mosquitto') });
   await broker.start();
-  const collector = new ProgramProcess('collector/main.ts', [], {
+  // The collector exactly as `npm run collector` starts it (bundled, same node flags).
+  const collector = ProgramProcess.fromNpmScript('collector', [], {
     MQTT_BROKER_HOST: '127.0.0.1',
     MQTT_BROKER_PORT: String(broker.port),
     LOG_LEVEL: 'info',

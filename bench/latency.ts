@@ -35,7 +35,7 @@ export async function latencyRun(dir: string, o: LatencyOptions): Promise<Latenc
     DASHBOARD_PORT: String(port),
     LOG_LEVEL: 'warn',
   };
-  const collector = new ProgramProcess('collector/main.ts', [], { ...env, LOG_LEVEL: 'info' });
+  const collector = ProgramProcess.fromNpmScript('collector', [], { ...env, LOG_LEVEL: 'info' });
   const dashboard = new ProgramProcess('dashboard/main.ts', [], env);
   const args = [
     '--count',
@@ -46,7 +46,7 @@ export async function latencyRun(dir: string, o: LatencyOptions): Promise<Latenc
     'lat_',
     '--quiet',
   ];
-  const devices = new ProgramProcess('devices/main.ts', args, env);
+  const devices = ProgramProcess.fromNpmScript('devices', args, env);
   let socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
   try {
     collector.start();

@@ -1,4 +1,5 @@
 // `npm run bench [-- --json] [--only ingest,latency,...] [--repeat N] [--quick]`: every figure a median of repeated runs.
+import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,9 @@ async function repeated<T>(name: string, once: (dir: string) => Promise<T>): Pro
   }
   return out;
 }
+
+// Collector and devices run as `npm run collector|devices` does: bundled by `npm run build`.
+execSync('npm run -s build', { stdio: 'inherit' });
 
 const results: Results = {};
 

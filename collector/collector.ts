@@ -177,8 +177,15 @@ export class Collector {
         this.acker?.markAll();
       });
     });
+    let connected = false;
+    client.on('connect', () => {
+      connected = true;
+    });
     client.on('close', () => {
-      if (this.started) log.warn('broker connection lost; reconnecting');
+      // Warn once per lost connection; failed reconnect attempts are only debug noise.
+      if (this.started && connected) log.warn('broker connection lost; reconnecting');
+      else log.debug('broker connection attempt failed');
+      connected = false;
     });
     this.started = true;
     session.start();

@@ -4,6 +4,7 @@ import { EmbeddedBroker } from '../broker/embedded-broker.js';
 import { createCollector } from '../collector/create-collector.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
+import { describeBroker } from '../core/mqtt-transport.js';
 import { runProgram } from '../core/program.js';
 import { createDashboard } from '../dashboard/create-dashboard.js';
 import { createFleet } from '../devices/create-fleet.js';
@@ -31,9 +32,11 @@ await runProgram('telemetry', {}, async (config, log) => {
 });
 
 async function startAll(config: Config, log: Logger, started: Component[]): Promise<void> {
-  if (config.mqtt.host === undefined) {
+  if (config.mqtt.host === undefined && config.mqtt.url === undefined) {
     const broker = new EmbeddedBroker({
       port: config.mqtt.port,
+      passwordFile: config.mqtt.passwordFile,
+      aclFile: config.mqtt.aclFile,
       log: log.child({ component: 'broker' }),
     });
     await broker.start();
@@ -59,7 +62,10 @@ async function startAll(config: Config, log: Logger, started: Component[]): Prom
 
   log.info(
     {
-      broker: config.mqtt.host ?? `embedded :${config.mqtt.port}`,
+      broker:
+        config.mqtt.host || config.mqtt.url
+          ? describeBroker(config.mqtt)
+          : `embedded :${config.mqtt.port}`,
       store: config.store.kind,
       devices: count,
       dashboard: dashboard.url,

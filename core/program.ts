@@ -5,6 +5,9 @@ import { createLogger, type Logger } from './log.js';
 
 export type Stop = () => Promise<void>;
 
+/** Longest a clean stop may take after SIGINT/SIGTERM. */
+const STOP_TIMEOUT_MS = 15_000;
+
 /**
  * Runs a long-lived program. `build` starts everything and returns its stop function. A bad
  * config prints one line per bad value and exits with code 2; the first signal stops cleanly,
@@ -40,6 +43,13 @@ export async function runProgram(
     if (stopping) process.exit(130);
     stopping = true;
     log.info({ signal }, 'stopping');
+    // A part that cannot finish stopping (e.g. a store that stopped answering) must not keep the
+    // process alive forever: after STOP_TIMEOUT_MS it exits anyway, saying so.
+    setTimeout(() => {
+      log.error({ timeoutMs: STOP_TIMEOUT_MS }, 'could not stop cleanly in time; exiting');
+      log.flush();
+      process.exit(1);
+    }, STOP_TIMEOUT_MS).unref();
     stop()
       .catch((err: unknown) => log.error({ err }, 'error while stopping'))
       .finally(() => {

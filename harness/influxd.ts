@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { track } from './children.js';
 import { freePort } from './ports.js';
 import { sleep } from './wait.js';
 
@@ -70,6 +71,7 @@ bind-address = "127.0.0.1:${this.rpcPort}"
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    track(child);
     const append = (d: Buffer) => {
       this.log = (this.log + d.toString()).slice(-20_000);
     };

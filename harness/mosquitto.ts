@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { track } from './children.js';
 import { freePort, waitForPort } from './ports.js';
 
 export interface MosquittoOptions {
@@ -67,6 +68,7 @@ export class MosquittoProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    track(child);
     child.stdout?.on('data', (d: Buffer) => {
       this.log += d.toString();
     });

@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { track } from './children.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -50,6 +51,7 @@ export class ProgramProcess {
       this.stderr += d.toString();
     });
     this.child = child;
+    track(child);
     this.exitPromise = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 

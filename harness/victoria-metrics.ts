@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { track } from './children.js';
 import { freePort } from './ports.js';
 import { sleep } from './wait.js';
 
@@ -57,6 +58,7 @@ export class VictoriaMetricsProcess {
     ];
     const child = spawn(victoriaMetricsBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    track(child);
     const append = (d: Buffer) => {
       this.log = (this.log + d.toString()).slice(-20_000);
     };

@@ -19,7 +19,12 @@ export type ErrorCode =
   | 'bad_request'
   | 'not_found'
   | 'store_unavailable'
-  | 'internal';
+  | 'internal'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'rate_limited';
 
 /** Every non-2xx answer of the JSON routes. */
 export interface ErrorBody {

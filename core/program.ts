@@ -33,6 +33,13 @@ export async function runProgram(
   try {
     stop = await build(config, log);
   } catch (err) {
+    // Values checked only when a part starts (e.g. the dashboard's security settings) print like
+    // every other config error.
+    if (err instanceof ConfigError) {
+      for (const line of err.lines) process.stderr.write(`${name}: config error: ${line}\n`);
+      process.exitCode = 2;
+      return;
+    }
     log.fatal({ err }, 'failed to start');
     log.flush();
     process.exitCode = 1;

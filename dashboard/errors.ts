@@ -3,28 +3,16 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ErrorCode } from '../core/dashboard-contract.js';
 import type { Logger } from '../core/log.js';
 
-/**
- * The contract's codes plus those of the security layer. (They belong in
- * core/dashboard-contract.ts's ErrorCode; kept here until that file takes them.)
- */
-export type ApiErrorCode =
-  | ErrorCode
-  | 'unauthorized'
-  | 'forbidden'
-  | 'method_not_allowed'
-  | 'payload_too_large'
-  | 'rate_limited';
-
 /** Every non-2xx answer of the server: exactly these two keys. */
 export interface ApiErrorBody {
-  error: ApiErrorCode;
+  error: ErrorCode;
   message: string;
 }
 
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ApiErrorCode,
+    readonly code: ErrorCode,
     message: string,
     /** Response headers the status calls for (WWW-Authenticate, Allow). */
     readonly headers: Readonly<Record<string, string>> = {},

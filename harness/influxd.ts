@@ -1,11 +1,9 @@
 // A real influxd (1.x, from Debian's package unpacked into .tools/) on free ports with data in a temp dir.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { track } from './children.js';
 import { freePort } from './ports.js';
-import { sleep } from './wait.js';
+import { ServerChild } from './server-child.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -26,12 +24,13 @@ export function influxdBinary(): string {
 }
 
 export class InfluxdProcess {
-  private child: ChildProcess | undefined;
-  private exited: Promise<number | null> | undefined;
+  private readonly server = new ServerChild('influxd');
   port = 0;
   /** influxd's second listener (backup/restore RPC, 8088 by default): a free port too. */
   rpcPort = 0;
-  log = '';
+  get log(): string {
+    return this.server.log;
+  }
 
   constructor(private readonly options: InfluxdOptions) {}
 
@@ -67,23 +66,7 @@ bind-address = "127.0.0.1:${this.rpcPort}"
 `;
     const configPath = join(dir, 'influxdb.conf');
     writeFileSync(configPath, config);
-    const child = spawn(influxdBinary(), ['run', '-config', configPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    track(child);
-    const append = (d: Buffer) => {
-      this.log = (this.log + d.toString()).slice(-20_000);
-    };
-    child.stdout?.on('data', append);
-    child.stderr?.on('data', append);
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 20_000;
-    while (!(await this.ping())) {
-      if (child.exitCode !== null) throw new Error(`influxd exited during start:\n${this.log}`);
-      if (Date.now() > deadline) throw new Error(`influxd did not answer /ping:\n${this.log}`);
-      await sleep(50);
-    }
+    await this.server.start(influxdBinary(), ['run', '-config', configPath], () => this.ping());
   }
 
   async ping(): Promise<boolean> {
@@ -111,17 +94,11 @@ bind-address = "127.0.0.1:${this.rpcPort}"
     await this.query(`CREATE USER "${user}" WITH PASSWORD '${password}' WITH ALL PRIVILEGES`);
   }
 
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill(signal);
-    await this.exited;
-    this.child = undefined;
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    return this.server.stop(signal);
   }
 
   get running(): boolean {
-    return (
-      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
-    );
+    return this.server.running;
   }
 }

@@ -1,10 +1,9 @@
 // A real Mosquitto child process on a free port with a generated config: for tests, drills and benchmarks.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { track } from './children.js';
-import { freePort, waitForPort } from './ports.js';
+import { freePort, portOpen } from './ports.js';
+import { ServerChild } from './server-child.js';
 
 export interface MosquittoOptions {
   dir: string;
@@ -26,10 +25,12 @@ export function mosquittoBinary(): string {
 }
 
 export class MosquittoProcess {
-  private child: ChildProcess | undefined;
-  private exited: Promise<number | null> | undefined;
+  private readonly server = new ServerChild('mosquitto');
   port = 0;
-  log = '';
+
+  get log(): string {
+    return this.server.log;
+  }
 
   constructor(private readonly options: MosquittoOptions) {}
 
@@ -64,37 +65,22 @@ export class MosquittoProcess {
 
   /** Starts mosquitto from an existing config file (e.g. docker/'s, paths rewritten). */
   async spawnWith(configPath: string): Promise<void> {
-    const child = spawn(mosquittoBinary(), ['-c', configPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    track(child);
-    child.stdout?.on('data', (d: Buffer) => {
-      this.log += d.toString();
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      this.log += d.toString();
-    });
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    const failed = this.exited.then((code) => {
-      throw new Error(`mosquitto exited (${code}) during start:\n${this.log}`);
-    });
-    await Promise.race([waitForPort(this.port), failed]);
-    failed.catch(() => {});
+    await this.server.start(
+      mosquittoBinary(),
+      ['-c', configPath],
+      () => portOpen(this.port),
+      10_000,
+    );
   }
 
   /** SIGTERM saves persistence and exits cleanly; SIGKILL loses what was not autosaved. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill(signal);
-    await this.exited;
-    this.child = undefined;
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    return this.server.stop(signal);
   }
 
   /** SIGSTOP / SIGCONT: a broker that hangs without closing its connections. */
   signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
-    this.child?.kill(signal);
+    this.server.signal(signal);
   }
 
   async restart(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -103,8 +89,6 @@ export class MosquittoProcess {
   }
 
   get running(): boolean {
-    return (
-      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
-    );
+    return this.server.running;
   }
 }

@@ -1,11 +1,9 @@
 // A real VictoriaMetrics (Debian's package unpacked into .tools/) on a free port: the /api/v2/write target.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { track } from './children.js';
 import { freePort } from './ports.js';
-import { sleep } from './wait.js';
+import { ServerChild } from './server-child.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -32,10 +30,12 @@ export function victoriaMetricsBinary(): string {
 }
 
 export class VictoriaMetricsProcess {
-  private child: ChildProcess | undefined;
-  private exited: Promise<number | null> | undefined;
+  private readonly server = new ServerChild('victoria-metrics');
   port = 0;
-  log = '';
+
+  get log(): string {
+    return this.server.log;
+  }
 
   constructor(private readonly options: VictoriaMetricsOptions) {}
 
@@ -56,25 +56,11 @@ export class VictoriaMetricsProcess {
       '-dedup.minScrapeInterval=1ms',
       '-loggerLevel=ERROR',
     ];
-    const child = spawn(victoriaMetricsBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    track(child);
-    const append = (d: Buffer) => {
-      this.log = (this.log + d.toString()).slice(-20_000);
-    };
-    child.stdout?.on('data', append);
-    child.stderr?.on('data', append);
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`victoria-metrics exited:\n${this.log}`);
-      if (Date.now() > deadline) throw new Error(`victoria-metrics did not start:\n${this.log}`);
-      const ok = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(1000) })
+    await this.server.start(victoriaMetricsBinary(), args, () =>
+      fetch(`${this.url}/health`, { signal: AbortSignal.timeout(1000) })
         .then((r) => r.ok)
-        .catch(() => false);
-      if (ok) return;
-      await sleep(50);
-    }
+        .catch(() => false),
+    );
   }
 
   /** Every sample of the series matching `match` (PromQL series selector), after a forced flush. */
@@ -91,11 +77,7 @@ export class VictoriaMetricsProcess {
       .map((line) => JSON.parse(line) as ExportedSeries);
   }
 
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill(signal);
-    await this.exited;
-    this.child = undefined;
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    return this.server.stop(signal);
   }
 }

@@ -1,9 +1,9 @@
 // Publishes end-to-end acks: per device, the highest seq stored contiguously, retained, at most once per interval.
 import { ackTopic, encodeAck } from '../core/contract.js';
-import type { SeqTracker } from './seq-tracker.js';
+import type { DeviceProgressBoard } from './device-progress.js';
 
 export interface AckerDeps {
-  tracker: SeqTracker;
+  tracker: Pick<DeviceProgressBoard, 'watermark' | 'deviceIds'>;
   /** Publishes one ack (QoS 1, retained); false when it cannot now (e.g. disconnected). */
   publish: (topic: string, payload: string) => boolean;
   now: () => number;

@@ -3,19 +3,24 @@ import type { IPublishPacket } from 'mqtt';
 import {
   ALL_VEHICLE_TOPICS,
   type DeviceStatus,
-  type DroppedNotice,
   type SpeedReading,
   type StatusMessage,
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
-import type { TelemetryStore } from '../core/store/types.js';
+import type { TelemetryStore, WriteResult } from '../core/store/types.js';
 import type { RejectReason } from '../core/validate.js';
 import { Acker } from './acker.js';
+import { DeviceProgressBoard, type TrackSnapshot } from './device-progress.js';
 import { DEFAULT_INGEST_OPTIONS, Ingest, type IngestOptions } from './ingest.js';
 import { PubackGate } from './puback-gate.js';
 import { RejectCounter } from './reject-counter.js';
-import { SeqTracker, type TrackSnapshot } from './seq-tracker.js';
+import {
+  DEFAULT_RETENTION_RUNNER,
+  RetentionRunner,
+  type RetentionRunnerOptions,
+  type RetentionStats,
+} from './retention-runner.js';
 
 export interface CollectorDeps {
   store: TelemetryStore;
@@ -29,12 +34,15 @@ export interface CollectorOptions {
   /** End-to-end acks to devices (ACK_MODE=e2e); at most one per device per interval. */
   endToEndAcks: boolean;
   ackIntervalMs: number;
+  /** undefined: no retention runs (nothing configured to expire). */
+  retention: RetentionRunnerOptions | undefined;
 }
 
 export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   ingest: DEFAULT_INGEST_OPTIONS,
   endToEndAcks: true,
   ackIntervalMs: 1000,
+  retention: DEFAULT_RETENTION_RUNNER,
 };
 
 /**
@@ -61,15 +69,16 @@ export interface CollectorStats {
   /** Dropped notices ignored because they reached beyond the highest seq seen. */
   droppedNoticesIgnored: number;
   acksSent: number;
+  retention: RetentionStats | undefined;
   devices: Record<string, TrackSnapshot & { status?: DeviceStatus }>;
 }
 
 export class Collector {
   private ingest: Ingest | undefined;
-  private tracker: SeqTracker | undefined;
+  private tracker: DeviceProgressBoard | undefined;
   private rejects: RejectCounter | undefined;
   private acker: Acker | undefined;
-  private droppedNoticesIgnored = 0;
+  private retention: RetentionRunner | undefined;
   private readonly statuses = new Map<string, DeviceStatus>();
   private readonly storedListeners: Array<(readings: readonly SpeedReading[]) => void> = [];
   private started = false;
@@ -99,19 +108,17 @@ export class Collector {
   async start(): Promise<void> {
     const { store, session, log, now } = this.deps;
     await store.start();
-    const tracker = new SeqTracker(
-      (gap) => log.warn(gap, 'sequence gap: readings missing so far'),
-      (deviceId, seq) => log.info({ deviceId, seq }, 'gap filled by a late reading'),
-    );
-    // The watermark acknowledged to devices must be exact: rebuild it from what is stored. A store
-    // that cannot be read back (VictoriaMetrics answers no InfluxQL) starts every device at -1:
-    // devices then resend what they still hold and declare the rest dropped.
+    const tracker = new DeviceProgressBoard();
+    // The watermark acknowledged to devices must be exact: the store keeps each device's coverage
+    // with its readings, one row per device, so this costs the same after a year as after a minute.
+    // A store that cannot be read back (VictoriaMetrics answers no InfluxQL) starts every device
+    // at -1: devices then resend what they still hold and declare the rest dropped.
     try {
-      for (const d of await store.devices()) tracker.load(d.deviceId, await store.seqs(d.deviceId));
+      tracker.load(await store.coverage());
     } catch (err) {
       log.warn(
         { err: (err as Error).message },
-        'cannot read stored seqs back; watermarks start empty',
+        'cannot read stored coverage back; watermarks start empty',
       );
     }
     this.tracker = tracker;
@@ -142,16 +149,13 @@ export class Collector {
       release: (tickets) => gate.release(tickets),
       now,
       log,
-      onStored: (readings) => {
-        const at = now();
-        for (const r of readings) {
-          tracker.observe(r.device_id, r.seq, at);
-          this.acker?.mark(r.device_id);
-        }
+      onStored: (readings, result) => {
+        tracker.apply(result, now());
+        for (const p of result.progress) this.acker?.mark(p.deviceId);
+        this.logProgress(result);
         for (const l of this.storedListeners) l(readings);
       },
       onStatus: (s) => this.onStatus(s),
-      onDropped: (n) => this.onDropped(n),
     });
     this.ingest = ingest;
 
@@ -190,22 +194,19 @@ export class Collector {
     this.started = true;
     session.start();
     this.acker?.start();
+    if (this.options.retention) {
+      this.retention = new RetentionRunner({ store, log, now }, this.options.retention);
+      this.retention.start();
+    }
   }
 
-  /** A device no longer holds from..to. Trusted only below the highest seq seen from it. */
-  private onDropped(n: DroppedNotice): void {
-    const tracker = this.tracker;
-    const highest = tracker?.snapshot()[n.device_id]?.highest ?? -1;
-    if (!tracker || n.to >= highest) {
-      this.droppedNoticesIgnored += 1;
-      return;
+  private logProgress(result: WriteResult): void {
+    const { log } = this.deps;
+    for (const gap of result.gaps) log.warn(gap, 'sequence gap: readings missing so far');
+    if (result.filled > 0) log.info({ readings: result.filled }, 'gaps filled by late readings');
+    if (result.declaredDropped > 0) {
+      log.warn({ seqs: result.declaredDropped }, 'devices dropped readings from their full queues');
     }
-    tracker.skip(n.device_id, n.from, n.to);
-    this.deps.log.warn(
-      { deviceId: n.device_id, from: n.from, to: n.to },
-      'device dropped readings from its full queue',
-    );
-    this.acker?.mark(n.device_id);
   }
 
   private onStatus(s: StatusMessage): void {
@@ -236,8 +237,9 @@ export class Collector {
       gapsOpened: tracker?.gapsOpened ?? 0,
       gapsFilled: tracker?.gapsFilled ?? 0,
       declaredDropped: tracker?.declaredDropped ?? 0,
-      droppedNoticesIgnored: this.droppedNoticesIgnored,
+      droppedNoticesIgnored: tracker?.droppedIgnored ?? 0,
       acksSent: this.acker?.sent ?? 0,
+      retention: this.retention && { ...this.retention.stats },
       devices,
     };
   }
@@ -246,6 +248,7 @@ export class Collector {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    await this.retention?.stop();
     await this.ingest?.stop();
     this.acker?.stop(); // the last acks go out before the DISCONNECT
     await this.deps.session.stop();

@@ -5,6 +5,7 @@ import { COLLECTOR_USER } from '../core/mqtt-credentials.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { createStore } from '../core/store/create-store.js';
 import { Collector, type CollectorOptions } from './collector.js';
+import { DEFAULT_RETENTION_RUNNER } from './retention-runner.js';
 
 export function createCollector(config: Config, log: Logger): Collector {
   return new Collector(
@@ -25,8 +26,11 @@ export function createCollector(config: Config, log: Logger): Collector {
 }
 
 export function collectorOptions(config: Config): Partial<CollectorOptions> {
+  const { rawMs, oneMinuteMs, oneHourMs } = config.store.retention;
   return {
     endToEndAcks: config.delivery.ackMode === 'e2e',
     ackIntervalMs: config.delivery.ackIntervalMs,
+    // The collector is the store's writer, so it is the one that applies retention.
+    retention: rawMs + oneMinuteMs + oneHourMs > 0 ? DEFAULT_RETENTION_RUNNER : undefined,
   };
 }

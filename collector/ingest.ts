@@ -3,7 +3,7 @@
 import { Backoff } from '../core/backoff.js';
 import type { DroppedNotice, SpeedReading, StatusMessage } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
-import type { TelemetryStore } from '../core/store/types.js';
+import type { TelemetryStore, WriteResult } from '../core/store/types.js';
 import { validateInbound } from '../core/validate.js';
 import type { AckTicket } from './puback-gate.js';
 import type { RejectCounter } from './reject-counter.js';
@@ -31,17 +31,22 @@ export interface IngestDeps {
   release: (tickets: readonly AckTicket[]) => void;
   now: () => number;
   log: Logger;
-  onStored: (readings: readonly SpeedReading[]) => void;
+  /** After each durable write: the batch's readings (duplicates included) and the store's answer. */
+  onStored: (readings: readonly SpeedReading[], result: WriteResult) => void;
   onStatus: (status: StatusMessage) => void;
-  onDropped: (notice: DroppedNotice) => void;
 }
 
 interface Batch {
   readings: SpeedReading[];
+  /** Devices' dropped notices: the store applies them in the same write as the readings. */
+  dropped: DroppedNotice[];
   tickets: AckTicket[];
   /** Messages accepted into this batch, rejects and QoS 0 included. */
   messages: number;
 }
+
+/** A batch of rejects and statuses only: acknowledged without touching the store. */
+const NOTHING_TO_WRITE = Symbol('nothing to write');
 
 export class Ingest {
   /** FIFO of batches; only the last one takes new messages. Acks go out in arrival order. */
@@ -88,7 +93,7 @@ export class Ingest {
     } else if (result.kind === 'status') {
       this.deps.onStatus(result.status);
     } else if (result.kind === 'dropped') {
-      this.deps.onDropped(result.notice);
+      batch.dropped.push(result.notice);
     } else if (result.kind === 'ack') {
       // Our own acks, echoed by the vehicles/# subscription.
     } else {
@@ -100,7 +105,7 @@ export class Ingest {
   private openBatch(): Batch {
     const last = this.batches.at(-1);
     if (last && last.readings.length < this.options.maxBatch) return last;
-    const batch: Batch = { readings: [], tickets: [], messages: 0 };
+    const batch: Batch = { readings: [], dropped: [], tickets: [], messages: 0 };
     this.batches.push(batch);
     return batch;
   }
@@ -118,37 +123,40 @@ export class Ingest {
 
   private async flushAll(): Promise<void> {
     for (let batch = this.batches.shift(); batch; batch = this.batches.shift()) {
-      const ok = await this.writeWithRetry(batch.readings);
-      if (!ok) {
+      const result = await this.writeWithRetry(batch);
+      if (!result) {
         // Stopping with the store down: nothing acknowledged, the broker redelivers later.
         this.batches.unshift(batch);
         return;
       }
       this.deps.release(batch.tickets);
       this.pending -= batch.messages;
-      this.deps.onStored(batch.readings);
+      if (result !== NOTHING_TO_WRITE) this.deps.onStored(batch.readings, result);
       this.wakeWaiters();
     }
   }
 
-  private async writeWithRetry(readings: SpeedReading[]): Promise<boolean> {
-    if (readings.length === 0) return true;
+  private async writeWithRetry(
+    batch: Batch,
+  ): Promise<WriteResult | typeof NOTHING_TO_WRITE | undefined> {
+    const { readings, dropped } = batch;
+    if (readings.length === 0 && dropped.length === 0) return NOTHING_TO_WRITE;
     const backoff = new Backoff({
       initialMs: this.options.retryInitialMs,
       maxMs: this.options.retryMaxMs,
     });
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.deps.store.write(readings);
+        const result = await this.deps.store.write(readings, dropped);
         this.stored += result.stored;
         this.duplicates += result.duplicates;
         this.batchesWritten += 1;
         if (attempt > 1)
           this.deps.log.info({ attempt, readings: readings.length }, 'store write recovered');
-        return true;
+        return result;
       } catch (err) {
         this.writeFailures += 1;
-        if (this.stopping) return false;
+        if (this.stopping) return undefined;
         const delay = backoff.next();
         if (attempt === 1 || attempt % 10 === 0) {
           this.deps.log.warn(

@@ -1,11 +1,19 @@
 // Configuration: env vars (and .env via dotenv) parsed and validated once, one clear line per bad value.
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from './contract.js';
+import { durationMs } from './duration.js';
 import { secretProblems, shownValue } from './secrets.js';
+import type { Retention } from './store/types.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const port = int(1, 65535);
 const optionalString = z.string().min(1).optional();
+/** `0` keeps forever; otherwise a duration like `30d`, `12h`. */
+const retention = (fallback: string) =>
+  z
+    .string()
+    .regex(/^(0|[1-9]\d*[smhd])$/, 'must be 0 (keep forever) or a duration like 30d, 400d, 12h')
+    .default(fallback);
 
 /** Every variable documented in env.example, with its default. Names are the env var names. */
 const envSchema = z.object({
@@ -33,6 +41,9 @@ const envSchema = z.object({
   INFLUXDB_ORG: z.string().min(1).default('my-org'),
   INFLUXDB_BUCKET: z.string().min(1).default('vehicle-data'),
   INFLUXDB_API: z.enum(['auto', 'v1', 'v2']).default('auto'),
+  RETENTION_RAW: retention('30d'),
+  RETENTION_1M: retention('400d'),
+  RETENTION_1H: retention('0'),
   DASHBOARD_HOST: z.string().min(1).default('0.0.0.0'),
   DASHBOARD_PORT: int(0, 65535).default(5000),
   DEVICE_COUNT: int(1, 100_000).default(10),
@@ -85,6 +96,8 @@ export interface StoreConfig {
     bucket: string;
     api: 'auto' | 'v1' | 'v2';
   };
+  /** How long raw readings and the 1-minute and 1-hour rollups are kept (ms, 0 = forever). */
+  retention: Retention;
 }
 
 export interface DeliveryConfig {
@@ -172,6 +185,7 @@ export function loadConfig(
   const e = parsed.data;
   const secrets = secretProblems(e);
   if (secrets.length > 0) throw new ConfigError(secrets);
+  const retained = retentionOf(e);
   const lastId = `${e.DEVICE_PREFIX}${String(e.DEVICE_COUNT).padStart(2, '0')}`;
   if (!DEVICE_ID_PATTERN.test(lastId)) {
     throw new ConfigError([
@@ -207,6 +221,7 @@ export function loadConfig(
         bucket: e.INFLUXDB_BUCKET,
         api: e.INFLUXDB_API,
       },
+      retention: retained,
     },
     dashboard: {
       host: e.DASHBOARD_HOST,
@@ -230,4 +245,31 @@ export function loadConfig(
     },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/**
+ * A coarser tier must live at least as long as the finer one: history answers old ranges from the
+ * coarser tier once the finer one is gone (0 = forever counts as the longest).
+ */
+function retentionOf(e: Env): Retention {
+  const ms = (text: string) => durationMs(text) ?? 0;
+  const r = {
+    rawMs: ms(e.RETENTION_RAW),
+    oneMinuteMs: ms(e.RETENTION_1M),
+    oneHourMs: ms(e.RETENTION_1H),
+  };
+  const longer = (coarse: number, fine: number) => coarse === 0 || (fine !== 0 && coarse >= fine);
+  const problems: string[] = [];
+  if (!longer(r.oneMinuteMs, r.rawMs)) {
+    problems.push(
+      `RETENTION_1M=${e.RETENTION_1M}: must be 0 or at least RETENTION_RAW (${e.RETENTION_RAW})`,
+    );
+  }
+  if (!longer(r.oneHourMs, r.oneMinuteMs)) {
+    problems.push(
+      `RETENTION_1H=${e.RETENTION_1H}: must be 0 or at least RETENTION_1M (${e.RETENTION_1M})`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return r;
 }

@@ -1,16 +1,23 @@
 // The dashboard's wire contract: REST bodies and Socket.IO event maps, imported by the server and the page.
 import type { DeviceStatus, SpeedReading } from './contract.js';
 
-/** Page range selector; the value is the `duration` sent to the history route. */
-export const RANGES = ['5m', '1h', '24h'] as const;
-export type RangeKey = (typeof RANGES)[number];
+/** Page range selector: each key with the `duration` it sends to the history route. */
+export const RANGES = {
+  '5m': '5m',
+  '1h': '1h',
+  '24h': '24h',
+  '7d': '7d',
+  '30d': '30d',
+  '1y': '365d',
+} as const;
+export type RangeKey = keyof typeof RANGES;
 export const DEFAULT_DURATION = '5m';
 /** `points` bounds of the history route, and its default. */
 export const MIN_POINTS = 2;
 export const MAX_POINTS = 10_000;
 export const DEFAULT_POINTS = 300;
-/** Longest history span a single request may cover. */
-export const MAX_SPAN_MS = 30 * 24 * 60 * 60 * 1000;
+/** Longest history span a single request may cover (a year and a bit: the 1-minute tier's default life). */
+export const MAX_SPAN_MS = 400 * 24 * 60 * 60 * 1000;
 /** A reading this much older than the server clock when it arrives was replayed from a device queue. */
 export const LATE_AFTER_MS = 5000;
 

@@ -8,18 +8,8 @@ import {
   MAX_SPAN_MS,
   MIN_POINTS,
 } from '../core/dashboard-contract.js';
+import { DURATION_PATTERN as DURATION, durationMs } from '../core/duration.js';
 import { InvalidParameterError, nameForMessage } from './errors.js';
-
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-const DURATION = /^(\d+)([smhd])$/;
-
-/** `5m` → 300000; undefined when the text does not match `\d+(s|m|h|d)`. */
-export function durationMs(text: string): number | undefined {
-  const match = DURATION.exec(text);
-  if (!match) return undefined;
-  const [, amount, unit] = match;
-  return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
-}
 
 /** Names are the client's text: shown inert, at most five. */
 function unknownParameters(keys: readonly string[]): string {
@@ -52,7 +42,7 @@ const historyQuerySchema = z.strictObject(
     duration: one('duration must appear once')
       .regex(DURATION, 'duration must look like 30s, 5m, 1h or 7d')
       .refine((d) => durationMs(d) !== 0, 'duration must be greater than 0')
-      .refine((d) => (durationMs(d) ?? 0) <= MAX_SPAN_MS, 'duration must be at most 30d')
+      .refine((d) => (durationMs(d) ?? 0) <= MAX_SPAN_MS, 'duration must be at most 400d')
       .optional(),
     from: one('from must appear once').pipe(isoDateTime('from')).optional(),
     to: one('to must appear once').pipe(isoDateTime('to')).optional(),
@@ -102,7 +92,7 @@ export function parseHistoryQuery(query: unknown, now: number): HistoryRange {
   else if (toMs !== undefined) [from, to] = [toMs - length, toMs];
   else [from, to] = [now - length, now];
   if (from > to) throw new InvalidParameterError('from must not be after to');
-  if (to - from > MAX_SPAN_MS) throw new InvalidParameterError('from..to must span at most 30d');
+  if (to - from > MAX_SPAN_MS) throw new InvalidParameterError('from..to must span at most 400d');
   return { from, to, points };
 }
 

@@ -18,7 +18,16 @@ export function createStore(
 ): TelemetryStore {
   switch (config.kind) {
     case 'sqlite':
-      return new SqliteStore({ path: config.sqlitePath, readonly: options.readonly ?? false });
+      return new SqliteStore({
+        path: config.sqlitePath,
+        readonly: options.readonly ?? false,
+        retention: config.retention,
+        onMigrate: (report) =>
+          log.info(
+            report,
+            'store upgraded to the current schema (coverage and rollups built once)',
+          ),
+      });
     case 'influxdb': {
       const storeLog = log.child({ store: 'influxdb' });
       // The client logs each failed write to the console through its one module-level logger; the

@@ -1,5 +1,5 @@
 // InfluxDB telemetry store: writes via /api/v2/write or 1.x /write, reads via InfluxQL /query (1.x, 2.x, 3.x).
-import type { SpeedReading } from '../contract.js';
+import type { DroppedNotice, SpeedReading } from '../contract.js';
 import type { Logger } from '../log.js';
 import { authorizationFor, databaseOf, detectServer, type InfluxServer } from './influx-detect.js';
 import { InfluxHttp, InfluxHttpError, type InfluxSeries } from './influx-http.js';
@@ -20,14 +20,24 @@ import {
   showDatabasesQuery,
 } from './influxql.js';
 import {
+  type Coverage,
+  cloneCoverage,
+  cover,
+  type DeviceProgress,
+  emptyCoverage,
+  progressOf,
+} from './seq-coverage.js';
+import {
   type DeviceSummary,
   type HistoryQuery,
   type HistoryResult,
   historyWindow,
   type LatestReading,
+  type PruneStep,
   type TelemetryStore,
   type WriteResult,
 } from './types.js';
+import { planWrite, writeResult } from './write-plan.js';
 
 export interface InfluxStoreOptions {
   url: string;
@@ -55,6 +65,8 @@ interface Connection {
 export class InfluxStore implements TelemetryStore {
   readonly kind = 'influxdb' as const;
   private conn: Connection | undefined;
+  /** Coverage per device, loaded by coverage() (the collector's start) and kept by write(). */
+  private readonly coverages = new Map<string, Coverage>();
 
   constructor(private readonly options: InfluxStoreOptions) {}
 
@@ -129,14 +141,35 @@ export class InfluxStore implements TelemetryStore {
     return series;
   }
 
-  async write(readings: readonly SpeedReading[]): Promise<WriteResult> {
+  async write(
+    readings: readonly SpeedReading[],
+    dropped: readonly DroppedNotice[] = [],
+  ): Promise<WriteResult> {
     const writer = this.connection().writer;
     if (!writer) throw new Error('InfluxStore not started for writing');
-    if (readings.length === 0) return { stored: 0, duplicates: 0 };
-    const { points, duplicates } = toPoints(readings);
-    await writer.write(points);
-    // A redelivered reading already in InfluxDB overwrites itself and counts as stored here.
-    return { stored: points.length, duplicates };
+    // Planned on copies: the coverage moves only once InfluxDB took the points.
+    const plan = planWrite(readings, dropped, (id) =>
+      cloneCoverage(this.coverages.get(id) ?? emptyCoverage()),
+    );
+    if (plan.fresh.length > 0) await writer.write(toPoints(plan.fresh).points);
+    for (const [id, c] of plan.coverages) this.coverages.set(id, c);
+    return writeResult(plan);
+  }
+
+  async coverage(): Promise<DeviceProgress[]> {
+    const out: DeviceProgress[] = [];
+    for (const d of await this.devices()) {
+      const c = emptyCoverage();
+      for (const seq of await this.seqs(d.deviceId)) cover(c, seq, seq);
+      this.coverages.set(d.deviceId, c);
+      out.push(progressOf(d.deviceId, c));
+    }
+    return out;
+  }
+
+  /** InfluxDB applies retention itself (retention policies / bucket retention). */
+  async prune(): Promise<PruneStep> {
+    return { deleted: 0, more: false };
   }
 
   async latest(deviceId: string): Promise<LatestReading | undefined> {

@@ -1,17 +1,32 @@
-// SQLite telemetry store (better-sqlite3, WAL): the embedded default; durable at commit, deduplicated by (device_id, seq).
+// SQLite telemetry store (better-sqlite3, WAL): the embedded default; readings, rollups and coverage commit together.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { SpeedReading } from '../contract.js';
+import type { DroppedNotice, SpeedReading } from '../contract.js';
+import { mergeWindows, planHistory, type WindowRow } from './history-plan.js';
+import { aggregateBatch, ROLLUP_TIERS, type TierName } from './rollup.js';
+import {
+  type Coverage,
+  type DeviceProgress,
+  decodeAbove,
+  emptyCoverage,
+  encodeAbove,
+  progressOf,
+} from './seq-coverage.js';
+import { SqlitePruner } from './sqlite-retention.js';
+import { migrate, SCHEMA_VERSION } from './sqlite-schema.js';
 import {
   type DeviceSummary,
   type HistoryQuery,
   type HistoryResult,
-  historyWindow,
+  KEEP_FOREVER,
   type LatestReading,
+  type PruneStep,
+  type Retention,
   type TelemetryStore,
   type WriteResult,
 } from './types.js';
+import { planWrite, writeResult } from './write-plan.js';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -22,46 +37,99 @@ export interface SqliteStoreOptions {
    * not just a process crash. One commit covers a whole batch, so it costs ~0.2 ms per batch here.
    */
   synchronous?: 'FULL' | 'NORMAL';
+  /** What prune() deletes, and which tiers history() may still find (default: keep everything). */
+  retention?: Retention;
+  /** Told once when an older store is brought to the current schema. */
+  onMigrate?: (report: { from: number; to: number; devices: number }) => void;
 }
 
 const ROWS_PER_INSERT = 100;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS readings (
-  device_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  ts INTEGER NOT NULL,
-  speed REAL NOT NULL,
-  PRIMARY KEY (device_id, seq)
-) WITHOUT ROWID;
--- Covering index: history and latest never touch the primary b-tree.
-CREATE INDEX IF NOT EXISTS readings_by_time ON readings (device_id, ts, speed);
-CREATE TABLE IF NOT EXISTS devices (
-  device_id TEXT PRIMARY KEY,
-  last_ts INTEGER NOT NULL,
-  last_seq INTEGER NOT NULL
-) WITHOUT ROWID;
-`;
+interface DeviceRow {
+  watermark: number;
+  last_seq: number;
+  above: string | null;
+}
+
+type RangeParams = { device: string; from: number; to: number; w: number };
 
 interface Statements {
-  insert: Database.Statement<[string, number, number, number]>;
-  touchDevice: Database.Statement<[string, number, number]>;
+  coverageOf: Database.Statement<[string], DeviceRow>;
+  saveDevice: Database.Statement<[string, number, number, number, string | null]>;
+  upsert: Record<'1m' | '1h', Database.Statement<[string, number, number, number, number, number]>>;
   latest: Database.Statement<[string], { seq: number; ts: number; speed: number }>;
   devices: Database.Statement<[], { device_id: string; last_ts: number; last_seq: number }>;
-  history: Database.Statement<
-    { device: string; from: number; to: number; w: number },
-    { idx: number; mean: number; min: number; max: number; n: number }
-  >;
-  seqs: Database.Statement<[string], { seq: number }>;
+  coverage: Database.Statement<[], DeviceRow & { device_id: string }>;
+  history: Record<TierName, Database.Statement<RangeParams, WindowRow>>;
+  seqs: Database.Statement<[string], number>;
 }
+
+/** floor(column / @w), also for times before 1970 (SQLite's integer division truncates). */
+const windowIdx = (column: string) => `(${column} - ((${column} % @w) + @w) % @w) / @w`;
+
+function prepare(db: Database.Database): Statements {
+  const rollupUpsert = (table: string) =>
+    db.prepare<[string, number, number, number, number, number]>(
+      `INSERT INTO ${table} (device_id, bucket, n, sum, min, max) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (device_id, bucket) DO UPDATE SET n = n + excluded.n, sum = sum + excluded.sum,
+         min = min(min, excluded.min), max = max(max, excluded.max)`,
+    );
+  const rollupHistory = (table: string) =>
+    db.prepare<RangeParams, WindowRow>(
+      `SELECT ${windowIdx('bucket')} AS idx, sum(n) AS count, sum(sum) AS sum, min(min) AS min,
+              max(max) AS max
+       FROM ${table} WHERE device_id = @device AND bucket >= @from AND bucket <= @to
+       GROUP BY idx`,
+    );
+  return {
+    coverageOf: db.prepare('SELECT watermark, last_seq, above FROM devices WHERE device_id = ?'),
+    saveDevice: db.prepare(
+      `INSERT INTO devices (device_id, last_ts, last_seq, watermark, above) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET last_ts = max(last_ts, excluded.last_ts),
+         last_seq = excluded.last_seq, watermark = excluded.watermark, above = excluded.above`,
+    ),
+    upsert: { '1m': rollupUpsert('rollup_1m'), '1h': rollupUpsert('rollup_1h') },
+    latest: db.prepare(
+      'SELECT seq, ts, speed FROM readings WHERE device_id = ? ORDER BY ts DESC, seq DESC LIMIT 1',
+    ),
+    devices: db.prepare('SELECT device_id, last_ts, last_seq FROM devices ORDER BY device_id'),
+    coverage: db.prepare('SELECT device_id, watermark, last_seq, above FROM devices'),
+    history: {
+      raw: db.prepare(
+        `SELECT ${windowIdx('ts')} AS idx, count(*) AS count, sum(speed) AS sum, min(speed) AS min,
+                max(speed) AS max
+         FROM readings WHERE device_id = @device AND ts >= @from AND ts <= @to GROUP BY idx`,
+      ),
+      '1m': rollupHistory('rollup_1m'),
+      '1h': rollupHistory('rollup_1h'),
+    },
+    seqs: db
+      .prepare<[string], number>('SELECT seq FROM readings WHERE device_id = ? ORDER BY seq')
+      .pluck(),
+  };
+}
+
+const toCoverage = (row: DeviceRow): Coverage => ({
+  watermark: row.watermark,
+  highest: row.last_seq,
+  above: decodeAbove(row.above),
+});
 
 export class SqliteStore implements TelemetryStore {
   readonly kind = 'sqlite' as const;
   private db: Database.Database | undefined;
   private stmts: Statements | undefined;
-  private writeTx: ((readings: readonly SpeedReading[]) => WriteResult) | undefined;
+  private writeTx:
+    | ((readings: readonly SpeedReading[], dropped: readonly DroppedNotice[]) => WriteResult)
+    | undefined;
+  private pruner: SqlitePruner | undefined;
+  private readonly inserts = new Map<number, Database.Statement<unknown[]>>();
 
   constructor(private readonly options: SqliteStoreOptions) {}
+
+  private get retention(): Retention {
+    return this.options.retention ?? KEEP_FOREVER;
+  }
 
   async start(): Promise<void> {
     if (this.db) return;
@@ -71,61 +139,67 @@ export class SqliteStore implements TelemetryStore {
     // Short for the writer: a lock held elsewhere makes write() fail fast and the collector retry
     // with backoff, instead of blocking the event loop (better-sqlite3 waits synchronously).
     db.pragma(`busy_timeout = ${readonly ? 5000 : 250}`);
+    if (readonly && (db.pragma('user_version', { simple: true }) as number) < SCHEMA_VERSION) {
+      db.close();
+      // StoreLink retries: the collector (the writer) migrates the file at its start.
+      throw new Error(`${path} has an older schema; the collector upgrades it when it starts`);
+    }
     if (!readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.options.synchronous ?? 'FULL'}`);
-      db.exec(SCHEMA);
+      const migrated = migrate(db);
+      if (migrated && (migrated.from > 0 || migrated.devices > 0)) {
+        this.options.onMigrate?.(migrated);
+      }
+      this.writeTx = db.transaction((readings, dropped) => this.writeAll(readings, dropped));
+      this.pruner = new SqlitePruner(db, this.retention);
     }
     this.db = db;
-    this.stmts = {
-      insert: db.prepare(
-        'INSERT OR IGNORE INTO readings (device_id, seq, ts, speed) VALUES (?, ?, ?, ?)',
-      ),
-      touchDevice: db.prepare(
-        `INSERT INTO devices (device_id, last_ts, last_seq) VALUES (?, ?, ?)
-         ON CONFLICT (device_id) DO UPDATE SET
-           last_ts = max(last_ts, excluded.last_ts), last_seq = max(last_seq, excluded.last_seq)`,
-      ),
-      latest: db.prepare(
-        'SELECT seq, ts, speed FROM readings WHERE device_id = ? ORDER BY ts DESC, seq DESC LIMIT 1',
-      ),
-      devices: db.prepare('SELECT device_id, last_ts, last_seq FROM devices ORDER BY device_id'),
-      history: db.prepare(
-        `SELECT CAST(ts / @w AS INTEGER) AS idx, avg(speed) AS mean, min(speed) AS min, max(speed) AS max,
-                count(*) AS n
-         FROM readings WHERE device_id = @device AND ts >= @from AND ts <= @to
-         GROUP BY idx ORDER BY idx`,
-      ),
-      seqs: db.prepare('SELECT seq FROM readings WHERE device_id = ? ORDER BY seq'),
-    };
-    if (!readonly) this.writeTx = db.transaction((readings) => this.insertAll(readings));
+    this.stmts = prepare(db);
   }
 
-  private insertAll(readings: readonly SpeedReading[]): WriteResult {
+  private statements(): Statements {
+    if (!this.stmts) throw new Error('SqliteStore not started');
+    return this.stmts;
+  }
+
+  private writeAll(
+    readings: readonly SpeedReading[],
+    dropped: readonly DroppedNotice[],
+  ): WriteResult {
     const s = this.statements();
-    let stored = 0;
-    const newest = new Map<string, { ts: number; seq: number }>();
+    const plan = planWrite(readings, dropped, (id) => {
+      const row = s.coverageOf.get(id);
+      return row ? toCoverage(row) : emptyCoverage();
+    });
+    const { fresh, freshTimes } = plan;
     const values: Array<string | number> = [];
-    for (const r of readings) {
-      const ts = Date.parse(r.timestamp);
-      values.push(r.device_id, r.seq, ts, r.speed);
-      const prev = newest.get(r.device_id);
-      if (!prev) newest.set(r.device_id, { ts, seq: r.seq });
-      else {
-        prev.ts = Math.max(prev.ts, ts);
-        prev.seq = Math.max(prev.seq, r.seq);
-      }
+    const ids: string[] = [];
+    const speeds: number[] = [];
+    for (let i = 0; i < fresh.length; i++) {
+      const r = fresh[i] as SpeedReading;
+      values.push(r.device_id, r.seq, freshTimes[i] as number, r.speed);
+      ids.push(r.device_id);
+      speeds.push(r.speed);
     }
     // Multi-row INSERTs: one native call per ROWS_PER_INSERT readings instead of one per reading.
-    for (let i = 0; i < readings.length; i += ROWS_PER_INSERT) {
-      const rows = Math.min(ROWS_PER_INSERT, readings.length - i);
-      stored += this.insertStatement(rows).run(values.slice(i * 4, (i + rows) * 4)).changes;
+    // OR IGNORE only guards against rows a pre-coverage store might hold; coverage decides.
+    for (let i = 0; i < fresh.length; i += ROWS_PER_INSERT) {
+      const rows = Math.min(ROWS_PER_INSERT, fresh.length - i);
+      this.insertStatement(rows).run(values.slice(i * 4, (i + rows) * 4));
     }
-    for (const [deviceId, n] of newest) s.touchDevice.run(deviceId, n.ts, n.seq);
-    return { stored, duplicates: readings.length - stored };
+    for (const tier of ROLLUP_TIERS) {
+      const upsert = s.upsert[tier.name];
+      for (const b of aggregateBatch(ids, freshTimes, speeds, tier.bucketMs)) {
+        upsert.run(b.deviceId, b.bucket, b.count, b.sum, b.min, b.max);
+      }
+    }
+    for (const [id, c] of plan.coverages) {
+      const newest = plan.newestTime.get(id) ?? Number.MIN_SAFE_INTEGER;
+      s.saveDevice.run(id, newest, c.highest, c.watermark, encodeAbove(c.above));
+    }
+    return writeResult(plan);
   }
-
-  private readonly inserts = new Map<number, Database.Statement<unknown[]>>();
 
   private insertStatement(rows: number): Database.Statement<unknown[]> {
     let stmt = this.inserts.get(rows);
@@ -141,15 +215,23 @@ export class SqliteStore implements TelemetryStore {
     return stmt;
   }
 
-  private statements(): Statements {
-    if (!this.stmts) throw new Error('SqliteStore not started');
-    return this.stmts;
+  async write(
+    readings: readonly SpeedReading[],
+    dropped: readonly DroppedNotice[] = [],
+  ): Promise<WriteResult> {
+    if (!this.writeTx) throw new Error('SqliteStore not started for writing');
+    return this.writeTx(readings, dropped);
   }
 
-  async write(readings: readonly SpeedReading[]): Promise<WriteResult> {
-    if (!this.writeTx) throw new Error('SqliteStore not started for writing');
-    if (readings.length === 0) return { stored: 0, duplicates: 0 };
-    return this.writeTx(readings);
+  async coverage(): Promise<DeviceProgress[]> {
+    return this.statements()
+      .coverage.all()
+      .map((row) => progressOf(row.device_id, toCoverage(row)));
+  }
+
+  async prune(now: number, budget: number): Promise<PruneStep> {
+    if (!this.pruner) throw new Error('SqliteStore not started for writing');
+    return this.pruner.step(now, budget);
   }
 
   async latest(deviceId: string): Promise<LatestReading | undefined> {
@@ -164,24 +246,25 @@ export class SqliteStore implements TelemetryStore {
   }
 
   async history(q: HistoryQuery): Promise<HistoryResult> {
-    const w = historyWindow(q.from, q.to, q.maxPoints);
-    const rows = this.statements().history.all({ device: q.deviceId, from: q.from, to: q.to, w });
-    return {
-      windowMs: w,
-      points: rows.map((r) => ({
-        timestamp: r.idx * w,
-        mean: r.mean,
-        min: r.min,
-        max: r.max,
-        count: r.n,
-      })),
-    };
+    const s = this.statements();
+    const plan = planHistory(q.from, q.to, q.maxPoints, this.retention, q.now);
+    const w = plan.windowMs;
+    const rows: WindowRow[] = [];
+    for (const p of plan.pieces) {
+      for (const row of s.history[p.tier].iterate({
+        device: q.deviceId,
+        from: p.from,
+        to: p.to,
+        w,
+      })) {
+        rows.push(row);
+      }
+    }
+    return { windowMs: w, points: mergeWindows(rows, w) };
   }
 
   async seqs(deviceId: string): Promise<number[]> {
-    return this.statements()
-      .seqs.all(deviceId)
-      .map((r) => r.seq);
+    return this.statements().seqs.all(deviceId);
   }
 
   async ping(): Promise<boolean> {
@@ -194,5 +277,6 @@ export class SqliteStore implements TelemetryStore {
     this.inserts.clear();
     this.stmts = undefined;
     this.writeTx = undefined;
+    this.pruner = undefined;
   }
 }

@@ -1,11 +1,37 @@
 // The telemetry-store interface: every backend (SQLite, InfluxDB) implements it and passes one shared suite.
-import type { SpeedReading } from '../contract.js';
+import type { DroppedNotice, SpeedReading } from '../contract.js';
+import type { DeviceProgress, GapEvent } from './seq-coverage.js';
 
 export interface WriteResult {
   /** Readings newly stored. */
   stored: number;
-  /** Readings skipped because their (device_id, seq) was already stored (QoS 1 redelivery). */
+  /** Readings skipped because their (device_id, seq) was already covered (QoS 1 redelivery, resend). */
   duplicates: number;
+  /** Every device the write touched, with its coverage after the commit. */
+  progress: DeviceProgress[];
+  /** Gaps opened by this write (a seq above highest + 1 arrived). */
+  gaps: GapEvent[];
+  /** Stored readings that landed below the device's highest seq (late, filling a gap). */
+  filled: number;
+  /** Seqs newly covered by accepted dropped notices (never stored: dropped at the device). */
+  declaredDropped: number;
+  /** Dropped notices refused: they reached at or beyond the highest seq stored. */
+  droppedIgnored: number;
+}
+
+/** Retention per tier in ms; 0 keeps forever. */
+export interface Retention {
+  rawMs: number;
+  oneMinuteMs: number;
+  oneHourMs: number;
+}
+
+export const KEEP_FOREVER: Retention = { rawMs: 0, oneMinuteMs: 0, oneHourMs: 0 };
+
+/** One retention step: what it deleted and whether more is due now. */
+export interface PruneStep {
+  deleted: number;
+  more: boolean;
 }
 
 export interface LatestReading {
@@ -30,6 +56,8 @@ export interface HistoryQuery {
   from: number;
   to: number;
   maxPoints: number;
+  /** The caller's clock: retention horizons (which tiers still hold a range) are judged on it. */
+  now: number;
 }
 
 export interface HistoryPoint {
@@ -51,13 +79,30 @@ export interface TelemetryStore {
   start(): Promise<void>;
   /** Flushes and closes; safe to call twice. */
   stop(): Promise<void>;
-  /** Resolves only once every reading is durable; a (device_id, seq) already stored is skipped. */
-  write(readings: readonly SpeedReading[]): Promise<WriteResult>;
+  /**
+   * Resolves only once every reading is durable, with its rollups and the devices' coverage. A
+   * (device_id, seq) already covered is skipped (also after retention deleted its row). Dropped
+   * notices below the highest stored seq mark their seqs covered.
+   */
+  write(
+    readings: readonly SpeedReading[],
+    dropped?: readonly DroppedNotice[],
+  ): Promise<WriteResult>;
+  /** Every device's persisted coverage: what start-up needs, one small row per device. */
+  coverage(): Promise<DeviceProgress[]>;
+  /**
+   * Deletes at most `budget` rows past retention (one short transaction) and says whether more is
+   * due; stores whose server applies retention itself answer at once.
+   */
+  prune(now: number, budget: number): Promise<PruneStep>;
   latest(deviceId: string): Promise<LatestReading | undefined>;
   devices(): Promise<DeviceSummary[]>;
   /** Downsampled to at most maxPoints windows of historyWindow() length, with mean/min/max each. */
   history(query: HistoryQuery): Promise<HistoryResult>;
-  /** Every stored seq of a device in ascending order, repeats included: proof of loss or duplicates. */
+  /**
+   * Every raw seq of a device in ascending order, repeats included: proof of loss or duplicates
+   * (tests and drills; it reads every row, so no program calls it).
+   */
   seqs(deviceId: string): Promise<number[]>;
   /** True when the backend answers. */
   ping(): Promise<boolean>;

@@ -8,13 +8,13 @@ import {
   type RangeKey,
   type ServerToClientEvents,
 } from '../../core/dashboard-contract.js';
+import { durationMs } from '../../core/duration.js';
 import { type CardContext, DeviceCard } from './device-card.js';
 import { byId, compareIds } from './dom.js';
 import { LateNotes } from './late-notes.js';
 import { LatestTable } from './latest-table.js';
 
-const RANGE_MS: Record<RangeKey, number> = { '5m': 300_000, '1h': 3_600_000, '24h': 86_400_000 };
-const isRange = (v: string | null): v is RangeKey => RANGES.some((r) => r === v);
+const isRange = (v: string | null): v is RangeKey => v !== null && Object.hasOwn(RANGES, v);
 
 const initial = new URLSearchParams(location.search).get('range');
 let range: RangeKey = isRange(initial) ? initial : '5m';
@@ -26,7 +26,7 @@ const now = (): number => Date.now() + clockOffset;
 
 const ctx: CardContext = {
   range: () => range,
-  rangeMs: () => RANGE_MS[range],
+  rangeMs: () => durationMs(RANGES[range]) ?? 300_000,
   now,
   offlineAfterMs: () => offlineAfterMs,
 };

@@ -1,7 +1,12 @@
 // One vehicle's card: status, current speed and a uPlot time-series chart preloaded from history, then live.
 import uPlot from 'uplot';
 import type { DeviceStatus } from '../../core/contract.js';
-import { type HistoryBody, historyPath, type RangeKey } from '../../core/dashboard-contract.js';
+import {
+  type HistoryBody,
+  historyPath,
+  RANGES,
+  type RangeKey,
+} from '../../core/dashboard-contract.js';
 import { el, formatSpeed } from './dom.js';
 import { SpeedSeries } from './series.js';
 
@@ -11,11 +16,17 @@ const CHART_HEIGHT = 150;
 const HISTORY_RETRY_MS = 5000;
 const LINE = '#2563eb';
 
-/** 24-hour labels; seconds only where a tick is not on a whole minute. */
-function timeLabel(seconds: number): string {
+const TWO_DAYS_MS = 2 * 86_400_000;
+
+/** 24-hour labels, seconds only where a tick is not on a whole minute; dates on ranges of days. */
+function timeLabel(seconds: number, rangeMs: number): string {
   const d = new Date(seconds * 1000);
   const two = (n: number) => String(n).padStart(2, '0');
   const hm = `${two(d.getHours())}:${two(d.getMinutes())}`;
+  if (rangeMs >= TWO_DAYS_MS) {
+    const date = `${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+    return hm === '00:00' ? date : `${date} ${hm}`;
+  }
   return d.getSeconds() === 0 ? hm : `${hm}:${two(d.getSeconds())}`;
 }
 
@@ -93,7 +104,10 @@ export class DeviceCard {
         x: { time: true, range: rangeSeconds },
         y: { range: (_u, _min, max) => [0, Math.max(120, Math.ceil((max ?? 0) / 20) * 20)] },
       },
-      axes: [{ size: 30, values: (_u, splits) => splits.map(timeLabel) }, { size: 36 }],
+      axes: [
+        { size: 30, values: (_u, splits) => splits.map((t) => timeLabel(t, this.ctx.rangeMs())) },
+        { size: 36 },
+      ],
       series: [
         {},
         { label: 'km/h', stroke: LINE, width: 1.5, points: { show: false } },
@@ -128,7 +142,7 @@ export class DeviceCard {
     const range = this.ctx.range();
     const token = ++this.loadToken;
     this.series.beginLoad();
-    const url = `${historyPath(this.deviceId)}?duration=${range}&points=${HISTORY_POINTS}`;
+    const url = `${historyPath(this.deviceId)}?duration=${RANGES[range]}&points=${HISTORY_POINTS}`;
     try {
       const res = await fetch(url);
       if (!res.ok) throw new Error(`history: HTTP ${res.status}`);

@@ -12,7 +12,8 @@ export function historyRoutes(deps: RouteDeps): Router {
   const router = Router();
   readOnlyRoute(router, '/api/devices/:id/history', async (req, res) => {
     const deviceId = parseDeviceId(req.params.id);
-    const range = parseHistoryQuery(req.query, deps.now());
+    const now = deps.now();
+    const range = parseHistoryQuery(req.query, now);
     const store = deps.store.get();
     // Known: seen live (even status only) or has stored readings. Anything else is a 404, not `[]`.
     if (!deps.board.has(deviceId) && (await store.latest(deviceId)) === undefined) {
@@ -23,6 +24,7 @@ export function historyRoutes(deps: RouteDeps): Router {
       from: range.from,
       to: range.to,
       maxPoints: range.points,
+      now,
     });
     const body: HistoryBody = {
       device_id: deviceId,

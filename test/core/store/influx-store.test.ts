@@ -86,7 +86,7 @@ describe('InfluxStore on influxd 1.6.7', () => {
     await store.start();
     try {
       const batch = Array.from({ length: 12_000 }, (_, s) => reading('big', s));
-      expect(await store.write(batch)).toEqual({ stored: 12_000, duplicates: 0 });
+      expect(await store.write(batch)).toMatchObject({ stored: 12_000, duplicates: 0 });
       const seqs = await store.seqs('big');
       expect(seqs.length).toBe(12_000);
       expect(seqs.every((s, i) => s === i)).toBe(true);

@@ -23,8 +23,8 @@ it('sqlite counts duplicates exactly, across batches', async () => {
       timestamp: new Date(1_800_000_000_000 + seq * 1000).toISOString(),
       speed: seq,
     });
-    expect(await store.write([0, 1, 2, 3, 4].map(at))).toEqual({ stored: 5, duplicates: 0 });
-    expect(await store.write([3, 5, 5].map(at))).toEqual({ stored: 1, duplicates: 2 });
+    expect(await store.write([0, 1, 2, 3, 4].map(at))).toMatchObject({ stored: 5, duplicates: 0 });
+    expect(await store.write([3, 5, 5].map(at))).toMatchObject({ stored: 1, duplicates: 2 });
     expect(await store.seqs('d')).toEqual([0, 1, 2, 3, 4, 5]);
   } finally {
     await store.stop();

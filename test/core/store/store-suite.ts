@@ -32,7 +32,7 @@ export function storeSuite(name: string, makeFixture: () => Promise<StoreFixture
 
     it('stores a batch and never stores a (device_id, seq) twice', async () => {
       const batch = [0, 1, 2, 3, 4].map((s) => reading('dup_dev', s, s * 1000, 10 + s));
-      expect(await store.write(batch)).toEqual({ stored: 5, duplicates: 0 });
+      expect(await store.write(batch)).toMatchObject({ stored: 5, duplicates: 0 });
       const again = [
         reading('dup_dev', 3, 3000, 13),
         reading('dup_dev', 5, 5000, 15),
@@ -73,6 +73,7 @@ export function storeSuite(name: string, makeFixture: () => Promise<StoreFixture
         from: T0 + 500,
         to: T0 + 500,
         maxPoints: 10,
+        now: T0,
       });
       expect(h.points).toEqual([{ timestamp: T0 + 500, mean: 1.5, min: 1, max: 2, count: 2 }]);
     });
@@ -90,7 +91,13 @@ export function storeSuite(name: string, makeFixture: () => Promise<StoreFixture
       await store.write(rows);
       const from = T0;
       const to = T0 + 599_000;
-      const result = await store.history({ deviceId: 'hist_dev', from, to, maxPoints: 10 });
+      const result = await store.history({
+        deviceId: 'hist_dev',
+        from,
+        to,
+        maxPoints: 10,
+        now: T0,
+      });
       // span 599 s over at most 10 windows: >= 66.6 s each, so the 2-minute nice window.
       expect(result.windowMs).toBe(120_000);
       expect(result.points.length).toBeLessThanOrEqual(10);
@@ -113,6 +120,7 @@ export function storeSuite(name: string, makeFixture: () => Promise<StoreFixture
         from: T0 + 10_000,
         to: T0 + 14_000,
         maxPoints: 300,
+        now: T0,
       });
       expect(result.points.map((p) => p.mean)).toEqual([10, 11, 12, 13, 14]);
       expect(result.points.map((p) => p.timestamp)).toEqual(
@@ -128,12 +136,20 @@ export function storeSuite(name: string, makeFixture: () => Promise<StoreFixture
             from: T0 - 60_000,
             to: T0 - 1,
             maxPoints: 10,
+            now: T0,
           })
         ).points,
       ).toEqual([]);
       expect(
-        (await store.history({ deviceId: 'ghost', from: T0, to: T0 + 60_000, maxPoints: 10 }))
-          .points,
+        (
+          await store.history({
+            deviceId: 'ghost',
+            from: T0,
+            to: T0 + 60_000,
+            maxPoints: 10,
+            now: T0,
+          })
+        ).points,
       ).toEqual([]);
       expect(await store.seqs('ghost')).toEqual([]);
     });
@@ -143,7 +159,13 @@ export function storeSuite(name: string, makeFixture: () => Promise<StoreFixture
       for (const id of hostile) {
         expect(await store.latest(id), id).toBeUndefined();
         expect(await store.seqs(id), id).toEqual([]);
-        const h = await store.history({ deviceId: id, from: T0, to: T0 + 60_000, maxPoints: 10 });
+        const h = await store.history({
+          deviceId: id,
+          from: T0,
+          to: T0 + 60_000,
+          maxPoints: 10,
+          now: T0,
+        });
         expect(h.points, id).toEqual([]);
       }
       // Nothing was dropped or changed by those reads.

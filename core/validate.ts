@@ -1,4 +1,4 @@
-// Validation of inbound MQTT messages against the wire contract; every failure has a stable reason.
+// Validation of inbound MQTT messages (and of readings from files or HTTP) against the wire contract; every failure has a stable reason.
 import { z } from 'zod';
 import {
   type AckMessage,
@@ -152,13 +152,49 @@ export function validateInbound(topic: string, payload: Uint8Array, now: number)
   if (reading.device_id !== parsedTopic.deviceId) {
     return reject('device_mismatch', 'device_id differs from topic');
   }
+  return rangeAndClock(reading, now) ?? { ok: true, kind: 'speed', reading };
+}
+
+/** The checks a well-typed reading can still fail: speed range, and a clock too far ahead. */
+function rangeAndClock(reading: SpeedReading, now: number) {
   if (reading.speed < 0 || reading.speed > MAX_SPEED_KMH) {
     return reject('out_of_range', `speed ${reading.speed} outside 0..${MAX_SPEED_KMH}`);
   }
   if (Date.parse(reading.timestamp) > now + MAX_FUTURE_SKEW_MS) {
     return reject('future_timestamp', 'timestamp more than 5 minutes ahead');
   }
-  return { ok: true, kind: 'speed', reading };
+  return undefined;
+}
+
+/** One reading outside MQTT (import, HTTP ingest): the reading, or the reject reason MQTT would give. */
+export type ReadingVerdict =
+  | { ok: true; reading: SpeedReading }
+  | { ok: false; reason: RejectReason; detail: string };
+
+/**
+ * Validates a speed payload that arrived without a topic (a file row, an HTTP body element) with
+ * the MQTT path's rules and reasons. With no topic to check, a device_id that is a string but not
+ * `^[A-Za-z0-9_-]{1,64}$` is `invalid_device_id` (MQTT names it from the topic); anything else
+ * wrong is `invalid_fields`, `non_finite`, `out_of_range` or `future_timestamp` as over MQTT.
+ */
+export function validateReadingValue(value: unknown, now: number): ReadingVerdict {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return reject('invalid_fields', 'payload is not a JSON object');
+  }
+  const v = value as Record<string, unknown>;
+  const id = v.device_id;
+  const validId = typeof id === 'string' && isDeviceId(id);
+  if (validId) {
+    const reading = acceptReading(v, id, now);
+    if (reading) return { ok: true, reading };
+  } else if (typeof id === 'string') {
+    return reject('invalid_device_id', 'device_id does not match ^[A-Za-z0-9_-]{1,64}$');
+  }
+  const nonFinite = nonFiniteField(v);
+  if (nonFinite) return reject('non_finite', `${nonFinite} is not a finite number`);
+  const result = speedSchema.safeParse(v);
+  if (!result.success) return reject('invalid_fields', firstIssue(result.error));
+  return rangeAndClock(result.data, now) ?? { ok: true, reading: result.data };
 }
 
 /** Device side: an end-to-end ack for `deviceId`, or undefined when it is not one. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeReading } from '../../core/contract.js';
-import { acceptReading, validateMessage } from '../../core/validate.js';
+import { acceptReading, validateMessage, validateReadingValue } from '../../core/validate.js';
 
 const NOW = Date.parse('2026-11-24T10:00:00.000Z');
 const good = {
@@ -139,5 +139,47 @@ describe('acceptReading (the fast path) agrees with the schema path', () => {
       if (fast) accepted += 1;
     }
     expect(accepted).toBeGreaterThan(1000);
+  });
+});
+
+describe('validateReadingValue (readings without a topic: import, HTTP ingest)', () => {
+  it('accepts the contract payload', () => {
+    expect(validateReadingValue(good, NOW)).toEqual({ ok: true, reading: good });
+    expect(validateReadingValue({ ...good, extra: 1 }, NOW)).toEqual({ ok: true, reading: good });
+  });
+
+  it.each([
+    ['invalid_fields', null],
+    ['invalid_fields', [good]],
+    ['invalid_fields', { ...good, seq: '42' }],
+    ['invalid_fields', { ...good, seq: -1 }],
+    ['invalid_fields', { ...good, timestamp: '2026-11-24T10:00:00+02:00' }],
+    ['invalid_fields', { ...good, timestamp: '2026-02-30T10:00:00Z' }],
+    ['invalid_fields', { seq: 1, timestamp: good.timestamp, speed: 1 }],
+    ['invalid_fields', { ...good, device_id: 7 }],
+    ['invalid_device_id', { ...good, device_id: '<script>' }],
+    ['invalid_device_id', { ...good, device_id: '' }],
+    ['non_finite', { ...good, speed: Number.POSITIVE_INFINITY }],
+    ['non_finite', { ...good, speed: Number.NaN }],
+    ['out_of_range', { ...good, speed: 300.5 }],
+    ['future_timestamp', { ...good, timestamp: '2026-11-24T10:05:01Z' }],
+  ])('rejects %s (%#)', (reason, value) => {
+    const result = validateReadingValue(value, NOW);
+    expect(result).toMatchObject({ ok: false, reason });
+  });
+
+  it("gives the MQTT path's verdict for every payload the MQTT path would see", () => {
+    for (let i = 0; i < 2000; i++) {
+      const payload = {
+        device_id: 'vehicle_01',
+        seq: i % 13 === 0 ? -i : i,
+        timestamp: new Date(NOW - (i % 5) * 1e9 + (i % 7 === 0 ? 400_000 : 0)).toISOString(),
+        speed: (i % 19) * 17 - 10,
+      };
+      const mqtt = check(payload);
+      const plain = validateReadingValue(payload, NOW);
+      expect(plain.ok).toBe(mqtt.ok);
+      if (!plain.ok && !mqtt.ok) expect(plain.reason).toBe(mqtt.reason);
+    }
   });
 });

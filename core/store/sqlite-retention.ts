@@ -48,7 +48,7 @@ export class SqlitePruner {
     this.tiers = [
       {
         keep: (r) => r.rawMs,
-        bucketMs: 0,
+        bucketMs: 1,
         remove: db.prepare(
           `DELETE FROM readings WHERE device_id = @device AND seq IN (
              SELECT seq FROM readings INDEXED BY readings_by_time

@@ -107,7 +107,7 @@ describe('one InfluxDB user per role', () => {
         (n) => n === 5,
         { what: 'stored counted' },
       );
-      expect(warnings()).toContain('cannot read stored seqs back; watermarks start empty');
+      expect(warnings()).toContain('cannot read stored coverage back; watermarks start empty');
     } finally {
       await collector.stop();
     }
@@ -120,7 +120,7 @@ describe('one InfluxDB user per role', () => {
     try {
       await publish('vehicle_01', [5, 6]);
       await waitFor(count, (n) => n === 7, { what: '7 readings stored' });
-      expect(warnings()).not.toContain('cannot read stored seqs back; watermarks start empty');
+      expect(warnings()).not.toContain('cannot read stored coverage back; watermarks start empty');
     } finally {
       await collector.stop();
     }

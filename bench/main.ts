@@ -8,12 +8,13 @@ import { fleetRun } from './fleet.js';
 import { historyRuns } from './history.js';
 import { ceilingRun, type IngestRun, influxRun, sqliteRun } from './ingest.js';
 import { latencyRun } from './latency.js';
+import { longevityRun } from './longevity.js';
 import { writeLoad } from './publishers.js';
 import { queueDrainRun } from './queue-drain.js';
 import { type Results, table } from './report.js';
 import { median, ratio, round } from './stats.js';
 
-const SUITES = ['ingest', 'latency', 'history', 'fleet', 'queue'] as const;
+const SUITES = ['ingest', 'latency', 'history', 'fleet', 'queue', 'longevity'] as const;
 type Suite = (typeof SUITES)[number];
 
 const { values } = parseArgs({
@@ -135,6 +136,23 @@ if (only.includes('fleet')) {
 if (only.includes('queue')) {
   const runs = await repeated('queue', (dir) => queueDrainRun(dir, { backlog: 10_000 }));
   results.queue = { drain_msgs_per_s: round(median(runs.map((r) => r.msgsPerS))) };
+}
+
+if (only.includes('longevity')) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-longevity-'));
+  try {
+    const r = await longevityRun(dir, {
+      shape: quick
+        ? { vehicles: 10, rawDays: 2, olderDays: 30 }
+        : { vehicles: 10, rawDays: 30, olderDays: 335 },
+      requests: quick ? 20 : 100,
+      repeat,
+      say,
+    });
+    results.longevity = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 process.stdout.write(`${values.json ? JSON.stringify(results) : table(results, repeat)}\n`);

@@ -14,6 +14,12 @@ const GOALS: Record<string, ['>=' | '<=' | '<', number]> = {
   'fleet.cpu_10000': ['<', 1],
   'queue.drain_msgs_per_s': ['>=', 5000],
   'collector.rss_mb': ['<=', 150],
+  'longevity.collector_ready_ratio': ['<=', 1.5],
+  'longevity.collector_peak_rss_mb': ['<=', 150],
+  'longevity.history_ratio_30d': ['<=', 3],
+  'longevity.history_ratio_1y': ['<=', 3],
+  'longevity.retention_longest_step_ms': ['<=', 100],
+  'longevity.event_loop_max_ms_during_retention': ['<=', 100],
 };
 
 export function goalMet(key: string, value: number): boolean | undefined {

@@ -1,0 +1,58 @@
+// The import's parsing thread: reads the file and posts batches of valid readings while the main thread writes.
+import { createReadStream } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { Parser } from './parser.js';
+import { BATCHES_IN_FLIGHT, type FromParser, type ParserInput, type ToParser } from './protocol.js';
+import { ImportFatalError } from './rows.js';
+
+const CHUNK_BYTES = 1 << 20;
+
+const port = parentPort;
+if (!port) throw new Error('parse-worker runs as a worker thread');
+const input = workerData as ParserInput;
+let credits = BATCHES_IN_FLIGHT;
+let wake: (() => void) | undefined;
+port.on('message', (m: ToParser) => {
+  if (m.kind !== 'credit') return;
+  credits += 1;
+  wake?.();
+  wake = undefined;
+});
+
+const send = (message: FromParser, transfer: ArrayBuffer[] = []) =>
+  port.postMessage(message, transfer);
+
+async function post(parser: Parser, flush: boolean): Promise<void> {
+  const bad = parser.takeBadLines();
+  if (bad.length > 0) send({ kind: 'bad', lines: bad });
+  for (const batch of parser.takeBatches(flush)) {
+    while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
+    credits -= 1;
+    send({ kind: 'batch', batch, stats: parser.stats }, [
+      batch.devices.buffer as ArrayBuffer,
+      batch.seqs.buffer as ArrayBuffer,
+      batch.speeds.buffer as ArrayBuffer,
+    ]);
+  }
+}
+
+try {
+  const parser = new Parser(input.options);
+  const stream =
+    input.file === '-'
+      ? createReadStream('-', { fd: 0, autoClose: false, highWaterMark: CHUNK_BYTES })
+      : createReadStream(input.file, { highWaterMark: CHUNK_BYTES });
+  for await (const chunk of stream) {
+    parser.push(chunk as Buffer, Date.now());
+    await post(parser, false);
+  }
+  parser.end();
+  await post(parser, true);
+  send({ kind: 'end', stats: parser.stats });
+} catch (err) {
+  const message =
+    err instanceof ImportFatalError
+      ? err.message
+      : `cannot read ${input.file === '-' ? 'standard input' : input.file}: ${(err as Error).message}`;
+  send({ kind: 'fatal', message });
+}

@@ -90,35 +90,129 @@ export class InfluxHttp {
       retentionPolicy,
     }: { method?: 'GET' | 'POST'; chunked?: boolean; retentionPolicy?: string | undefined } = {},
   ): Promise<InfluxSeries[]> {
-    const params = {
-      q: statement,
-      db: database,
-      rp: retentionPolicy,
-      epoch: 'ms',
-      ...(chunked ? { chunked: 'true', chunk_size: '10000' } : {}),
-    };
+    const params = queryParams(statement, database, retentionPolicy, chunked);
     const res =
       method === 'GET'
         ? await this.request(this.url('query', params))
-        : await this.request(this.url('query'), {
-            method: 'POST',
-            body: new URLSearchParams(
-              Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined),
-            ),
-          });
-    return joinChunks(parseChunks(await res.text()));
+        : await this.request(this.url('query'), { method: 'POST', body: formBody(params) });
+    return joinChunks(parseChunks(await res.text())).flat();
   }
 
-  /** 1.x line protocol write (ns times); resolves on 2xx only (InfluxDB took the whole body). */
-  async write(lines: readonly string[], database: string, retentionPolicy?: string): Promise<void> {
-    const url = this.url('write', { db: database, rp: retentionPolicy, precision: 'ns' });
-    const res = await this.request(url, {
-      method: 'POST',
-      body: lines.join('\n'),
-      headers: { 'content-type': 'text/plain; charset=utf-8' },
-    });
-    await res.arrayBuffer();
+  /**
+   * Runs several statements in one request (POST, separated by semicolons; the server runs them
+   * in order) and returns each statement's series, in statement order.
+   */
+  async queryEach(
+    statements: readonly string[],
+    database: string | undefined,
+    retentionPolicy?: string,
+  ): Promise<InfluxSeries[][]> {
+    if (statements.length === 0) return [];
+    const params = queryParams(statements.join(';\n'), database, retentionPolicy, true);
+    const res = await this.request(this.url('query'), { method: 'POST', body: formBody(params) });
+    const perStatement = joinChunks(parseChunks(await res.text()));
+    return statements.map((_, i) => perStatement[i] ?? []);
   }
+
+  /**
+   * Like queryEach, but hands over each chunk (at most CHUNK_ROWS rows) as it arrives instead of
+   * holding the whole answer: what reads millions of rows in a process with a small heap.
+   */
+  async stream(
+    statements: readonly string[],
+    database: string | undefined,
+    onSeries: (statement: number, series: InfluxSeries) => void,
+  ): Promise<void> {
+    if (statements.length === 0) return;
+    const params = queryParams(statements.join(';\n'), database, undefined, true);
+    const res = await this.request(this.url('query'), { method: 'POST', body: formBody(params) });
+    const body = res.body;
+    if (!body) return;
+    const decoder = new TextDecoder();
+    let pending = '';
+    const handle = (line: string) => {
+      if (line.trim() === '') return;
+      const chunk = JSON.parse(line) as QueryChunk;
+      if (chunk.error) throw new InfluxHttpError(200, `InfluxQL error: ${chunk.error}`);
+      for (const [i, result] of (chunk.results ?? []).entries()) {
+        if (result.error) throw new InfluxHttpError(200, `InfluxQL error: ${result.error}`);
+        for (const s of result.series ?? []) onSeries(result.statement_id ?? i, s);
+      }
+    };
+    const reader = body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        pending += decoder.decode(value, { stream: true });
+        let newline = pending.indexOf('\n');
+        while (newline >= 0) {
+          handle(pending.slice(0, newline));
+          pending = pending.slice(newline + 1);
+          newline = pending.indexOf('\n');
+        }
+      }
+      handle(pending + decoder.decode());
+    } catch (err) {
+      await reader.cancel().catch(() => {});
+      throw err;
+    }
+  }
+
+  /**
+   * 1.x line protocol write (ns times); resolves on 2xx only (InfluxDB took the whole body). One
+   * partial write is an answer, not a failure: points older than the retention policy's duration,
+   * which InfluxDB 1.x drops (400 "points beyond retention policy dropped=N") while storing the
+   * rest. Such a reading is as gone as one retention deleted a moment later, so the write resolves
+   * with how many were dropped; any other refusal rejects.
+   */
+  async write(
+    lines: readonly string[],
+    database: string,
+    retentionPolicy?: string,
+  ): Promise<{ droppedOld: number }> {
+    const url = this.url('write', { db: database, rp: retentionPolicy, precision: 'ns' });
+    try {
+      const res = await this.request(url, {
+        method: 'POST',
+        body: lines.join('\n'),
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+      });
+      await res.arrayBuffer();
+      return { droppedOld: 0 };
+    } catch (err) {
+      const beyond =
+        err instanceof InfluxHttpError && err.status === 400
+          ? /partial write: points beyond retention policy dropped=(\d+)"/.exec(err.message)
+          : null;
+      if (!beyond) throw err;
+      return { droppedOld: Number(beyond[1]) };
+    }
+  }
+}
+
+/** Rows per chunk of a chunked answer. */
+const CHUNK_ROWS = 10_000;
+
+function queryParams(
+  statement: string,
+  database: string | undefined,
+  retentionPolicy: string | undefined,
+  chunked: boolean,
+): Record<string, string | undefined> {
+  return {
+    q: statement,
+    db: database,
+    rp: retentionPolicy,
+    epoch: 'ms',
+    ...(chunked ? { chunked: 'true', chunk_size: String(CHUNK_ROWS) } : {}),
+  };
+}
+
+function formBody(params: Record<string, string | undefined>): URLSearchParams {
+  return new URLSearchParams(
+    Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined),
+  );
 }
 
 function parseChunks(text: string): QueryChunk[] {
@@ -131,18 +225,25 @@ function parseChunks(text: string): QueryChunk[] {
   }
 }
 
-function joinChunks(chunks: QueryChunk[]): InfluxSeries[] {
-  const out = new Map<string, InfluxSeries>();
+/** Series per statement, pieces of one series (chunks) joined. */
+function joinChunks(chunks: QueryChunk[]): InfluxSeries[][] {
+  const out: Array<Map<string, InfluxSeries>> = [];
   for (const chunk of chunks) {
     if (chunk.error) throw new InfluxHttpError(200, `InfluxQL error: ${chunk.error}`);
-    for (const result of chunk.results ?? []) {
+    for (const [i, result] of (chunk.results ?? []).entries()) {
       if (result.error) throw new InfluxHttpError(200, `InfluxQL error: ${result.error}`);
+      const id = result.statement_id ?? i;
+      let byKey = out[id];
+      if (!byKey) {
+        byKey = new Map();
+        out[id] = byKey;
+      }
       for (const s of result.series ?? []) {
         const key = `${s.name ?? ''}\n${JSON.stringify(s.tags ?? {})}`;
-        const seen = out.get(key);
+        const seen = byKey.get(key);
         if (seen) for (const row of s.values ?? []) seen.values.push(row);
         else
-          out.set(key, {
+          byKey.set(key, {
             name: s.name,
             tags: s.tags,
             columns: s.columns,
@@ -151,5 +252,5 @@ function joinChunks(chunks: QueryChunk[]): InfluxSeries[] {
       }
     }
   }
-  return [...out.values()];
+  return Array.from(out, (byKey) => (byKey ? [...byKey.values()] : []));
 }

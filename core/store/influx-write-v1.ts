@@ -22,6 +22,18 @@ export class V1Writer implements PointWriter {
     });
   }
 
+  writeLines(lines: readonly string[], retentionPolicy: string | undefined): Promise<void> {
+    return this.serial.run(async () => {
+      for (let i = 0; i < lines.length; i += WRITE_CHUNK) {
+        await this.http.write(
+          lines.slice(i, i + WRITE_CHUNK),
+          this.database,
+          retentionPolicy ?? this.retentionPolicy,
+        );
+      }
+    });
+  }
+
   async close(): Promise<void> {
     await this.serial.idle();
   }

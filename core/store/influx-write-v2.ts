@@ -77,6 +77,19 @@ export class V2Writer implements PointWriter {
     });
   }
 
+  /** Into the bucket (2.x/3.x have no retention policies: the bucket's retention applies). */
+  writeLines(lines: readonly string[], _retentionPolicy: string | undefined): Promise<void> {
+    return this.serial.run(async () => {
+      const api = this.writeApi();
+      for (let i = 0; i < lines.length; i += WRITE_CHUNK) {
+        this.failure = undefined;
+        api.writeRecords(lines.slice(i, i + WRITE_CHUNK) as string[]);
+        await api.flush();
+        if (this.failure) throw this.failure;
+      }
+    });
+  }
+
   async close(): Promise<void> {
     await this.serial.idle();
     const api = this.api;

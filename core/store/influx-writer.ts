@@ -7,6 +7,11 @@ export const WRITE_CHUNK = 5000;
 export interface PointWriter {
   /** Resolves only after InfluxDB answered 2xx for every point; rejects otherwise (no retry here). */
   write(points: readonly InfluxPoint[]): Promise<void>;
+  /**
+   * Line protocol (ns times) into a retention policy (1.x; undefined: the bucket's or database's
+   * default). The store's rollups and coverage checkpoints go this way.
+   */
+  writeLines(lines: readonly string[], retentionPolicy: string | undefined): Promise<void>;
   close(): Promise<void>;
 }
 

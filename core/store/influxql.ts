@@ -57,26 +57,64 @@ export function durationMs(ms: number): string {
   return `${ms}ms`;
 }
 
-function deviceFilter(deviceId: string): string {
+export function deviceFilter(deviceId: string): string {
   if (!isQueryableDeviceId(deviceId)) throw new InfluxQLValueError('invalid device_id');
   return `${quoteIdent(DEVICE_TAG)} = ${quoteString(deviceId)}`;
 }
 
+/** Where a measurement lives: `"db"."rp"."m"` when the policy is known, else `"m"` (the default). */
+export interface SeriesSource {
+  database: string;
+  retentionPolicy: string | undefined;
+  measurement: string;
+}
+
+export function sourceRef(src: SeriesSource): string {
+  const m = quoteIdent(src.measurement);
+  return src.retentionPolicy === undefined
+    ? m
+    : `${quoteIdent(src.database)}.${quoteIdent(src.retentionPolicy)}.${m}`;
+}
+
+const RAW: SeriesSource = { database: '', retentionPolicy: undefined, measurement: MEASUREMENT };
 const FROM = `FROM ${quoteIdent(MEASUREMENT)}`;
 
 /** Columns: time, speed, seq. Within one millisecond the higher seq has the later time. */
-export function latestQuery(deviceId: string): string {
-  return `SELECT "speed", "seq" ${FROM} WHERE ${deviceFilter(deviceId)} ORDER BY time DESC LIMIT 1`;
+export function latestQuery(deviceId: string, raw: SeriesSource = RAW): string {
+  return `SELECT "speed", "seq" FROM ${sourceRef(raw)} WHERE ${deviceFilter(deviceId)} ORDER BY time DESC LIMIT 1`;
 }
 
-/** One series per device; its single row's time is the newest device timestamp. */
-export function lastSeenQuery(): string {
-  return `SELECT last("speed") ${FROM} GROUP BY ${quoteIdent(DEVICE_TAG)}`;
+/** Devices that have raw points (from the index: no point is read). */
+export function deviceTagValuesQuery(raw: SeriesSource = RAW): string {
+  return `SHOW TAG VALUES FROM ${sourceRef(raw)} WITH KEY = ${quoteIdent(DEVICE_TAG)}`;
 }
 
-/** One series per device with the highest seq. */
-export function highestSeqQuery(): string {
-  return `SELECT max("seq") ${FROM} GROUP BY ${quoteIdent(DEVICE_TAG)}`;
+/** `time >= <ns>`: a bound inside a millisecond (the seq's nanoseconds, see influx-points.ts). */
+export function sinceNs(ms: number, sub: number): string {
+  if (!Number.isSafeInteger(ms) || !Number.isSafeInteger(sub) || sub < 0 || sub > 999_999) {
+    throw new InfluxQLValueError(`time out of range: ${ms} ms + ${sub} ns`);
+  }
+  // Bare integers are nanoseconds in InfluxQL; ms * 10^6 would not fit a double exactly.
+  const ns = (BigInt(ms) * 1_000_000n + BigInt(sub)).toString();
+  return `time >= ${ns}`;
+}
+
+/** Per device at or after a bound: the newest point's time (and seq), and the highest seq. */
+export function newestSinceQueries(deviceId: string, since: string, raw: SeriesSource): string[] {
+  const where = `WHERE ${deviceFilter(deviceId)} AND ${since}`;
+  return [
+    `SELECT last("seq") FROM ${sourceRef(raw)} ${where}`,
+    `SELECT max("seq") FROM ${sourceRef(raw)} ${where}`,
+  ];
+}
+
+/** A legacy device's newest point and highest seq over everything (one scan; see docs). */
+export function newestEverQueries(deviceId: string, raw: SeriesSource): string[] {
+  const where = `WHERE ${deviceFilter(deviceId)}`;
+  return [
+    `SELECT last("seq") FROM ${sourceRef(raw)} ${where}`,
+    `SELECT max("seq") FROM ${sourceRef(raw)} ${where}`,
+  ];
 }
 
 /**
@@ -91,9 +129,10 @@ export function historyQuery(deviceId: string, from: number, to: number, windowM
   );
 }
 
-/** Columns: time, seq. */
-export function seqsQuery(deviceId: string): string {
-  return `SELECT "seq" ${FROM} WHERE ${deviceFilter(deviceId)}`;
+/** Columns: time, seq. `since` (sinceNs) reads only the points at or after a bound. */
+export function seqsQuery(deviceId: string, raw: SeriesSource = RAW, since?: string): string {
+  const bound = since === undefined ? '' : ` AND ${since}`;
+  return `SELECT "seq" FROM ${sourceRef(raw)} WHERE ${deviceFilter(deviceId)}${bound}`;
 }
 
 export function showDatabasesQuery(): string {

@@ -1,0 +1,97 @@
+// One rollup flush on InfluxDB: pending aggregates added to the stored 1-minute and 1-hour buckets, tier by tier.
+import type { InfluxHttp } from './influx-http.js';
+import type { InfluxLayout } from './influx-layout.js';
+import { EMPTY, type RollupBook, type RollupTier, rollupLine } from './influx-rollups.js';
+import { rows } from './influx-rows.js';
+import { storedBucketsQuery } from './influx-tier-ql.js';
+import type { SeriesSource } from './influxql.js';
+import type { BucketRow } from './rollup.js';
+
+const READS_PER_REQUEST = 100;
+
+export interface FlushDeps {
+  http: InfluxHttp;
+  layout: InfluxLayout;
+  writeLines: (lines: string[], retentionPolicy: string | undefined) => Promise<void>;
+}
+
+/** Reads the stored value of every bucket the book does not hold (one statement per device). */
+async function readMissing(
+  book: RollupBook,
+  tier: RollupTier,
+  missing: readonly BucketRow[],
+  src: SeriesSource,
+  http: InfluxHttp,
+): Promise<void> {
+  const byDevice = new Map<string, Set<number>>();
+  for (const r of missing) {
+    const set = byDevice.get(r.deviceId) ?? new Set<number>();
+    set.add(r.bucket);
+    byDevice.set(r.deviceId, set);
+  }
+  const devices = [...byDevice];
+  for (let i = 0; i < devices.length; i += READS_PER_REQUEST) {
+    const group = devices.slice(i, i + READS_PER_REQUEST);
+    const statements = group.map(([id, buckets]) =>
+      storedBucketsQuery(id, Math.min(...buckets), Math.max(...buckets), src),
+    );
+    const answers = await http.queryEach(statements, src.database);
+    group.forEach(([id, buckets], k) => {
+      for (const s of answers[k] ?? []) {
+        for (const row of rows(s)) {
+          const bucket = row.num('time');
+          if (!buckets.has(bucket)) continue;
+          const stored = {
+            count: row.num('count'),
+            sum: row.num('sum'),
+            min: row.num('min'),
+            max: row.num('max'),
+          };
+          book.learn(tier, id, bucket, stored);
+          buckets.delete(bucket);
+        }
+      }
+      for (const bucket of buckets) book.learn(tier, id, bucket, EMPTY);
+    });
+  }
+}
+
+/** Buckets per step: well under the book's cache, so what a step read back is still there. */
+const STEP_ROWS = 5000;
+
+/**
+ * Writes every tier's pending aggregates added to what the buckets hold. What a failed step did
+ * not write goes back to the book (with the later tiers'), so the next flush writes it; a
+ * rewritten bucket overwrites its point, so a retry never counts twice.
+ */
+export async function flushRollups(book: RollupBook, deps: FlushDeps): Promise<number> {
+  const tiers: Array<[RollupTier, SeriesSource]> = [
+    ['1m', deps.layout.oneMinute],
+    ['1h', deps.layout.oneHour],
+  ];
+  const taken = book.take();
+  let written = 0;
+  for (let t = 0; t < tiers.length; t++) {
+    const [tier, src] = tiers[t] as [RollupTier, SeriesSource];
+    const pending = taken.get(tier) ?? [];
+    for (let i = 0; i < pending.length; i += STEP_ROWS) {
+      const step = pending.slice(i, i + STEP_ROWS);
+      try {
+        const missing = book.uncached(tier, step);
+        if (missing.length > 0) await readMissing(book, tier, missing, src, deps.http);
+        const values = book.merged(tier, step);
+        await deps.writeLines(
+          values.map((v) => rollupLine(src.measurement, v)),
+          src.retentionPolicy,
+        );
+        book.written(tier, values);
+        written += values.length;
+      } catch (err) {
+        book.restore(tier, pending.slice(i));
+        for (const [later] of tiers.slice(t + 1)) book.restore(later, taken.get(later) ?? []);
+        throw err;
+      }
+    }
+  }
+  return written;
+}

@@ -127,6 +127,7 @@ export class Importer {
       await this.thread?.stop();
       progress.clear();
     }
+    if (error !== undefined) say(error);
     const unshown = rejectedTotal(stats) - this.args.showBad;
     if (unshown > 0) say(`${unshown} more bad lines not shown (--show-bad N shows more)`);
     const interrupted = this.stopped && error === undefined;

@@ -1,7 +1,11 @@
 // `npm run import` as users run it: CSV, NDJSON and InfluxDB exports into a real SQLite file; bad lines, duplicates, rollups.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../core/config.js';
+import { silentLogger } from '../../core/log.js';
+import { createStore } from '../../core/store/create-store.js';
+import { InfluxdProcess } from '../../harness/influxd.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 import { jsonSummary, runScript } from './run-script.js';
 import { deviceRows, openRead, rollupMismatches, rowsOf } from './sqlite-checks.js';
@@ -311,5 +315,44 @@ describe('npm run import', () => {
     const unknown = await importInto(t.db, [t.file('data.txt', 'x')]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/--format/);
+  });
+});
+
+describe('npm run import into InfluxDB (influxd 1.6.7), through the same store interface', () => {
+  const influxd = new InfluxdProcess({ dir: tempDir('import-influxd-') });
+  beforeAll(() => influxd.start());
+  afterAll(() => influxd.stop());
+
+  it('stores the rows, rejects the bad line, and a second run finds every row stored', async () => {
+    const t = setup('influxdb');
+    const env = { STORE: 'influxdb', INFLUXDB_URL: influxd.url, INFLUXDB_BUCKET: 'imported' };
+    const lines = [
+      'device_id,seq,timestamp,speed',
+      ...csvRows(['vehicle_01', 'vehicle_02'], 0, 50),
+    ];
+    lines.splice(20, 0, `vehicle_01,999,${iso(BASE)},301`);
+    const path = t.file('history.csv', lines.join('\n'));
+    const first = await importInto(t.db, [path, '--batch', '40'], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/line 21: out_of_range/);
+    expect(jsonSummary(first)).toMatchObject({ rows: 101, stored: 100, rejected: 1 });
+    const second = await importInto(t.db, [path], env);
+    expect(jsonSummary(second)).toMatchObject({ rows: 101, stored: 0, duplicates: 100 });
+
+    const config = loadConfig({}, { ...env, LOG_LEVEL: 'silent' });
+    const store = createStore(config.store, silentLogger(), { readonly: true });
+    await store.start();
+    try {
+      for (const id of ['vehicle_01', 'vehicle_02']) {
+        expect(await store.seqs(id)).toEqual([...Array(50).keys()]);
+      }
+      const coverage = await store.coverage();
+      expect(coverage.map((c) => [c.deviceId, c.watermark, c.highest]).sort()).toEqual([
+        ['vehicle_01', 49, 49],
+        ['vehicle_02', 49, 49],
+      ]);
+    } finally {
+      await store.stop();
+    }
   });
 });

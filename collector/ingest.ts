@@ -1,7 +1,12 @@
 // The ingest pipeline: validate, batch, write durably (retrying while the store is down), then acknowledge.
 
 import { Backoff } from '../core/backoff.js';
-import type { DroppedNotice, SpeedReading, StatusMessage } from '../core/contract.js';
+import type {
+  DroppedNotice,
+  HealthMessage,
+  SpeedReading,
+  StatusMessage,
+} from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import type { TelemetryStore, WriteResult } from '../core/store/types.js';
 import { validateInbound } from '../core/validate.js';
@@ -34,6 +39,7 @@ export interface IngestDeps {
   /** After each durable write: the batch's readings (duplicates included) and the store's answer. */
   onStored: (readings: readonly SpeedReading[], result: WriteResult) => void;
   onStatus: (status: StatusMessage) => void;
+  onHealth?: (health: HealthMessage) => void;
 }
 
 interface Batch {
@@ -94,8 +100,10 @@ export class Ingest {
       this.deps.onStatus(result.status);
     } else if (result.kind === 'dropped') {
       batch.dropped.push(result.notice);
-    } else if (result.kind === 'ack') {
-      // Our own acks, echoed by the vehicles/# subscription.
+    } else if (result.kind === 'health') {
+      this.deps.onHealth?.(result.health);
+    } else if (result.kind === 'ack' || result.kind === 'command') {
+      // Our own acks, echoed by the vehicles/# subscription; commands are the dashboard's.
     } else {
       batch.readings.push(result.reading);
     }

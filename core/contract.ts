@@ -52,6 +52,66 @@ export interface DroppedNotice {
   timestamp: string;
 }
 
+/**
+ * Device health: `vehicles/{device_id}/health`, QoS 1, retained, every HEALTH_INTERVAL_S.
+ * `firmware` is free text from the device (shown as text only).
+ */
+export interface HealthMessage {
+  device_id: string;
+  timestamp: string;
+  uptime_s: number;
+  queue_depth: number;
+  dropped_total: number;
+  reconnects: number;
+  firmware: string;
+}
+
+/** Names a simulated vehicle executes; anything else is answered `rejected`. */
+export const COMMAND_NAMES = ['ping', 'set_interval', 'set_speed_limit'] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+/** `vehicles/{device_id}/command`, QoS 1, not retained, dashboard -> device. */
+export interface CommandMessage {
+  command_id: string;
+  /** A known CommandName, or anything else (the vehicle rejects it with a reason). */
+  name: string;
+  params: Record<string, unknown>;
+  /** ISO 8601 UTC; a vehicle does not execute a command past it. */
+  expires_at: string;
+}
+
+export type CommandResultStatus = 'succeeded' | 'failed' | 'rejected';
+
+/** `vehicles/{device_id}/command/result`, QoS 1, not retained, device -> dashboard. */
+export interface CommandResultMessage {
+  command_id: string;
+  device_id: string;
+  status: CommandResultStatus;
+  result?: Record<string, unknown>;
+  error?: string;
+  timestamp: string;
+}
+
+/**
+ * Server-side topics live under `fleet/` (never a device's): the dashboard publishes the device
+ * registry there as one retained snapshot, so a collector on another host follows it.
+ */
+export const FLEET_ROOT = 'fleet';
+export const REGISTRY_TOPIC = `${FLEET_ROOT}/registry`;
+
+export interface RegistryEntry {
+  device_id: string;
+  name: string | null;
+  plate: string | null;
+  speed_limit_kmh: number | null;
+}
+
+/** `fleet/registry`, QoS 1, retained, dashboard -> collector: every registered device. */
+export interface RegistrySnapshot {
+  devices: RegistryEntry[];
+  timestamp: string;
+}
+
 export const TOPIC_ROOT = 'vehicles';
 export const SPEED_SUBSCRIPTION = `${TOPIC_ROOT}/+/speed`;
 export const STATUS_SUBSCRIPTION = `${TOPIC_ROOT}/+/status`;
@@ -63,21 +123,41 @@ export const speedTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceI
 export const statusTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/status`;
 export const ackTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/ack`;
 export const droppedTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/dropped`;
+export const healthTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/health`;
+export const commandTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/command`;
+export const commandResultTopic = (deviceId: string): string =>
+  `${TOPIC_ROOT}/${deviceId}/command/result`;
 
-export type TopicKind = 'speed' | 'status' | 'ack' | 'dropped';
-const TOPIC_KINDS: readonly string[] = ['speed', 'status', 'ack', 'dropped'];
+export type TopicKind =
+  | 'speed'
+  | 'status'
+  | 'ack'
+  | 'dropped'
+  | 'health'
+  | 'command'
+  | 'command/result';
+const TOPIC_KINDS: readonly string[] = [
+  'speed',
+  'status',
+  'ack',
+  'dropped',
+  'health',
+  'command',
+  'command/result',
+];
 
 export interface ParsedTopic {
   kind: TopicKind;
   deviceId: string;
 }
 
-/** Splits `vehicles/{id}/{kind}`; undefined for anything else. */
+/** Splits `vehicles/{id}/{kind}` (kind may be `command/result`); undefined for anything else. */
 export function parseTopic(topic: string): ParsedTopic | undefined {
   const parts = topic.split('/');
-  if (parts.length !== 3 || parts[0] !== TOPIC_ROOT) return undefined;
-  const [, deviceId, kind] = parts;
-  if (deviceId === undefined || kind === undefined || !TOPIC_KINDS.includes(kind)) return undefined;
+  if (parts.length < 3 || parts.length > 4 || parts[0] !== TOPIC_ROOT) return undefined;
+  const deviceId = parts[1];
+  const kind = parts.slice(2).join('/');
+  if (deviceId === undefined || !TOPIC_KINDS.includes(kind)) return undefined;
   return { kind: kind as TopicKind, deviceId };
 }
 

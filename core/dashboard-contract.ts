@@ -21,17 +21,19 @@ export const MAX_SPAN_MS = 400 * 24 * 60 * 60 * 1000;
 /** A reading this much older than the server clock when it arrives was replayed from a device queue. */
 export const LATE_AFTER_MS = 5000;
 
-export type ErrorCode =
-  | 'invalid_parameter'
-  | 'bad_request'
-  | 'not_found'
-  | 'store_unavailable'
-  | 'internal'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'method_not_allowed'
-  | 'payload_too_large'
-  | 'rate_limited';
+export const ERROR_CODES = [
+  'invalid_parameter',
+  'bad_request',
+  'not_found',
+  'store_unavailable',
+  'internal',
+  'unauthorized',
+  'forbidden',
+  'method_not_allowed',
+  'payload_too_large',
+  'rate_limited',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Every non-2xx answer of the JSON routes. */
 export interface ErrorBody {

@@ -4,6 +4,7 @@ import {
   type AckMessage,
   DEVICE_ID_PATTERN,
   type DroppedNotice,
+  type HealthMessage,
   isDeviceId,
   MAX_FUTURE_SKEW_MS,
   MAX_PAYLOAD_BYTES,
@@ -30,6 +31,7 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
 export type Validated =
   | { ok: true; kind: 'speed'; reading: SpeedReading }
   | { ok: true; kind: 'status'; status: StatusMessage }
+  | { ok: true; kind: 'health'; health: HealthMessage }
   | { ok: false; reason: RejectReason; detail: string };
 
 /**
@@ -39,7 +41,9 @@ export type Validated =
 export type Inbound =
   | Validated
   | { ok: true; kind: 'dropped'; notice: DroppedNotice }
-  | { ok: true; kind: 'ack' };
+  | { ok: true; kind: 'ack' }
+  /** Commands and their results: between the dashboard and a vehicle, validated by them. */
+  | { ok: true; kind: 'command' };
 
 const isoUtc = z.iso.datetime({ precision: undefined, offset: false });
 const deviceIdField = z.string().regex(DEVICE_ID_PATTERN);
@@ -55,6 +59,17 @@ const statusSchema = z.object({
   device_id: deviceIdField,
   status: z.enum(['online', 'offline']),
   timestamp: isoUtc,
+});
+
+const count = z.int().min(0);
+const healthSchema = z.object({
+  device_id: deviceIdField,
+  timestamp: isoUtc,
+  uptime_s: z.number().min(0),
+  queue_depth: count,
+  dropped_total: count,
+  reconnects: count,
+  firmware: z.string().max(64),
 });
 
 const droppedSchema = z
@@ -95,7 +110,9 @@ function nonFiniteField(value: Record<string, unknown>): string | undefined {
  */
 export function validateMessage(topic: string, payload: Uint8Array, now: number): Validated {
   const result = validateInbound(topic, payload, now);
-  if (!result.ok || result.kind === 'speed' || result.kind === 'status') return result;
+  if (!result.ok || result.kind === 'speed' || result.kind === 'status' || result.kind === 'health') {
+    return result;
+  }
   return reject('unknown_topic', 'not a telemetry topic');
 }
 
@@ -107,6 +124,9 @@ export function validateInbound(topic: string, payload: Uint8Array, now: number)
   const parsedTopic = parseTopic(topic);
   if (!parsedTopic) return reject('unknown_topic', 'not vehicles/{device_id}/speed|status|dropped');
   if (parsedTopic.kind === 'ack') return { ok: true, kind: 'ack' };
+  if (parsedTopic.kind === 'command' || parsedTopic.kind === 'command/result') {
+    return { ok: true, kind: 'command' };
+  }
   if (!isDeviceId(parsedTopic.deviceId)) {
     return reject('invalid_device_id', 'topic device_id does not match ^[A-Za-z0-9_-]{1,64}$');
   }
@@ -135,6 +155,15 @@ export function validateInbound(topic: string, payload: Uint8Array, now: number)
       return reject('device_mismatch', 'device_id differs from topic');
     }
     return { ok: true, kind: 'dropped', notice: result.data };
+  }
+
+  if (parsedTopic.kind === 'health') {
+    const result = healthSchema.safeParse(value);
+    if (!result.success) return reject('invalid_fields', firstIssue(result.error));
+    if (result.data.device_id !== parsedTopic.deviceId) {
+      return reject('device_mismatch', 'device_id differs from topic');
+    }
+    return { ok: true, kind: 'health', health: result.data };
   }
 
   if (parsedTopic.kind === 'status') {

@@ -66,6 +66,7 @@ export class LiveFeed {
       this.deps.board.onStatus(v.status, now);
       return;
     }
+    if (v.kind === 'health') return; // shown once device health is (alarms issue)
     this.deps.board.onReading(v.reading, now);
     for (const listener of this.listeners) listener(v.reading);
   }

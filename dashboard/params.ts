@@ -1,4 +1,4 @@
-// Validation of route parameters at the edge (zod): device ids and the history query, all errors collected.
+// Route parameter schemas (zod): device ids, no-query routes, the history query; the history range resolver.
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from '../core/contract.js';
 import {
@@ -17,17 +17,29 @@ function unknownParameters(keys: readonly string[]): string {
   return `unknown parameter: ${keys.slice(0, 5).map(nameForMessage).join(', ')}${more}`;
 }
 
-/** Routes without parameters take none: an unknown one is a 400, as on the history route. */
-export function parseNoQuery(query: unknown): void {
-  const keys = typeof query === 'object' && query !== null ? Object.keys(query) : [];
-  if (keys.length > 0) throw new InvalidParameterError(unknownParameters(keys));
-}
+/** Rejects unknown keys with the message every route uses. */
+export const strictQuery = <T extends z.ZodRawShape>(shape: T) =>
+  z.strictObject(shape, {
+    error: (i) => (i.code === 'unrecognized_keys' ? unknownParameters(i.keys) : undefined),
+  });
 
-const one = (what: string) =>
+/** Routes without parameters take none: an unknown one is a 400, as on the history route. */
+export const noQuery = strictQuery({});
+
+/**
+ * One query value (Express 5's simple parser gives a string; a repeated key gives an array,
+ * rejected with `what`).
+ */
+export const one = (what: string) =>
   z.string({ error: (i) => (i.input === undefined ? undefined : `${what}; given more than once`) });
 
+/** Device ids in paths follow the wire contract; the bad value is not echoed back. */
+export const deviceIdParams = z.object({
+  id: z.string().regex(DEVICE_ID_PATTERN, 'device id must match ^[A-Za-z0-9_-]{1,64}$'),
+});
+
 const POINTS_RULE = `points must be an integer from ${MIN_POINTS} to ${MAX_POINTS}`;
-const isoDateTime = (what: string) =>
+export const isoDateTime = (what: string) =>
   z.iso.datetime({
     offset: true,
     error: `${what} must be an ISO 8601 date-time with Z or an offset`,
@@ -37,27 +49,22 @@ const isoDateTime = (what: string) =>
  * Query values are strings (Express 5's simple parser); a repeated key becomes an array: rejected.
  * Each field carries all its rules, so one answer lists every bad parameter.
  */
-const historyQuerySchema = z.strictObject(
-  {
-    duration: one('duration must appear once')
-      .regex(DURATION, 'duration must look like 30s, 5m, 1h or 7d')
-      .refine((d) => durationMs(d) !== 0, 'duration must be greater than 0')
-      .refine((d) => (durationMs(d) ?? 0) <= MAX_SPAN_MS, 'duration must be at most 400d')
-      .optional(),
-    from: one('from must appear once').pipe(isoDateTime('from')).optional(),
-    to: one('to must appear once').pipe(isoDateTime('to')).optional(),
-    points: one('points must appear once')
-      .regex(/^\d+$/, POINTS_RULE)
-      .refine(
-        (p) => !/^\d+$/.test(p) || (Number(p) >= MIN_POINTS && Number(p) <= MAX_POINTS),
-        POINTS_RULE,
-      )
-      .optional(),
-  },
-  {
-    error: (i) => (i.code === 'unrecognized_keys' ? unknownParameters(i.keys) : undefined),
-  },
-);
+export const historyQuerySchema = strictQuery({
+  duration: one('duration must appear once')
+    .regex(DURATION, 'duration must look like 30s, 5m, 1h or 7d')
+    .refine((d) => durationMs(d) !== 0, 'duration must be greater than 0')
+    .refine((d) => (durationMs(d) ?? 0) <= MAX_SPAN_MS, 'duration must be at most 400d')
+    .optional(),
+  from: one('from must appear once').pipe(isoDateTime('from')).optional(),
+  to: one('to must appear once').pipe(isoDateTime('to')).optional(),
+  points: one('points must appear once')
+    .regex(/^\d+$/, POINTS_RULE)
+    .refine(
+      (p) => !/^\d+$/.test(p) || (Number(p) >= MIN_POINTS && Number(p) <= MAX_POINTS),
+      POINTS_RULE,
+    )
+    .optional(),
+});
 
 export interface HistoryRange {
   from: number;
@@ -71,12 +78,7 @@ export interface HistoryRange {
  * from and to → exactly that; from alone → until now; to alone → the 5 minutes before it. All
  * three at once is ambiguous and rejected.
  */
-export function parseHistoryQuery(query: unknown, now: number): HistoryRange {
-  const parsed = historyQuerySchema.safeParse(query);
-  if (!parsed.success) {
-    throw new InvalidParameterError(parsed.error.issues.map((i) => i.message).join('; '));
-  }
-  const q = parsed.data;
+export function historyRange(q: z.infer<typeof historyQuerySchema>, now: number): HistoryRange {
   if (q.duration !== undefined && q.from !== undefined && q.to !== undefined) {
     throw new InvalidParameterError('give at most two of from, to and duration');
   }
@@ -94,12 +96,4 @@ export function parseHistoryQuery(query: unknown, now: number): HistoryRange {
   if (from > to) throw new InvalidParameterError('from must not be after to');
   if (to - from > MAX_SPAN_MS) throw new InvalidParameterError('from..to must span at most 400d');
   return { from, to, points };
-}
-
-/** Device ids in paths follow the wire contract; the bad value is not echoed back. */
-export function parseDeviceId(value: unknown): string {
-  if (typeof value !== 'string' || !DEVICE_ID_PATTERN.test(value)) {
-    throw new InvalidParameterError('device id must match ^[A-Za-z0-9_-]{1,64}$');
-  }
-  return value;
 }

@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from '../core/log.js';
+import { ApiRouter } from './api/api-router.js';
+import { openApiRoutes } from './api/openapi-routes.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { SOCKET_IO_CLIENT_URL } from './page-bundle.js';
 import type { RouteDeps } from './routes/deps.js';
@@ -47,7 +49,12 @@ export function buildApp(deps: AppDeps): Express {
   const json = express.json({ limit: BODY_LIMIT });
   app.use((req, res, next) => (READ_METHODS.has(req.method) ? next() : json(req, res, next)));
 
-  app.use(healthRoutes(deps), deviceRoutes(deps), historyRoutes(deps));
+  const api = new ApiRouter();
+  healthRoutes(api, deps);
+  deviceRoutes(api, deps);
+  historyRoutes(api, deps);
+  openApiRoutes(api, { version: deps.version });
+  app.use(api.finish());
   app.use('/api', notFoundHandler);
 
   app.get('/app.js', (_req, res) => {

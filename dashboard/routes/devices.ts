@@ -1,30 +1,52 @@
 // GET /api/devices/status (live board) and GET /api/devices/:id/latest (newest stored reading).
-import { Router } from 'express';
 import type { DevicesStatusBody, LatestBody } from '../../core/dashboard-contract.js';
+import type { ApiRouter } from '../api/api-router.js';
+import { devicesStatusBody, errorResponses, latestBody } from '../api/schemas.js';
 import { NotFoundError } from '../errors.js';
-import { parseDeviceId, parseNoQuery } from '../params.js';
+import { deviceIdParams, noQuery } from '../params.js';
 import type { RouteDeps } from './deps.js';
-import { readOnlyRoute } from './read-only.js';
 
-export function deviceRoutes(deps: RouteDeps): Router {
-  const router = Router();
-  readOnlyRoute(router, '/api/devices/status', (req, res) => {
-    parseNoQuery(req.query);
-    const body: DevicesStatusBody = deps.board.statusReport(deps.now());
-    res.json(body);
-  });
-  readOnlyRoute(router, '/api/devices/:id/latest', async (req, res) => {
-    const deviceId = parseDeviceId(req.params.id);
-    parseNoQuery(req.query);
-    const latest = await deps.store.get().latest(deviceId);
-    if (!latest) throw new NotFoundError(`no readings stored for device ${deviceId}`);
-    const body: LatestBody = {
-      device_id: deviceId,
-      speed: latest.speed,
-      timestamp: new Date(latest.timestamp).toISOString(),
-      seq: latest.seq,
-    };
-    res.json(body);
-  });
-  return router;
+export function deviceRoutes(api: ApiRouter, deps: RouteDeps): void {
+  api.route(
+    {
+      method: 'get',
+      path: '/api/devices/status',
+      summary: 'Every known vehicle: online or offline, last seen',
+      tag: 'devices',
+      query: noQuery,
+      responses: {
+        200: { description: 'keyed by device id', schema: devicesStatusBody },
+        ...errorResponses(400, 429),
+      },
+    },
+    (_input, _req, res) => {
+      const body: DevicesStatusBody = deps.board.statusReport(deps.now());
+      res.json(body);
+    },
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/api/devices/:id/latest',
+      summary: "A vehicle's newest stored reading",
+      tag: 'readings',
+      params: deviceIdParams,
+      query: noQuery,
+      responses: {
+        200: { description: 'the newest reading by device timestamp', schema: latestBody },
+        ...errorResponses(400, 404, 429, 503),
+      },
+    },
+    async ({ params }, _req, res) => {
+      const latest = await deps.store.get().latest(params.id);
+      if (!latest) throw new NotFoundError(`no readings stored for device ${params.id}`);
+      const body: LatestBody = {
+        device_id: params.id,
+        speed: latest.speed,
+        timestamp: new Date(latest.timestamp).toISOString(),
+        seq: latest.seq,
+      };
+      res.json(body);
+    },
+  );
 }

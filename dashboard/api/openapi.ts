@@ -1,0 +1,100 @@
+// Builds the OpenAPI 3.1 document from the route specs: the same zod schemas that validate each route.
+import { z } from 'zod';
+import type { RouteSpec } from './route-spec.js';
+
+type Json = Record<string, unknown>;
+
+/** JSON Schema 2020-12 (OpenAPI 3.1's dialect) of a zod schema, as the route accepts input. */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'any',
+  }) as Json;
+  return rest;
+}
+
+/** The properties of an object schema (params, query), each with its own schema and requiredness. */
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Json[] {
+  if (!schema) return [];
+  const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape;
+  if (!shape) throw new Error(`a ${where} schema must be an object schema`);
+  return Object.entries(shape).map(([name, prop]) => {
+    const optional = prop.safeParse(undefined).success;
+    const s = jsonSchema(prop, 'input');
+    const { description, ...propSchema } = s;
+    return {
+      name,
+      in: where,
+      required: where === 'path' || !optional,
+      schema: propSchema,
+      ...(typeof description === 'string' ? { description } : {}),
+    };
+  });
+}
+
+const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+
+function operationId(spec: RouteSpec): string {
+  const words = spec.path
+    .split('/')
+    .filter((w) => w && w !== 'api')
+    .map((w) => (w.startsWith(':') ? `by_${w.slice(1)}` : w));
+  return [spec.method, ...words].join('_').replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+export interface DocumentInfo {
+  version: string;
+}
+
+export function openApiDocument(specs: readonly RouteSpec[], info: DocumentInfo): Json {
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const spec of specs) {
+    const responses: Record<string, Json> = {};
+    for (const [status, r] of Object.entries(spec.responses)) {
+      const type = r.contentType ?? 'application/json';
+      responses[status] = {
+        description: r.description,
+        ...(r.schema || r.contentType
+          ? {
+              content: {
+                [type]: { schema: r.schema ? jsonSchema(r.schema, 'output') : { type: 'string' } },
+              },
+            }
+          : {}),
+      };
+    }
+    const operation: Json = {
+      operationId: operationId(spec),
+      summary: spec.summary,
+      tags: [spec.tag],
+      parameters: [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query')],
+      ...(spec.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } },
+            },
+          }
+        : {}),
+      responses,
+      ...(spec.auth ? { security: [{ bearer: [] }] } : {}),
+    };
+    const path = openApiPath(spec.path);
+    paths[path] = { ...(paths[path] ?? {}), [spec.method]: operation };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Vehicle telemetry dashboard API',
+      version: info.version,
+      description:
+        'Read routes are public (CORS per DASHBOARD_CORS_ORIGINS); every other method needs Authorization: Bearer $DASHBOARD_API_TOKEN. Errors are {error, message}.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// One HTTP route's contract: method, path, and the zod schemas that validate its input and describe its answers.
+import type { z } from 'zod';
+
+export type HttpMethod = 'get' | 'put' | 'post' | 'delete';
+
+export interface ResponseSpec {
+  description: string;
+  /** The JSON body (omitted: no body, or not JSON: see contentType). */
+  schema?: z.ZodType;
+  /** Default application/json; e.g. text/csv for a streamed export. */
+  contentType?: string;
+}
+
+/**
+ * The single source for a route: ApiRouter validates params, query and body with these schemas
+ * before the handler runs (a failure is a 400 `{error, message}` listing every problem), and the
+ * OpenAPI document is generated from the same objects, so the two cannot drift apart.
+ */
+export interface RouteSpec<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+> {
+  method: HttpMethod;
+  /** Express path syntax: `/api/devices/:id/history`. */
+  path: string;
+  /** One line for the docs page. */
+  summary: string;
+  /** Groups routes on the docs page. */
+  tag: string;
+  /** Needs `Authorization: Bearer $DASHBOARD_API_TOKEN` (the write guard enforces it for non-GETs). */
+  auth?: boolean;
+  /** An object schema of the path parameters. */
+  params?: P;
+  /** An object schema of the query (values arrive as strings; a repeated key as an array). */
+  query?: Q;
+  body?: B;
+  /** Every status the route answers, errors included. */
+  responses: Record<number, ResponseSpec>;
+}
+
+/** What a handler receives: input already validated by the spec's schemas. */
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+}

@@ -1,0 +1,83 @@
+// Response schemas of the JSON routes (zod), held equal to the shared TypeScript contract at compile time.
+import { z } from 'zod';
+import {
+  type DevicesStatusBody,
+  ERROR_CODES,
+  type ErrorBody,
+  type HealthBody,
+  type HistoryBody,
+  type LatestBody,
+} from '../../core/dashboard-contract.js';
+import type { ResponseSpec } from './route-spec.js';
+
+/** True only when A and B are the same type (both directions, exactly). */
+type Equals<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+/** Fails to compile when a schema and its contract type differ. */
+export const sameType = <A, B>(proof: Equals<A, B>): Equals<A, B> => proof;
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const errorBody = z.object({ error: z.enum(ERROR_CODES), message: z.string() });
+sameType<z.infer<typeof errorBody>, ErrorBody>(true);
+
+export const healthBody = z.object({
+  status: z.enum(['ok', 'degraded']),
+  broker: z.enum(['connected', 'disconnected']),
+  store: z.enum(['ok', 'unavailable']),
+  version: z.string(),
+});
+sameType<z.infer<typeof healthBody>, HealthBody>(true);
+
+export const devicesStatusBody = z.record(
+  z.string(),
+  z.object({
+    status: z.enum(['online', 'offline']),
+    last_seen: isoTime.nullable(),
+    time_since_last_seen: z.number().nullable(),
+  }),
+);
+sameType<z.infer<typeof devicesStatusBody>, DevicesStatusBody>(true);
+
+export const latestBody = z.object({
+  device_id: z.string(),
+  speed: z.number(),
+  timestamp: isoTime,
+  seq: z.int().min(0),
+});
+sameType<z.infer<typeof latestBody>, LatestBody>(true);
+
+export const historyBody = z.object({
+  device_id: z.string(),
+  from: isoTime,
+  to: isoTime,
+  window_ms: z.int().min(1),
+  data_points: z.array(
+    z.object({
+      timestamp: isoTime,
+      speed: z.number(),
+      min: z.number(),
+      max: z.number(),
+      count: z.int().min(1),
+    }),
+  ),
+});
+sameType<z.infer<typeof historyBody>, HistoryBody>(true);
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'a parameter or the body is invalid (every problem is listed)',
+  401: 'no or a wrong bearer token',
+  403: 'writes are disabled (no DASHBOARD_API_TOKEN)',
+  404: 'no such device or object',
+  405: 'method not allowed on this path (see Allow)',
+  413: 'body too large',
+  429: 'rate limited (see Retry-After)',
+  503: 'the store (or broker) is not reachable yet',
+};
+
+/** The error answers of a route, each `{error, message}`. */
+export function errorResponses(...statuses: number[]): Record<number, ResponseSpec> {
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: ERROR_TEXT[s] ?? 'error', schema: errorBody }]),
+  );
+}

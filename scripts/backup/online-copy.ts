@@ -32,18 +32,21 @@ export async function onlineCopy(
   const db = new Database(source, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
-    let pages = FIRST_STEP_PAGES;
-    let lastRemaining = Number.POSITIVE_INFINITY;
+    // better-sqlite3's first step copies nothing (it learns the size); ours start at `pages`.
+    let pages = 0;
+    let copied = 0;
     let restarts = 0;
     let steps = 0;
     const meta = await db.backup(dest, {
       progress: (p) => {
         if (options.stopped?.()) throw new Error('interrupted');
         steps += 1;
-        if (p.remainingPages >= lastRemaining) restarts += 1;
-        lastRemaining = p.remainingPages;
+        // Without a restart a step adds its pages to what was copied; after one it starts at page 1.
+        const now = p.totalPages - p.remainingPages;
+        if (now < Math.min(p.totalPages, copied + pages)) restarts += 1;
+        copied = now;
         options.onProgress?.(p);
-        pages = Math.min(pages * 2, MAX_STEP_PAGES);
+        pages = pages === 0 ? FIRST_STEP_PAGES : Math.min(pages * 2, MAX_STEP_PAGES);
         return pages;
       },
     });

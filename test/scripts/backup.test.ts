@@ -1,10 +1,12 @@
 // `npm run backup` while another process keeps writing the store: the copy is whole, consistent and checked.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cover, decodeAbove, emptyCoverage } from '../../core/store/seq-coverage.js';
 import { ProgramProcess } from '../../harness/program.js';
 import { waitFor } from '../../harness/wait.js';
+import { onlineCopy } from '../../scripts/backup/online-copy.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 import { runScript } from './run-script.js';
 import { deviceRows, openRead, rollupMismatches, rowsOf } from './sqlite-checks.js';
@@ -79,6 +81,34 @@ describe('npm run backup', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('finishes even when another connection commits between every two steps (each one restarts the copy)', async () => {
+    const dir = tempDir('backup-restarts-');
+    const source = join(dir, 'source.db');
+    const writer = new Database(source);
+    writer.pragma('journal_mode = WAL');
+    writer.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
+    const insert = writer.prepare('INSERT INTO t (v) VALUES (randomblob(3000))');
+    writer.transaction(() => {
+      for (let i = 0; i < 20_000; i++) insert.run();
+    })();
+    let commits = 0;
+    const result = await onlineCopy(source, join(dir, 'copy.db'), {
+      onProgress: () => {
+        insert.run();
+        commits += 1;
+      },
+    });
+    writer.close();
+    // Steps of 1024, 2048, … pages: each restarted, until one step copied the whole snapshot
+    // (the commit before the first pages is not a restart: nothing was copied yet).
+    expect(result.restarts).toBeGreaterThan(0);
+    expect(result.restarts).toBe(commits - 2);
+    const copy = new Database(join(dir, 'copy.db'), { readonly: true });
+    expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(copy.prepare('SELECT count(*) FROM t').pluck().get()).toBe(20_000 + commits);
+    copy.close();
   });
 
   it('refuses an existing OUT without --force, replaces it with --force, and refuses STORE=influxdb', async () => {

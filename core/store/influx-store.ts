@@ -90,7 +90,7 @@ const OUR_MEASUREMENTS = new Set([
 export class InfluxStore implements TelemetryStore {
   readonly kind = 'influxdb' as const;
   private conn: Connection | undefined;
-  private readonly progress = new InfluxProgress();
+  private progress = new InfluxProgress();
   private book: RollupBook | undefined;
   private loading: Promise<void> | undefined;
   private readonly serial = new SerialWrites();
@@ -129,6 +129,11 @@ export class InfluxStore implements TelemetryStore {
     } catch (err) {
       throw new Error(`InfluxDB at ${url} did not answer /ping: ${(err as Error).message}`);
     }
+    // A start after stop() is a restart: everything is read from InfluxDB again.
+    this.progress = new InfluxProgress();
+    this.book = undefined;
+    this.loading = undefined;
+    this.mustFlush = false;
     const server = detectServer(version, api);
     const http = new InfluxHttp({ url, timeoutMs, authorization: authorizationFor(server, token) });
     const { database, retentionPolicy } = databaseOf(bucket);

@@ -110,6 +110,15 @@ export function createRetentionPolicyStatement(
   );
 }
 
+/**
+ * The shard group length InfluxDB picks for a new policy of this duration. An ALTER names it,
+ * because a policy cannot be shorter than its shard groups (autogen's are 7 days).
+ */
+export function shardDurationFor(ms: number): string {
+  if (ms === 0 || ms > 180 * 86_400_000) return '7d';
+  return ms < 2 * 86_400_000 ? '1h' : '1d';
+}
+
 export function alterRetentionPolicyStatement(
   database: string,
   name: string,
@@ -117,7 +126,7 @@ export function alterRetentionPolicyStatement(
 ): string {
   return (
     `ALTER RETENTION POLICY ${quoteIdent(name)} ON ${quoteIdent(database)} ` +
-    `DURATION ${rpDuration(durationMsValue)}`
+    `DURATION ${rpDuration(durationMsValue)} SHARD DURATION ${shardDurationFor(durationMsValue)}`
   );
 }
 

@@ -172,6 +172,95 @@ export function storeSuite(name: string, makeFixture: () => Promise<StoreFixture
       expect(await store.seqs('late_dev')).toEqual([3, 7]);
     });
 
+    it('dedupes by coverage across batches and across a restart; gaps and declared drops survive it', async () => {
+      const at = (seq: number) => reading('cov_dev', seq, seq * 1000, seq % 7);
+      const first = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14].map(at);
+      expect(await store.write(first)).toMatchObject({ stored: 13, duplicates: 0 });
+      // Coverage decides, so a resend in a later batch is counted exactly on every store.
+      expect(await store.write([5, 13].map(at))).toMatchObject({ stored: 0, duplicates: 2 });
+      await store.stop();
+      await store.start();
+      const before = (await store.coverage()).find((p) => p.deviceId === 'cov_dev');
+      expect(before).toEqual({ deviceId: 'cov_dev', watermark: 9, highest: 14, missing: 2 });
+      const again = await store.write([5, 10, 13].map(at));
+      expect(again).toMatchObject({ stored: 1, duplicates: 2, filled: 1 });
+      expect(again.progress).toEqual([
+        { deviceId: 'cov_dev', watermark: 10, highest: 14, missing: 1 },
+      ]);
+      // The device evicted seq 11: its notice moves the watermark on, and a restart keeps it.
+      const notice = {
+        device_id: 'cov_dev',
+        from: 11,
+        to: 11,
+        timestamp: new Date(T0).toISOString(),
+      };
+      expect(await store.write([], [notice])).toMatchObject({ declaredDropped: 1 });
+      await store.stop();
+      await store.start();
+      const after = (await store.coverage()).find((p) => p.deviceId === 'cov_dev');
+      expect(after).toEqual({ deviceId: 'cov_dev', watermark: 14, highest: 14, missing: 0 });
+      expect(await store.seqs('cov_dev')).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14]);
+      expect(await store.devices()).toContainEqual({
+        deviceId: 'cov_dev',
+        lastSeen: T0 + 14_000,
+        lastSeq: 14,
+      });
+    });
+
+    it('answers history from its tiers as from raw readings, late data and a restart included', async () => {
+      // 6 hours at one reading per 10 s (with a hole), written out of order: an early part, a
+      // restart, the newest part, then a backlog from the middle arriving last, then resends.
+      const data: SpeedReading[] = [];
+      let t = T0 - 6 * 3_600_000 + 123;
+      for (let seq = 0; seq < 2100; seq++) {
+        data.push(reading('tier_dev', seq, t - T0, ((seq * 7919) % 3001) / 10));
+        t += seq % 500 === 499 ? 1_234_567 : 10_000;
+      }
+      const backlog = data.filter((r) => r.seq >= 900 && r.seq < 1300 && r.seq % 3 === 0);
+      const rest = data.filter((r) => !backlog.includes(r));
+      await store.write(rest.slice(0, 800));
+      await store.stop();
+      await store.start();
+      await store.write(rest.slice(800));
+      for (let i = 0; i < backlog.length; i += 37) await store.write(backlog.slice(i, i + 37));
+      expect((await store.write(data.filter((r) => r.seq % 97 === 0))).stored).toBe(0);
+      const windows = (from: number, to: number, w: number) => {
+        const byIdx = new Map<number, { count: number; sum: number; min: number; max: number }>();
+        for (const r of data) {
+          const time = Date.parse(r.timestamp);
+          if (time < from || time > to) continue;
+          const idx = Math.floor(time / w);
+          const a = byIdx.get(idx) ?? { count: 0, sum: 0, min: Infinity, max: -Infinity };
+          a.count += 1;
+          a.sum += r.speed;
+          a.min = Math.min(a.min, r.speed);
+          a.max = Math.max(a.max, r.speed);
+          byIdx.set(idx, a);
+        }
+        return [...byIdx].sort((a, b) => a[0] - b[0]).map(([idx, a]) => ({ idx, ...a }));
+      };
+      const check = async (q: number) => {
+        const span = [90_000, 600_000, 3_600_000, 4 * 3_600_000, 6.5 * 3_600_000][q % 5] ?? 3_600_000;
+        const from = T0 - 7 * 3_600_000 + ((q * 2_654_435_761) % (7 * 3_600_000 - span));
+        const to = from + span + (q % 3) * 17;
+        const maxPoints = [20, 100, 300][q % 3] ?? 100;
+        const got = await store.history({ deviceId: 'tier_dev', from, to, maxPoints, now: T0 });
+        const want = windows(from, to, got.windowMs);
+        const label = `${from}..${to} / ${maxPoints}`;
+        expect(
+          got.points.map((p) => [p.timestamp, p.count, p.min, p.max]),
+          label,
+        ).toEqual(want.map((w) => [w.idx * got.windowMs, w.count, w.min, w.max]));
+        got.points.forEach((p, i) => {
+          expect(p.mean, label).toBeCloseTo((want[i]?.sum ?? 0) / (want[i]?.count ?? 1), 9);
+        });
+      };
+      for (let q = 0; q < 15; q++) await check(q);
+      await store.stop(); // everything counted in the tiers now
+      await store.start();
+      for (let q = 15; q < 30; q++) await check(q);
+    });
+
     it('answers ping while running', async () => {
       expect(await store.ping()).toBe(true);
     });

@@ -45,6 +45,12 @@ const envSchema = z.object({
   RETENTION_1M: retention('400d'),
   RETENTION_1H: retention('0'),
   DASHBOARD_HOST: z.string().min(1).default('0.0.0.0'),
+  DASHBOARD_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('dashboard'),
+  DASHBOARD_STATE_PATH: z.string().min(1).default('./data/dashboard-state.db'),
+  COLLECTOR_STATE_PATH: z.string().min(1).default('./data/collector-state.db'),
   DASHBOARD_PORT: int(0, 65535).default(5000),
   DEVICE_COUNT: int(1, 100_000).default(10),
   DEVICE_PREFIX: z
@@ -131,6 +137,8 @@ export interface DevicesConfig {
 export interface Config {
   mqtt: MqttConfig;
   collectorClientId: string;
+  /** The collector's own state (alarms, notification outbox): SQLite, whatever STORE is. */
+  collectorStatePath: string;
   delivery: DeliveryConfig;
   store: StoreConfig;
   dashboard: DashboardConfig;
@@ -142,6 +150,13 @@ export interface Config {
 export interface DashboardConfig {
   host: string;
   port: number;
+  /**
+   * The dashboard's persistent MQTT session (command results and alarm events queued by the broker
+   * while it is down). One per dashboard instance; a secured broker uses the username instead.
+   */
+  clientId: string;
+  /** The dashboard's own state (device registry, commands): SQLite. */
+  statePath: string;
   offlineAfterS: number;
   /** Bearer token required by routes that write or send commands; unset: those routes are off. */
   apiToken: string | undefined;
@@ -206,6 +221,7 @@ export function loadConfig(
       reconnectMaxMs: e.MQTT_RECONNECT_MAX_MS,
     },
     collectorClientId: e.COLLECTOR_CLIENT_ID,
+    collectorStatePath: e.COLLECTOR_STATE_PATH,
     delivery: {
       ackMode: e.ACK_MODE,
       ackIntervalMs: e.ACK_INTERVAL_MS,
@@ -226,6 +242,8 @@ export function loadConfig(
     dashboard: {
       host: e.DASHBOARD_HOST,
       port: e.DASHBOARD_PORT,
+      clientId: e.DASHBOARD_CLIENT_ID,
+      statePath: e.DASHBOARD_STATE_PATH,
       offlineAfterS: e.OFFLINE_AFTER_S,
       apiToken: e.DASHBOARD_API_TOKEN,
       corsOrigins: e.DASHBOARD_CORS_ORIGINS,

@@ -1,5 +1,4 @@
-// Composition of the dashboard from config: read-only store factory, clean MQTT session, clock, version.
-import { randomBytes } from 'node:crypto';
+// Composition of the dashboard from config: read-only store factory, persistent MQTT session, clock, version.
 import { readFileSync } from 'node:fs';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
@@ -23,11 +22,13 @@ export function createDashboard(config: Config, log: Logger): Dashboard {
       createStore: () => createStore(config.store, log, { readonly: true }),
       session: new MqttSession({
         mqtt: config.mqtt,
-        // Unique per instance: two dashboards must not take each other's session over.
-        clientId: `dashboard-${randomBytes(4).toString('hex')}`,
-        // A broker secured by `npm run mqtt-users` makes the client id "dashboard" (the username).
+        // Persistent, so QoS 1 messages meant for the dashboard (command results, alarm events)
+        // wait in the broker while it is down. Live data is subscribed at QoS 0 and never queued.
+        // One id per instance (DASHBOARD_CLIENT_ID); a broker secured by `npm run mqtt-users` uses
+        // the username instead, so each instance then needs its own user.
+        clientId: config.dashboard.clientId,
         user: DASHBOARD_USER,
-        clean: true,
+        clean: false,
         log,
       }),
       log,

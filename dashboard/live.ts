@@ -1,12 +1,22 @@
 // Live data: the dashboard's own MQTT subscription, validated at the edge, feeding the device board and listeners.
-import { SPEED_SUBSCRIPTION, type SpeedReading, STATUS_SUBSCRIPTION } from '../core/contract.js';
+import {
+  parseTopic,
+  SPEED_SUBSCRIPTION,
+  type SpeedReading,
+  STATUS_SUBSCRIPTION,
+  TOPIC_ROOT,
+  type TopicKind,
+} from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import { type RejectReason, validateMessage } from '../core/validate.js';
 import type { DeviceBoard } from './device-board.js';
 
+/** What the live feed subscribes to; a topic the broker relays for another subscription is not its business. */
+const LIVE_KINDS: ReadonlySet<TopicKind> = new Set(['speed', 'status', 'health']);
+
 export interface LiveFeedDeps {
-  /** A clean (non-persistent) session: live data only; history comes from the store. */
+  /** The dashboard's session (persistent; live data is subscribed at QoS 0, so never queued). */
   session: MqttSession;
   board: DeviceBoard;
   log: Logger;
@@ -36,6 +46,11 @@ export class LiveFeed {
     return this.deps.session.connected;
   }
 
+  /**
+   * Creates the session's client and connects. Other parts of the dashboard that use the same
+   * session attach their own 'connect' and 'message' listeners to `session.mqtt` right after this,
+   * in the same tick, before the first CONNACK can arrive.
+   */
   start(): void {
     const { session, log } = this.deps;
     const client = session.create();
@@ -53,8 +68,14 @@ export class LiveFeed {
     session.start();
   }
 
-  /** One inbound message; invalid ones are counted and never forwarded. */
+  /**
+   * One inbound message; invalid ones are counted and never forwarded. The session is shared, so
+   * topics of other subscriptions (commands, alarms, the registry) are left to their owners.
+   */
   accept(topic: string, payload: Uint8Array): void {
+    if (!topic.startsWith(`${TOPIC_ROOT}/`)) return; // fleet/...: the registry, alarms
+    const kind = parseTopic(topic)?.kind;
+    if (kind !== undefined && !LIVE_KINDS.has(kind)) return; // commands, acks
     const now = this.deps.now();
     const v = validateMessage(topic, payload, now);
     if (!v.ok) {

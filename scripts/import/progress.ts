@@ -38,7 +38,7 @@ export class ProgressDisplay {
     if (now - this.lastDraw < (this.tty ? TTY_EVERY_MS : PLAIN_EVERY_MS)) return;
     this.lastDraw = now;
     if (this.tty) {
-      const width = Math.max(40, (this.out.columns ?? 100) - 1);
+      const width = Math.max(40, (this.out.columns || 120) - 1);
       this.out.write(`\r${barLine(f).slice(0, width)}\x1b[K`);
       this.shown = true;
     } else if (f.elapsedMs >= PLAIN_EVERY_MS) {

@@ -85,6 +85,10 @@ export class Importer {
       const batches = new BatchReader();
       for (;;) {
         const m = await thread.next();
+        // A full event-loop turn before each write: resumed straight from the 'message' event, the
+        // writes would run inside Node's drain of the worker's messages, which goes on while new
+        // ones keep arriving, and a SIGINT would wait for the end of the file.
+        await new Promise((resolve) => setImmediate(resolve));
         if (this.stopped) break;
         if (m.kind === 'fatal') {
           error = m.message;

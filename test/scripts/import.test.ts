@@ -6,6 +6,8 @@ import { loadConfig } from '../../core/config.js';
 import { silentLogger } from '../../core/log.js';
 import { createStore } from '../../core/store/create-store.js';
 import { InfluxdProcess } from '../../harness/influxd.js';
+import { ProgramProcess } from '../../harness/program.js';
+import { waitFor } from '../../harness/wait.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 import { jsonSummary, runScript } from './run-script.js';
 import { deviceRows, openRead, rollupMismatches, rowsOf } from './sqlite-checks.js';
@@ -300,6 +302,55 @@ describe('npm run import', () => {
     // The same export again: every speed row is as old as what its device has: nothing is added.
     const rerun = await importInto(t.db, [exported]);
     expect(jsonSummary(rerun)).toMatchObject({ rows: 15, stored: 0, duplicates: 13, rejected: 0 });
+  });
+
+  it('stops on SIGINT after the batch under way, says so, and a second run loads the rest', async () => {
+    const t = setup('interrupt');
+    const ids = Array.from({ length: 10 }, (_, i) => `vehicle_${String(i + 1).padStart(2, '0')}`);
+    const path = t.file(
+      'big.csv',
+      ['device_id,seq,timestamp,speed', ...csvRows(ids, 0, 60_000, BASE - 1_300_000_000)].join(
+        '\n',
+      ),
+    );
+    const importer = ProgramProcess.fromNpmScript('import', [path, '--json'], {
+      SQLITE_PATH: t.db,
+    });
+    importer.start();
+    const stored = () => {
+      try {
+        const db = openRead(t.db);
+        try {
+          return db.prepare('SELECT count(*) FROM readings').pluck().get() as number;
+        } finally {
+          db.close();
+        }
+      } catch {
+        return 0; // not created yet
+      }
+    };
+    await waitFor(stored, (n) => n > 0, { timeoutMs: 60_000, what: 'first batch stored' });
+    importer.signal('SIGINT');
+    expect(await importer.exited()).toBe(130);
+    await waitFor(
+      () => importer.stdout,
+      (out) => out.endsWith('\n'),
+      { what: 'summary' },
+    );
+    const first = JSON.parse(importer.stdout.trim().split('\n').at(-1) ?? '') as {
+      stored: number;
+      interrupted: boolean;
+    };
+    expect(first.interrupted).toBe(true);
+    expect(first.stored).toBeLessThan(600_000);
+    expect(stored()).toBe(first.stored);
+    const rest = await importInto(t.db, [path]);
+    expect(jsonSummary(rest)).toMatchObject({
+      rows: 600_000,
+      stored: 600_000 - first.stored,
+      duplicates: first.stored,
+      interrupted: false,
+    });
   });
 
   it('refuses a missing file and a CSV without a header with exit code 1', async () => {

@@ -304,6 +304,25 @@ describe('npm run import', () => {
     expect(jsonSummary(rerun)).toMatchObject({ rows: 15, stored: 0, duplicates: 13, rejected: 0 });
   });
 
+  it('reads the InfluxDB 1.x CLI CSV (`influx -format csv -precision rfc3339`): name,time,tags,fields', async () => {
+    const t = setup('influx1x');
+    const lines = ['name,time,device_id,speed'];
+    for (let i = 0; i < 6; i++) {
+      lines.push(
+        `vehicle_speed,${iso(BASE + i * 500).replace('.000Z', 'Z')},vehicle_0${1 + (i % 2)},${i}.5`,
+      );
+    }
+    const run = await importInto(t.db, [t.file('influx1.csv', lines.join('\n'))]);
+    expect(jsonSummary(run)).toMatchObject({ rows: 6, stored: 6, rejected: 0 });
+    const db = openRead(t.db);
+    expect(rowsOf(db, 'vehicle_02').map((r) => [r.seq, r.ts, r.speed])).toEqual([
+      [0, BASE + 500, 1.5],
+      [1, BASE + 1500, 3.5],
+      [2, BASE + 2500, 5.5],
+    ]);
+    db.close();
+  });
+
   it('stops on SIGINT after the batch under way, says so, and a second run loads the rest', async () => {
     const t = setup('interrupt');
     const ids = Array.from({ length: 10 }, (_, i) => `vehicle_${String(i + 1).padStart(2, '0')}`);

@@ -1,0 +1,111 @@
+// The import's parsing pieces in-process: lines across chunk boundaries, CSV quoting, number cells, grouping by device.
+import { describe, expect, it } from 'vitest';
+import { BatchBuilder, BatchReader } from '../../scripts/import/batch.js';
+import { cellNumber, splitCsvLine } from '../../scripts/import/csv-fields.js';
+import { LineSplitter } from '../../scripts/import/lines.js';
+
+function split(bytes: Buffer, chunk: (i: number) => number, maxChars = 1000) {
+  const lines: Array<[number, string]> = [];
+  const tooLong: number[] = [];
+  const splitter = new LineSplitter(maxChars, {
+    line: (text, n) => lines.push([n, text]),
+    tooLong: (n) => tooLong.push(n),
+  });
+  for (let i = 0, k = 0; i < bytes.length; k++) {
+    const size = chunk(k);
+    splitter.push(bytes.subarray(i, i + size));
+    i += size;
+  }
+  splitter.end();
+  return { lines, tooLong };
+}
+
+describe('LineSplitter', () => {
+  const text = '\ufeffdevice_id,speed\r\nvéhicule_é,1\n漢字,2\r\n\r\nlast,3';
+  const bytes = Buffer.from(text, 'utf8');
+  const expected: Array<[number, string]> = [
+    [1, 'device_id,speed'],
+    [2, 'véhicule_é,1'],
+    [3, '漢字,2'],
+    [4, ''],
+    [5, 'last,3'],
+  ];
+
+  it('gives the same numbered lines for every chunking (CRLF, multi-byte characters, BOM, no final newline)', () => {
+    for (const size of [1, 2, 3, 5, 7, 1000]) {
+      expect(split(bytes, () => size).lines, `chunks of ${size}`).toEqual(expected);
+    }
+    expect(split(bytes, (k) => 1 + ((k * 7) % 5)).lines).toEqual(expected);
+  });
+
+  it('reports a line over the cap once, never holding it, and numbers the next lines right', () => {
+    const long = `short\n${'x'.repeat(5000)}\nafter\n${'y'.repeat(3000)}`;
+    for (const size of [1, 64, 4096, 100_000]) {
+      const { lines, tooLong } = split(Buffer.from(long), () => size, 1000);
+      expect(lines, `chunks of ${size}`).toEqual([
+        [1, 'short'],
+        [3, 'after'],
+      ]);
+      expect(tooLong).toEqual([2, 4]);
+    }
+  });
+});
+
+describe('splitCsvLine and cellNumber', () => {
+  it.each([
+    ['a,b,,c', ['a', 'b', '', 'c']],
+    ['"a,1","b ""q""",c', ['a,1', 'b "q"', 'c']],
+    [',"",x', ['', '', 'x']],
+    ['"x"', ['x']],
+    ['a,"b"', ['a', 'b']],
+  ])('splits %s', (line, fields) => {
+    expect(splitCsvLine(line)).toEqual(fields);
+  });
+
+  it.each([['"open,b'], ['"a"b,c'], ['a,b"c']])('refuses broken quoting: %s', (line) => {
+    expect(splitCsvLine(line)).toBeUndefined();
+  });
+
+  it('reads numbers as JSON would carry them, and leaves text to validation', () => {
+    expect([cellNumber('42'), cellNumber('-0.5'), cellNumber('1e3'), cellNumber('.5')]).toEqual([
+      42, -0.5, 1000, 0.5,
+    ]);
+    expect(cellNumber('1e999')).toBe(Number.POSITIVE_INFINITY);
+    expect(cellNumber('-inf')).toBe(Number.NEGATIVE_INFINITY);
+    expect(cellNumber('NaN')).toBeNaN();
+    expect([cellNumber(''), cellNumber(undefined)]).toEqual([undefined, undefined]);
+    expect([cellNumber('0x10'), cellNumber('12abc'), cellNumber(' 1')]).toEqual([
+      '0x10',
+      '12abc',
+      ' 1',
+    ]);
+  });
+});
+
+describe('batches', () => {
+  it('group readings by device, keep each device in file order, and rebuild them on the other side', () => {
+    const builder = new BatchBuilder(7);
+    const input = ['a', 'b', 'a', 'c', 'b', 'a', 'c', 'c', 'a'].map((id, i) => ({
+      device_id: id,
+      seq: i,
+      timestamp: `2026-01-01T00:00:0${i}Z`,
+      speed: i * 1.5,
+    }));
+    for (const r of input) builder.add(r.device_id, r.seq, r.timestamp, r.speed);
+    const reader = new BatchReader();
+    const out = builder.take(true).flatMap((b) => reader.readings(b));
+    expect(out.map((r) => `${r.device_id}${r.seq}`)).toEqual([
+      'a0',
+      'a2',
+      'a5',
+      'b1',
+      'b4',
+      'c3',
+      'c6',
+      // The second batch: a before c too.
+      'a8',
+      'c7',
+    ]);
+    expect(out.find((r) => r.seq === 4)).toEqual(input[4]);
+  });
+});

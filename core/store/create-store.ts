@@ -40,6 +40,8 @@ export function createStore(
       return new InfluxStore({
         ...config.influx,
         readonly: options.readonly ?? false,
+        // Applied as retention policies per tier (the writer sets them; see docs/influxdb.md).
+        retention: config.retention,
         log: storeLog,
       });
     }

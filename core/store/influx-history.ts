@@ -1,6 +1,12 @@
 // History on InfluxDB: planHistory's tier pieces, minus the buckets a device's newest readings may not be counted in yet.
-import type { HistoryPiece } from './history-plan.js';
+import { type HistoryPiece, mergeWindows, planHistory, type WindowRow } from './history-plan.js';
+import { decodeCheckpoints } from './influx-checkpoint.js';
+import type { InfluxConnection } from './influx-connect.js';
+import { rows } from './influx-rows.js';
+import { checkpointQuery, windowStatement } from './influx-tier-ql.js';
+import { isQueryableDeviceId } from './influxql.js';
 import { HOUR_MS, MINUTE_MS } from './rollup.js';
+import { type HistoryQuery, type HistoryResult, historyWindow } from './types.js';
 
 /**
  * Rollup buckets are written a moment after their readings (the store adds a flush's worth at a
@@ -38,4 +44,48 @@ export function cutPieces(pieces: readonly HistoryPiece[], cutMs: number): Histo
     if (rawFrom <= restTo) out.push({ tier: 'raw', from: rawFrom, to: restTo });
   }
   return out;
+}
+
+/**
+ * A device's history: planHistory's pieces (tiered layout) cut at its checkpoint's bound, every
+ * piece one statement in one request, windows merged. Without tiers (flat, blind), raw only.
+ */
+export async function readHistory(conn: InfluxConnection, q: HistoryQuery): Promise<HistoryResult> {
+  const layout = await conn.currentLayout();
+  let windowMs = historyWindow(q.from, q.to, q.maxPoints);
+  if (!isQueryableDeviceId(q.deviceId)) return { windowMs, points: [] };
+  let pieces: HistoryPiece[] = [{ tier: 'raw', from: q.from, to: q.to }];
+  if (layout.mode === 'tiered') {
+    const plan = planHistory(q.from, q.to, q.maxPoints, layout.retention, q.now);
+    windowMs = plan.windowMs;
+    const [answer] = await conn.queryEach([checkpointQuery(q.deviceId, layout.coverage)]);
+    const cp = decodeCheckpoints(answer ?? [], () => q.deviceId).get(q.deviceId);
+    const rawMs = layout.retention.rawMs;
+    const rawHorizon = rawMs > 0 ? q.now - rawMs : Number.NEGATIVE_INFINITY;
+    // No checkpoint: a device of an older store the collector has not opened yet, raw only.
+    // A bound past the raw horizon: what is above it was dropped with its policy; tiers only.
+    if (cp) pieces = cp.scan.ms < rawHorizon ? plan.pieces : cutPieces(plan.pieces, cp.scan.ms);
+  }
+  const source = { raw: layout.raw, '1m': layout.oneMinute, '1h': layout.oneHour };
+  const answers = await conn.queryEach(
+    pieces.map((p) => windowStatement(p, q.deviceId, windowMs, source[p.tier])),
+  );
+  const windows: WindowRow[] = [];
+  for (const series of answers) {
+    for (const s of series) {
+      for (const r of rows(s)) {
+        const count = r.num('count');
+        if (count === 0) continue;
+        const time = r.num('time');
+        windows.push({
+          idx: Math.floor(time / windowMs),
+          count,
+          sum: r.num('sum'),
+          min: r.num('min'),
+          max: r.num('max'),
+        });
+      }
+    }
+  }
+  return { windowMs, points: mergeWindows(windows, windowMs) };
 }

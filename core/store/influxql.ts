@@ -77,7 +77,6 @@ export function sourceRef(src: SeriesSource): string {
 }
 
 const RAW: SeriesSource = { database: '', retentionPolicy: undefined, measurement: MEASUREMENT };
-const FROM = `FROM ${quoteIdent(MEASUREMENT)}`;
 
 /** Columns: time, speed, seq. Within one millisecond the higher seq has the later time. */
 export function latestQuery(deviceId: string, raw: SeriesSource = RAW): string {
@@ -115,18 +114,6 @@ export function newestEverQueries(deviceId: string, raw: SeriesSource): string[]
     `SELECT last("seq") FROM ${sourceRef(raw)} ${where}`,
     `SELECT max("seq") FROM ${sourceRef(raw)} ${where}`,
   ];
-}
-
-/**
- * Columns: time (window start), mean, min, max, count. GROUP BY time() windows are aligned to the
- * epoch, as historyWindow() assumes; fill(none) omits empty windows, as SQLite's GROUP BY does.
- */
-export function historyQuery(deviceId: string, from: number, to: number, windowMs: number): string {
-  return (
-    `SELECT mean("speed"), min("speed"), max("speed"), count("speed") ${FROM} ` +
-    `WHERE ${deviceFilter(deviceId)} AND ${timeRange(from, to)} ` +
-    `GROUP BY time(${durationMs(windowMs)}) fill(none)`
-  );
 }
 
 /** Columns: time, seq. `since` (sinceNs) reads only the points at or after a bound. */

@@ -1,17 +1,24 @@
 // InfluxQL escaping, server detection, auth and line protocol: pure functions, no server.
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { describe, expect, it } from 'vitest';
+import {
+  checkpointLine,
+  checkpointTime,
+  decodeCheckpoints,
+} from '../../../core/store/influx-checkpoint.js';
 import { authorizationFor, databaseOf, detectServer } from '../../../core/store/influx-detect.js';
+import { cutPieces } from '../../../core/store/influx-history.js';
 import { pointTimeNs, toPoints } from '../../../core/store/influx-points.js';
+import { checkpointQuery, windowStatement } from '../../../core/store/influx-tier-ql.js';
 import { toClientPoint } from '../../../core/store/influx-write-v2.js';
 import {
   durationMs,
   epochMs,
-  historyQuery,
   InfluxQLValueError,
   latestQuery,
   quoteIdent,
   quoteString,
+  sinceNs,
   timeRange,
 } from '../../../core/store/influxql.js';
 import { pointLine } from '../../../core/store/line-protocol.js';
@@ -45,12 +52,76 @@ describe('InfluxQL values', () => {
     expect(latestQuery('vehicle_01')).toBe(
       `SELECT "speed", "seq" FROM "vehicle_speed" WHERE "device_id" = 'vehicle_01' ORDER BY time DESC LIMIT 1`,
     );
-    expect(historyQuery('v-1', 0, 599_999, 120_000)).toBe(
-      `SELECT mean("speed"), min("speed"), max("speed"), count("speed") FROM "vehicle_speed" ` +
-        `WHERE "device_id" = 'v-1' AND time >= 0ms AND time < 600000ms GROUP BY time(120000ms) fill(none)`,
+    const raw = { database: 'db', retentionPolicy: 'autogen', measurement: 'vehicle_speed' };
+    const oneMinute = {
+      database: 'db',
+      retentionPolicy: 'rollup_1m',
+      measurement: 'vehicle_speed_1m',
+    };
+    expect(windowStatement({ tier: 'raw', from: 0, to: 599_999 }, 'v-1', 120_000, raw)).toBe(
+      `SELECT count("speed") AS "count", sum("speed") AS "sum", min("speed") AS "min", max("speed") AS "max" ` +
+        `FROM "db"."autogen"."vehicle_speed" WHERE "device_id" = 'v-1' AND time >= 0ms AND time < 600000ms ` +
+        'GROUP BY time(120000ms) fill(none)',
     );
+    expect(windowStatement({ tier: '1m', from: 0, to: 540_000 }, 'v-1', 600_000, oneMinute)).toBe(
+      `SELECT sum("count") AS "count", sum("sum") AS "sum", min("min") AS "min", max("max") AS "max" ` +
+        `FROM "db"."rollup_1m"."vehicle_speed_1m" WHERE "device_id" = 'v-1' AND time >= 0ms AND time < 540001ms ` +
+        'GROUP BY time(600000ms) fill(none)',
+    );
+    expect(sinceNs(1_795_600_000_123, 42)).toBe('time >= 1795600000123000042');
     expect(() => latestQuery(`x' OR '1'='1`)).toThrow(InfluxQLValueError);
-    expect(() => historyQuery('v', 0, 1, 0)).toThrow(InfluxQLValueError);
+    expect(() => windowStatement({ tier: 'raw', from: 0, to: 1 }, 'v', 0, raw)).toThrow(
+      InfluxQLValueError,
+    );
+    expect(() => checkpointQuery(`x' OR '1'='1`, raw)).toThrow(InfluxQLValueError);
+  });
+});
+
+describe('tiers and checkpoints', () => {
+  const M = 60_000;
+  const H = 3_600_000;
+
+  it('answers the buckets at or after a checkpoint bound from finer tiers, down to raw points', () => {
+    const pieces = [
+      { tier: 'raw' as const, from: 10, to: H - 1 },
+      { tier: '1h' as const, from: H, to: 5 * H },
+      { tier: '1m' as const, from: 6 * H, to: 6 * H + 10 * M },
+    ];
+    // Nothing counted from 3 h 20 min 15 s on: hours 1..2 whole, hour 3 from minutes up to
+    // 3:19 and raw from 3:20, the rest raw.
+    expect(cutPieces(pieces, 3 * H + 20 * M + 15_000)).toEqual([
+      { tier: 'raw', from: 10, to: H - 1 },
+      { tier: '1h', from: H, to: 2 * H },
+      { tier: '1m', from: 3 * H, to: 3 * H + 19 * M },
+      { tier: 'raw', from: 3 * H + 20 * M, to: 6 * H - 1 },
+      { tier: 'raw', from: 6 * H, to: 6 * H + 11 * M - 1 },
+    ]);
+    // A bound after the range changes nothing; one before it leaves raw points only.
+    expect(cutPieces(pieces, 7 * H)).toEqual(pieces);
+    expect(cutPieces(pieces, 0).every((p) => p.tier === 'raw')).toBe(true);
+  });
+
+  it('writes a checkpoint as one line per device and reads it back', () => {
+    const cp = {
+      coverage: { watermark: 41, highest: 99, above: [[50, 60] as [number, number]] },
+      scan: { ms: 1_795_600_000_123, sub: 42 },
+      lastSeen: 1_795_600_000_999,
+      at: 1_795_564_800_000,
+    };
+    const line = checkpointLine('v-1', cp);
+    expect(line).toBe(
+      'vehicle_coverage,device_id=v-1 above="[[50,60]]",highest=99i,last_seen=1795600000999i,' +
+        'scan_ms=1795600000123i,scan_sub=42i,watermark=41i 1795564800000000000',
+    );
+    const series = {
+      name: 'vehicle_coverage',
+      columns: ['time', 'above', 'highest', 'last_seen', 'scan_ms', 'scan_sub', 'watermark'],
+      values: [[cp.at, '[[50,60]]', 99, cp.lastSeen, cp.scan.ms, 42, 41]],
+    };
+    expect(decodeCheckpoints([series], () => 'v-1').get('v-1')).toEqual(cp);
+    // One point per device and day, never moved back.
+    expect(checkpointTime(cp.at + 5 * H, undefined)).toBe(cp.at);
+    expect(checkpointTime(cp.at + 5 * H, cp.at + 86_400_000)).toBe(cp.at + 86_400_000);
   });
 });
 

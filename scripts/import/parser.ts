@@ -1,7 +1,9 @@
 // Bytes of an import file to batches of valid readings: lines, format, the MQTT checks, numbering, counts.
+import type { SpeedReading } from '../../core/contract.js';
 import { validateReadingValue } from '../../core/validate.js';
 import { BatchBuilder, type ReadingColumns } from './batch.js';
 import { CsvReader } from './csv-reader.js';
+import { fastAcceptTime } from './fast-accept.js';
 import { LineSplitter } from './lines.js';
 import { NdjsonReader } from './ndjson-reader.js';
 import { type DeviceStart, SeqNumbering } from './numbering.js';
@@ -100,15 +102,25 @@ export class Parser implements RowSink {
   }
 
   row(value: unknown, hasSeq: boolean, lineNo: number): void {
-    const verdict = validateReadingValue(value, this.now);
-    if (!verdict.ok) {
-      this.reject(lineNo, verdict.reason, verdict.detail);
-      return;
+    let r: SpeedReading;
+    let time =
+      typeof value === 'object' && value !== null
+        ? fastAcceptTime(value as Record<string, unknown>, this.now)
+        : undefined;
+    if (time !== undefined) {
+      r = value as SpeedReading;
+    } else {
+      const verdict = validateReadingValue(value, this.now);
+      if (!verdict.ok) {
+        this.reject(lineNo, verdict.reason, verdict.detail);
+        return;
+      }
+      r = verdict.reading;
+      time = Date.parse(r.timestamp);
     }
-    const r = verdict.reading;
     let seq = r.seq;
     if (!hasSeq) {
-      const numbered = this.numbering.number(r.device_id, Date.parse(r.timestamp));
+      const numbered = this.numbering.number(r.device_id, time);
       if (numbered.verdict === 'out_of_order') {
         this.reject(lineNo, 'out_of_order', 'older than the previous row of its device (no seq)');
         return;

@@ -1,7 +1,9 @@
 // The import's parsing pieces in-process: lines across chunk boundaries, CSV quoting, number cells, grouping by device.
 import { describe, expect, it } from 'vitest';
+import { acceptReading, validateReadingValue } from '../../core/validate.js';
 import { BatchBuilder, BatchReader } from '../../scripts/import/batch.js';
 import { cellNumber, splitCsvLine } from '../../scripts/import/csv-fields.js';
+import { fastAcceptTime, isoUtcMs } from '../../scripts/import/fast-accept.js';
 import { LineSplitter } from '../../scripts/import/lines.js';
 
 function split(bytes: Buffer, chunk: (i: number) => number, maxChars = 1000) {
@@ -107,5 +109,82 @@ describe('batches', () => {
       'c7',
     ]);
     expect(out.find((r) => r.seq === 4)).toEqual(input[4]);
+  });
+});
+
+describe('the fast path for valid rows agrees with core/validate.ts', () => {
+  /** A deterministic pseudo-random sequence, so a failure names a case that reproduces. */
+  let state = 12345;
+  const rnd = (n: number) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % n;
+  };
+  const pad = (v: number, width: number) => String(v).padStart(width, '0');
+  function timestampLike(): string {
+    const parts = [
+      pad(rnd(10_000), 4),
+      '-',
+      pad(rnd(14), 2),
+      '-',
+      pad(rnd(33), 2),
+      'T',
+      pad(rnd(26), 2),
+      ':',
+      pad(rnd(62), 2),
+      ':',
+      pad(rnd(62), 2),
+    ];
+    const fraction = rnd(12);
+    if (fraction > 0) parts.push('.', '123456789012'.slice(0, fraction - 1));
+    parts.push(['Z', 'Z', 'Z', 'z', '+00:00', ''][rnd(6)] as string);
+    let text = parts.join('');
+    if (rnd(8) === 0) {
+      const at = rnd(text.length);
+      text = text.slice(0, at) + ' -:.T9a'[rnd(7)] + text.slice(at + 1);
+    }
+    return text;
+  }
+
+  it("isoUtcMs accepts exactly the timestamps acceptReading accepts, with Date.parse's value", () => {
+    let valid = 0;
+    for (let i = 0; i < 50_000; i++) {
+      const ts = timestampLike();
+      const reference = acceptReading(
+        { device_id: 'v', seq: 1, timestamp: ts, speed: 1 },
+        'v',
+        Number.MAX_SAFE_INTEGER,
+      );
+      expect(isoUtcMs(ts), ts).toBe(reference ? Date.parse(ts) : undefined);
+      if (reference) valid += 1;
+    }
+    expect(valid).toBeGreaterThan(2000);
+    expect(isoUtcMs('2024-02-29T23:59:59.999999999Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 999));
+    expect(isoUtcMs('0000-01-01T00:00:00Z')).toBe(Date.parse('0000-01-01T00:00:00Z'));
+    expect(isoUtcMs('2023-02-29T00:00:00Z')).toBeUndefined();
+    expect(isoUtcMs('2026-11-24T24:00:00Z')).toBeUndefined();
+  });
+
+  it('fastAcceptTime accepts a row only when validateReadingValue does, and every row it does', () => {
+    const now = Date.parse('2026-11-24T10:00:00Z');
+    const pick = <T>(values: T[]) => values[rnd(values.length)] as T;
+    for (let i = 0; i < 20_000; i++) {
+      const row: Record<string, unknown> = {
+        device_id: pick(['vehicle_01', 'v', '', 'bad id', 'x'.repeat(65), 7, undefined]),
+        seq: pick([0, 42, -1, 1.5, 2 ** 53, '3', Number.NaN, undefined]),
+        timestamp: pick([
+          '2026-11-24T09:59:59.5Z',
+          '2026-11-24T10:04:59Z',
+          '2026-11-24T10:05:01Z',
+          '2026-02-30T10:00:00Z',
+          '2026-11-24T10:00:00+00:00',
+          timestampLike(),
+        ]),
+        speed: pick([0, 63.25, 300, 300.01, -0.5, Number.POSITIVE_INFINITY, '5', undefined]),
+      };
+      const verdict = validateReadingValue(row, now);
+      const fast = fastAcceptTime(row, now);
+      expect(fast !== undefined, JSON.stringify(row)).toBe(verdict.ok);
+      if (verdict.ok) expect(fast).toBe(Date.parse(verdict.reading.timestamp));
+    }
   });
 });

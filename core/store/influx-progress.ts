@@ -30,7 +30,7 @@ interface DeviceState {
   /** Coverage changed since `persisted`. */
   dirty: boolean;
   /** Readings of failed writes that may have landed anyway: not counted, so `scan` stays below. */
-  unsettled: { seqs: number[]; floor: NsTime } | undefined;
+  unsettled: { seqs: Set<number>; floor: NsTime } | undefined;
 }
 
 const minNs = (a: NsTime, b: NsTime | undefined) => (b && compareNs(b, a) < 0 ? b : a);
@@ -60,8 +60,13 @@ export class InfluxProgress {
     return cloneCoverage(this.devices.get(deviceId)?.coverage ?? emptyCoverage());
   }
 
+  /** Devices with a stored reading (a checkpoint written before a write that failed has none). */
   progress(): DeviceProgress[] {
-    return [...this.devices].map(([id, s]) => progressOf(id, s.coverage));
+    const out: DeviceProgress[] = [];
+    for (const [id, s] of this.devices) {
+      if (s.coverage.highest >= 0) out.push(progressOf(id, s.coverage));
+    }
+    return out;
   }
 
   load(devices: readonly LoadedDevice[]): void {
@@ -120,7 +125,7 @@ export class InfluxProgress {
       // Declared drops move coverage without points: the next checkpoint must carry them.
       if (touched.has(id) || plan.declaredDropped > 0) s.dirty = true;
       const u = s.unsettled;
-      if (u?.seqs.every((seq) => isCovered(c, seq))) s.unsettled = undefined;
+      if (u && [...u.seqs].every((seq) => isCovered(c, seq))) s.unsettled = undefined;
     }
   }
 
@@ -132,9 +137,10 @@ export class InfluxProgress {
       if (!r || time === undefined) continue;
       const s = this.state(r.device_id);
       const t = pointNs(time, r.seq);
-      if (!s.unsettled) s.unsettled = { seqs: [r.seq], floor: t };
+      // A Set: the collector retries the same batch while InfluxDB is down.
+      if (!s.unsettled) s.unsettled = { seqs: new Set([r.seq]), floor: t };
       else {
-        s.unsettled.seqs.push(r.seq);
+        s.unsettled.seqs.add(r.seq);
         s.unsettled.floor = minNs(t, s.unsettled.floor);
       }
     }

@@ -23,6 +23,14 @@ export interface InfluxFill {
    * before its next flush leaves behind, for the next start to read back.
    */
   checkpointed: number;
+  /** Raw points only, as a version before checkpoints and rollups wrote them. */
+  legacy?: boolean;
+}
+
+/** How long each part took (ms). */
+export interface FillTimes {
+  rawMs: number;
+  rollupsMs: number;
 }
 
 /** Speeds as the SQLite fill makes them: a cheap deterministic wave in 0..120. */
@@ -41,16 +49,10 @@ async function post(url: string, body: string): Promise<void> {
  * requests in flight (influxd parses one while the next arrives); then both rollup tiers computed
  * by influxd itself (SELECT INTO, nothing travels) and the coverage checkpoint.
  */
-export async function fillInfluxStore(influxd: InfluxdProcess, o: InfluxFill): Promise<void> {
+export async function fillInfluxStore(influxd: InfluxdProcess, o: InfluxFill): Promise<FillTimes> {
   const db = o.database;
+  const t0 = performance.now();
   await influxd.query(`CREATE DATABASE "${db}"`);
-  for (const [rp, d] of [
-    [RP_1M, 0],
-    [RP_1H, 0],
-    [RP_COVERAGE, 0],
-  ] as const) {
-    await influxd.query(createRetentionPolicyStatement(db, rp, d));
-  }
   const start = o.end - (o.count - 1) * o.intervalMs;
   const prefix = `vehicle_speed,device_id=${o.deviceId} seq=`;
   const inFlight: Array<Promise<void>> = [];
@@ -64,6 +66,11 @@ export async function fillInfluxStore(influxd: InfluxdProcess, o: InfluxFill): P
     if (inFlight.length >= 2) await inFlight.shift();
   }
   await Promise.all(inFlight);
+  const t1 = performance.now();
+  if (o.legacy) return { rawMs: t1 - t0, rollupsMs: 0 };
+  for (const rp of [RP_1M, RP_1H, RP_COVERAGE]) {
+    await influxd.query(createRetentionPolicyStatement(db, rp, 0));
+  }
   const where = `WHERE time >= ${start - 3_600_000}ms AND time <= ${o.end + 3_600_000}ms`;
   const fields = (raw: boolean) =>
     raw
@@ -83,4 +90,5 @@ export async function fillInfluxStore(influxd: InfluxdProcess, o: InfluxFill): P
     at: Math.floor(o.end / 86_400_000) * 86_400_000,
   });
   await post(`${influxd.url}/write?db=${db}&rp=${RP_COVERAGE}&precision=ns`, line);
+  return { rawMs: t1 - t0, rollupsMs: performance.now() - t1 };
 }

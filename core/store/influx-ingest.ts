@@ -5,7 +5,7 @@ import type { InfluxConnection } from './influx-connect.js';
 import { loadDevices, recomputeReadBack } from './influx-coverage-load.js';
 import { flushRollups } from './influx-flush.js';
 import { toPoints } from './influx-points.js';
-import { InfluxProgress } from './influx-progress.js';
+import { InfluxProgress, summarize } from './influx-progress.js';
 import { RollupBook } from './influx-rollups.js';
 import { ROLLUP_TIERS } from './rollup.js';
 import type { DeviceProgress } from './seq-coverage.js';
@@ -13,21 +13,21 @@ import type { Retention, WriteResult } from './types.js';
 import { planWrite, writeResult } from './write-plan.js';
 
 /**
- * Order of events per batch: (1) a checkpoint lowering a device's read-back bound, only when the
- * batch reaches below it; (2) the raw points; the write resolves (the collector acks). Every
- * flushIntervalMs, in the same queue: (3) the batches' aggregates added to their buckets; (4)
- * checkpoints vouching for what (3) counted. A crash anywhere leaves every uncounted reading
- * at or after its device's bound, where the next start reads back and recomputes. Blind mode
- * (nothing readable) writes raw points only.
+ * Order of events per batch (one write at a time): (1) a checkpoint lowering a device's read-back
+ * bound, only when the batch reaches below it; (2) the raw points; (3) for accepted drop notices,
+ * a checkpoint naming the declared seqs; the write resolves (the collector acks). Every
+ * flushIntervalMs, beside the writes: (4) the aggregates of what was stored so far added to their
+ * buckets; then, in the write queue, (5) checkpoints vouching for exactly what (4) counted. A crash
+ * anywhere leaves every uncounted reading at or after its device's bound, where the next start
+ * reads back and recomputes. Blind mode (nothing readable) writes raw points only.
  */
 export class InfluxIngest {
   private readonly progress = new InfluxProgress();
   private readonly book: RollupBook | undefined;
-  private readonly serial: { tail: Promise<unknown> } = { tail: Promise.resolve() };
+  private queue: Promise<unknown> = Promise.resolve();
+  private flushes: Promise<unknown> = Promise.resolve();
   private loading: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
-  /** A declared drop is in coverage but not yet in a checkpoint: flush before acknowledging. */
-  private mustFlush = false;
   private flushFailing = false;
 
   constructor(
@@ -41,10 +41,10 @@ export class InfluxIngest {
     return this.conn.layout.mode === 'blind';
   }
 
-  /** One thing at a time: a flush never sees half a write, and checkpoints land in order. */
+  /** Writes and checkpoints one at a time, so checkpoints land in order and see whole writes. */
   private queued<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.serial.tail.then(work);
-    this.serial.tail = next.catch(() => {});
+    const next = this.queue.then(work);
+    this.queue = next.catch(() => {});
     return next;
   }
 
@@ -68,7 +68,9 @@ export class InfluxIngest {
     if (layout.mode === 'tiered') {
       recomputed = await recomputeReadBack(http, layout, devices, Date.now());
     }
-    const cps = this.progress.checkpoints(Date.now());
+    const snap = this.progress.snapshot();
+    const cps = this.progress.checkpointsFrom(snap, Date.now());
+    this.progress.release(snap);
     await this.conn.writeLines(cps.lines, layout.coverage.retentionPolicy);
     cps.commit();
     log?.info(
@@ -109,30 +111,37 @@ export class InfluxIngest {
     dropped: readonly DroppedNotice[],
   ): Promise<WriteResult> {
     const { writer, layout } = this.conn;
+    const cpRp = layout.coverage.retentionPolicy;
     const plan = planWrite(readings, dropped, (id) => this.progress.coverageCopy(id));
+    const batch = summarize(plan);
     if (plan.fresh.length > 0) {
       if (!this.blind) {
-        const lowered = this.progress.lowerBounds(plan, Date.now());
-        await this.conn.writeLines(lowered.lines, layout.coverage.retentionPolicy);
+        const lowered = this.progress.lowerBounds(batch, Date.now());
+        await this.conn.writeLines(lowered.lines, cpRp);
         lowered.commit();
       }
+      this.progress.writeStarted(batch);
       try {
         await writer?.write(toPoints(plan.fresh).points);
       } catch (err) {
-        this.progress.failed(plan);
+        this.progress.failed(plan, batch);
         throw err;
       }
+      // In the same tick as the coverage update: a flush takes both or neither.
       this.book?.add(
         plan.fresh.map((r) => r.device_id),
         plan.freshTimes,
         plan.fresh.map((r) => r.speed),
       );
     }
-    this.progress.written(plan);
+    this.progress.written(plan, batch);
     if (this.blind) return writeResult(plan);
-    if (plan.declaredDropped > 0) this.mustFlush = true;
-    if (this.mustFlush) await this.flushNow();
-    else if (plan.fresh.length > 0) this.scheduleFlush();
+    if (plan.declaredDropped > 0) {
+      const declared = this.progress.declared(plan, dropped, Date.now());
+      await this.conn.writeLines(declared.lines, cpRp);
+      declared.commit();
+    }
+    if (plan.fresh.length > 0 || plan.declaredDropped > 0) this.scheduleFlush();
     return writeResult(plan);
   }
 
@@ -140,28 +149,33 @@ export class InfluxIngest {
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      this.flush().catch(() => {}); // logged in flushNow, and scheduled again
+      this.flush().catch(() => {}); // logged in flushOnce, and scheduled again
     }, this.options.flushIntervalMs);
     this.flushTimer.unref();
   }
 
-  /** Writes the pending rollups, then the checkpoints that vouch for them. */
+  /** Writes the rollups of everything stored so far, then the checkpoints that vouch for them. */
   flush(): Promise<void> {
     if (!this.conn.writer || this.blind || !this.loading) return Promise.resolve();
-    return this.queued(() => this.flushNow());
+    const next = this.flushes.then(() => this.flushOnce());
+    this.flushes = next.catch(() => {});
+    return next;
   }
 
-  private async flushNow(): Promise<void> {
+  private async flushOnce(): Promise<void> {
     const { http, layout } = this.conn;
     const log = this.options.log;
+    // Snapshot and the rollups' take happen in one tick: the checkpoint vouches for what is counted.
+    const snap = this.progress.snapshot();
     try {
       if (this.book) {
         await flushRollups(this.book, { http, layout, writeLines: this.conn.writeLines });
       }
-      const cps = this.progress.checkpoints(Date.now());
-      await this.conn.writeLines(cps.lines, layout.coverage.retentionPolicy);
-      cps.commit();
-      this.mustFlush = false;
+      await this.queued(async () => {
+        const cps = this.progress.checkpointsFrom(snap, Date.now());
+        await this.conn.writeLines(cps.lines, layout.coverage.retentionPolicy);
+        cps.commit();
+      });
       if (this.flushFailing) log?.info('InfluxDB rollups and checkpoints written again');
       this.flushFailing = false;
     } catch (err) {
@@ -175,6 +189,8 @@ export class InfluxIngest {
       this.flushFailing = true;
       this.scheduleFlush();
       throw err;
+    } finally {
+      this.progress.release(snap);
     }
   }
 

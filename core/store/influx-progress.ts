@@ -1,4 +1,5 @@
-// The InfluxDB writer's per-device state: live coverage, the checkpoint on the server, and when to write the next.
+// The InfluxDB writer's per-device state: live coverage, the checkpoint on the server, and what the next may vouch for.
+import type { DroppedNotice } from '../contract.js';
 import {
   afterNs,
   type Checkpoint,
@@ -7,12 +8,13 @@ import {
   compareNs,
   NO_TIME,
   type NsTime,
-  pointNs,
 } from './influx-checkpoint.js';
 import type { LoadedDevice } from './influx-coverage-load.js';
+import { SEQ_NS_SLOTS } from './influx-points.js';
 import {
   type Coverage,
   cloneCoverage,
+  cover,
   type DeviceProgress,
   emptyCoverage,
   isCovered,
@@ -27,17 +29,61 @@ interface DeviceState {
   newest: NsTime | undefined;
   /** The checkpoint as InfluxDB holds it. */
   persisted: Checkpoint | undefined;
-  /** Coverage changed since `persisted`. */
+  /** Coverage changed since `persisted`; `version` counts the changes. */
   dirty: boolean;
+  version: number;
   /** Readings of failed writes that may have landed anyway: not counted, so `scan` stays below. */
   unsettled: { seqs: Set<number>; floor: NsTime } | undefined;
+}
+
+/** One device's readings in one batch: the lowest and the newest point time. */
+export interface BatchDevice {
+  low: NsTime;
+  high: NsTime;
+}
+
+/** What a flush's rollups counted: the dirty devices as they were when it took the aggregates. */
+export interface Snapshot {
+  devices: Map<string, { coverage: Coverage; newest?: NsTime; lastSeen: number; version: number }>;
+  /** Lowest point time per device of the writes not in `devices` (in flight, or later). */
+  lows: Map<string, NsTime>;
 }
 
 const minNs = (a: NsTime, b: NsTime | undefined) => (b && compareNs(b, a) < 0 ? b : a);
 const maxNs = (a: NsTime, b: NsTime | undefined) => (b && compareNs(b, a) > 0 ? b : a);
 
+/** Per device: lowest and newest point time of a batch's fresh readings (one pass, no per-reading objects). */
+export function summarize(plan: WritePlan): Map<string, BatchDevice> {
+  const out = new Map<string, BatchDevice>();
+  for (let i = 0; i < plan.fresh.length; i++) {
+    const r = plan.fresh[i];
+    const ms = plan.freshTimes[i];
+    if (!r || ms === undefined) continue;
+    const sub = r.seq % SEQ_NS_SLOTS;
+    const d = out.get(r.device_id);
+    if (!d) out.set(r.device_id, { low: { ms, sub }, high: { ms, sub } });
+    else {
+      if (ms < d.low.ms || (ms === d.low.ms && sub < d.low.sub)) d.low = { ms, sub };
+      if (ms > d.high.ms || (ms === d.high.ms && sub > d.high.sub)) d.high = { ms, sub };
+    }
+  }
+  return out;
+}
+
+function union(a: Coverage, b: Coverage | undefined): Coverage {
+  const c = cloneCoverage(a);
+  if (!b) return c;
+  if (b.watermark >= 0) cover(c, 0, b.watermark);
+  for (const [from, to] of b.above) cover(c, from, to);
+  if (b.highest > c.highest) c.highest = b.highest;
+  return c;
+}
+
 export class InfluxProgress {
   private readonly devices = new Map<string, DeviceState>();
+  /** Lows of the write in flight (writes run one at a time). */
+  private current: Map<string, BatchDevice> | undefined;
+  private readonly snapshots = new Set<Snapshot>();
 
   private state(deviceId: string): DeviceState {
     let s = this.devices.get(deviceId);
@@ -48,6 +94,7 @@ export class InfluxProgress {
         newest: undefined,
         persisted: undefined,
         dirty: false,
+        version: 0,
         unsettled: undefined,
       };
       this.devices.set(deviceId, s);
@@ -86,10 +133,12 @@ export class InfluxProgress {
    * with the coverage the server already vouches for, so a crash between the two writes still
    * leaves every uncounted point at or after the bound. In-order data needs none.
    */
-  lowerBounds(plan: WritePlan, now: number): { lines: string[]; commit: () => void } {
-    const lows = lowestPerDevice(plan);
+  lowerBounds(
+    batch: Map<string, BatchDevice>,
+    now: number,
+  ): { lines: string[]; commit: () => void } {
     const next = new Map<string, Checkpoint>();
-    for (const [deviceId, low] of lows) {
+    for (const [deviceId, { low }] of batch) {
       const p = this.state(deviceId).persisted;
       if (p && compareNs(low, p.scan) >= 0) continue;
       next.set(deviceId, {
@@ -99,95 +148,138 @@ export class InfluxProgress {
         at: checkpointTime(now, p?.at),
       });
     }
-    return {
-      lines: [...next].map(([id, cp]) => checkpointLine(id, cp)),
-      commit: () => {
-        for (const [id, cp] of next) this.state(id).persisted = cp;
-      },
-    };
+    return this.commitLater(next);
+  }
+
+  /** A batch's points are about to be written: a flush in progress must not vouch for them. */
+  writeStarted(batch: Map<string, BatchDevice>): void {
+    this.current = batch;
+    for (const snap of this.snapshots) {
+      for (const [id, { low }] of batch) snap.lows.set(id, minNs(low, snap.lows.get(id)));
+    }
   }
 
   /** After InfluxDB took a batch's points. */
-  written(plan: WritePlan): void {
-    const touched = new Set<string>();
-    for (let i = 0; i < plan.fresh.length; i++) {
-      const r = plan.fresh[i];
-      const time = plan.freshTimes[i];
-      if (!r || time === undefined) continue;
-      const s = this.state(r.device_id);
-      touched.add(r.device_id);
-      s.newest = maxNs(pointNs(time, r.seq), s.newest);
-      if (time > s.lastSeen) s.lastSeen = time;
+  written(plan: WritePlan, batch: Map<string, BatchDevice>): void {
+    this.current = undefined;
+    for (const [id, { high }] of batch) {
+      const s = this.state(id);
+      s.newest = maxNs(high, s.newest);
+      if (high.ms > s.lastSeen) s.lastSeen = high.ms;
     }
     for (const [id, c] of plan.coverages) {
       const s = this.state(id);
       s.coverage = c;
-      // Declared drops move coverage without points: the next checkpoint must carry them.
-      if (touched.has(id) || plan.declaredDropped > 0) s.dirty = true;
+      if (batch.has(id) || plan.declaredDropped > 0) {
+        s.dirty = true;
+        s.version += 1;
+      }
       const u = s.unsettled;
       if (u && [...u.seqs].every((seq) => isCovered(c, seq))) s.unsettled = undefined;
     }
   }
 
   /** After a write failed: its points may have landed; until stored again they are not counted. */
-  failed(plan: WritePlan): void {
-    for (let i = 0; i < plan.fresh.length; i++) {
-      const r = plan.fresh[i];
-      const time = plan.freshTimes[i];
-      if (!r || time === undefined) continue;
+  failed(plan: WritePlan, batch: Map<string, BatchDevice>): void {
+    this.current = undefined;
+    for (const r of plan.fresh) {
       const s = this.state(r.device_id);
-      const t = pointNs(time, r.seq);
       // A Set: the collector retries the same batch while InfluxDB is down.
-      if (!s.unsettled) s.unsettled = { seqs: new Set([r.seq]), floor: t };
-      else {
-        s.unsettled.seqs.add(r.seq);
-        s.unsettled.floor = minNs(t, s.unsettled.floor);
-      }
+      if (s.unsettled) s.unsettled.seqs.add(r.seq);
+      else
+        s.unsettled = {
+          seqs: new Set([r.seq]),
+          floor: batch.get(r.device_id)?.low ?? { ms: 0, sub: 0 },
+        };
+    }
+    for (const [id, { low }] of batch) {
+      const u = this.state(id).unsettled;
+      if (u) u.floor = minNs(low, u.floor);
     }
   }
 
   /**
-   * Checkpoints of every changed device, for a flush whose rollups are written: the live
-   * coverage, and a bound just above the newest point (so in-order data does not lower it), kept
-   * at or below any unsettled point.
+   * Checkpoints for accepted drop notices, written before the write resolves (the ack that
+   * follows covers them): what the server vouches for plus the declared seqs, which have no
+   * point to count.
    */
-  checkpoints(now: number): { lines: string[]; commit: () => void } {
+  declared(plan: WritePlan, dropped: readonly DroppedNotice[], now: number) {
     const next = new Map<string, Checkpoint>();
-    for (const [id, s] of this.devices) {
-      if (!s.dirty || s.coverage.highest < 0) continue;
-      let scan = s.newest
-        ? maxNs(afterNs(s.newest), s.persisted?.scan)
-        : (s.persisted?.scan ?? { ms: 0, sub: 0 });
-      if (s.unsettled) scan = minNs(scan, s.unsettled.floor);
-      next.set(id, {
-        coverage: cloneCoverage(s.coverage),
-        scan,
-        lastSeen: s.lastSeen,
-        at: checkpointTime(now, s.persisted?.at),
+    for (const n of dropped) {
+      const live = plan.coverages.get(n.device_id);
+      if (!live || n.to >= live.highest) continue; // refused by planWrite
+      const s = this.state(n.device_id);
+      const base = next.get(n.device_id) ?? s.persisted;
+      const coverage = cloneCoverage(base?.coverage ?? emptyCoverage());
+      cover(coverage, n.from, n.to);
+      next.set(n.device_id, {
+        coverage,
+        // No checkpoint yet cannot happen (a device with readings has one); read back all if so.
+        scan: base?.scan ?? { ms: 0, sub: 0 },
+        lastSeen: base?.lastSeen ?? NO_TIME,
+        at: checkpointTime(now, base?.at),
       });
     }
+    return this.commitLater(next);
+  }
+
+  /** The dirty devices now, for a flush taking the rollups' pending aggregates in the same tick. */
+  snapshot(): Snapshot {
+    const snap: Snapshot = { devices: new Map(), lows: new Map() };
+    for (const [id, s] of this.devices) {
+      if (!s.dirty || s.coverage.highest < 0) continue;
+      snap.devices.set(id, {
+        coverage: cloneCoverage(s.coverage),
+        ...(s.newest ? { newest: s.newest } : {}),
+        lastSeen: s.lastSeen,
+        version: s.version,
+      });
+    }
+    for (const [id, { low }] of this.current ?? []) snap.lows.set(id, low);
+    this.snapshots.add(snap);
+    return snap;
+  }
+
+  release(snap: Snapshot): void {
+    this.snapshots.delete(snap);
+  }
+
+  /**
+   * Checkpoints vouching for a snapshot whose rollups are written (called in the write queue):
+   * its coverage joined with what the server holds (declared drops since), and a bound just above
+   * the newest reading (so in-order data does not lower it), kept at or below every reading not in
+   * the snapshot (written since, or failed).
+   */
+  checkpointsFrom(snap: Snapshot, now: number): { lines: string[]; commit: () => void } {
+    const next = new Map<string, Checkpoint>();
+    const versions = new Map<string, number>();
+    for (const [id, d] of snap.devices) {
+      const s = this.state(id);
+      const p = s.persisted;
+      let scan = d.newest ? maxNs(afterNs(d.newest), p?.scan) : (p?.scan ?? { ms: 0, sub: 0 });
+      scan = minNs(scan, snap.lows.get(id));
+      if (s.unsettled) scan = minNs(scan, s.unsettled.floor);
+      next.set(id, {
+        coverage: union(d.coverage, p?.coverage),
+        scan,
+        lastSeen: Math.max(d.lastSeen, p?.lastSeen ?? NO_TIME),
+        at: checkpointTime(now, p?.at),
+      });
+      versions.set(id, d.version);
+    }
+    return this.commitLater(next, versions);
+  }
+
+  private commitLater(next: Map<string, Checkpoint>, versions?: Map<string, number>) {
     return {
       lines: [...next].map(([id, cp]) => checkpointLine(id, cp)),
       commit: () => {
         for (const [id, cp] of next) {
           const s = this.state(id);
           s.persisted = cp;
-          s.dirty = false;
+          if (versions?.get(id) === s.version) s.dirty = false;
         }
       },
     };
   }
-}
-
-function lowestPerDevice(plan: WritePlan): Map<string, NsTime> {
-  const lows = new Map<string, NsTime>();
-  for (let i = 0; i < plan.fresh.length; i++) {
-    const r = plan.fresh[i];
-    const time = plan.freshTimes[i];
-    if (!r || time === undefined) continue;
-    const t = pointNs(time, r.seq);
-    const seen = lows.get(r.device_id);
-    if (!seen || compareNs(t, seen) < 0) lows.set(r.device_id, t);
-  }
-  return lows;
 }

@@ -5,6 +5,7 @@
 // the same readings written by an older version (raw points only: the one-time full read).
 import { parseArgs } from 'node:util';
 import { RssPeak } from '../../bench/process-metrics.js';
+import { InfluxStore } from '../../core/store/influx-store.js';
 import { InfluxdProcess } from '../../harness/influxd.js';
 import { MosquittoProcess } from '../../harness/mosquitto.js';
 import { ProgramProcess } from '../../harness/program.js';
@@ -77,6 +78,38 @@ try {
     `collector ready (spawn to SUBACK), median of ${runs}: empty store ${median(empty).toFixed(0)} ms, ` +
       `${readings} readings ${median(large).toFixed(0)} ms (ratio ${(median(large) / median(empty)).toFixed(2)}), peak RSS ${rss.toFixed(0)} MB`,
   );
+  // Reads a dashboard makes on that store, through a read-only store (median of 20 each).
+  const reader = new InfluxStore({
+    url: influxd.url,
+    token: undefined,
+    org: 'my-org',
+    bucket: 'large',
+    api: 'auto',
+    readonly: true,
+  });
+  await reader.start();
+  const timed = async (what: string, call: () => Promise<unknown>) => {
+    const ms: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t = performance.now();
+      await call();
+      ms.push(performance.now() - t);
+    }
+    say(`${what}: median ${median(ms).toFixed(1)} ms, max ${Math.max(...ms).toFixed(1)} ms`);
+  };
+  const now = Date.now();
+  await timed('latest()', () => reader.latest('vehicle_01'));
+  await timed('devices()', () => reader.devices());
+  for (const [name, span] of [
+    ['5 m', 300_000],
+    ['24 h', 86_400_000],
+    ['5 d', 5 * 86_400_000],
+  ] as const) {
+    await timed(`history ${name} (300 points)`, () =>
+      reader.history({ deviceId: 'vehicle_01', from: now - span, to: now, maxPoints: 300, now }),
+    );
+  }
+  await reader.stop();
   const legacyTimes = await fillInfluxStore(influxd, {
     ...fill,
     database: 'legacy',

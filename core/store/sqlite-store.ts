@@ -109,6 +109,17 @@ function prepare(db: Database.Database): Statements {
   };
 }
 
+/** Indexes of `readings`, grouped by device in order of first appearance, batch order within. */
+function byDevice(readings: readonly SpeedReading[]): number[] {
+  const groups = new Map<string, number[]>();
+  readings.forEach((r, i) => {
+    const group = groups.get(r.device_id);
+    if (group) group.push(i);
+    else groups.set(r.device_id, [i]);
+  });
+  return groups.size === 1 ? readings.map((_, i) => i) : [...groups.values()].flat();
+}
+
 const toCoverage = (row: DeviceRow): Coverage => ({
   watermark: row.watermark,
   highest: row.last_seq,
@@ -176,7 +187,9 @@ export class SqliteStore implements TelemetryStore {
     const values: Array<string | number> = [];
     const ids: string[] = [];
     const speeds: number[] = [];
-    for (let i = 0; i < fresh.length; i++) {
+    // Rows go in grouped by device (stable): runs of consecutive keys in both b-trees instead of
+    // one device after another on every row of an interleaved batch.
+    for (const i of byDevice(fresh)) {
       const r = fresh[i] as SpeedReading;
       values.push(r.device_id, r.seq, freshTimes[i] as number, r.speed);
       ids.push(r.device_id);

@@ -40,6 +40,14 @@ export interface IngestDeps {
   onStored: (readings: readonly SpeedReading[], result: WriteResult) => void;
   onStatus: (status: StatusMessage) => void;
   onHealth?: (health: HealthMessage) => void;
+  /** Metrics of each successful write (collector/metrics.ts); absent when nobody scrapes. */
+  observer?: IngestObserver;
+}
+
+/** What the write path reports for histograms: called once per successful store write. */
+export interface IngestObserver {
+  /** `seconds`: the store.write() call; `at`: when the batch became durable (epoch ms). */
+  written(seconds: number, readings: readonly SpeedReading[], at: number): void;
 }
 
 interface Batch {
@@ -155,7 +163,13 @@ export class Ingest {
     });
     for (let attempt = 1; ; attempt++) {
       try {
+        const started = performance.now();
         const result = await this.deps.store.write(readings, dropped);
+        this.deps.observer?.written(
+          (performance.now() - started) / 1000,
+          readings,
+          this.deps.now(),
+        );
         this.stored += result.stored;
         this.duplicates += result.duplicates;
         this.batchesWritten += 1;

@@ -1,0 +1,82 @@
+// A histogram for per-reading observations: a bucket search and two additions per value, exported through a prom-client registry.
+import type { Metric, Registry } from 'prom-client';
+
+/**
+ * Why not prom-client's Histogram here: its observe() hashes a label object per call (~0.4 µs
+ * measured), which per reading at 76,000 readings/s is 3 % of a core in the collector. This one
+ * has no labels and keeps plain numbers; the registry reads it like any other metric through
+ * get() (the object shape prom-client's own metrics return), and promtool and a real Prometheus
+ * check its output in the tests. Use it only where a value is observed per message.
+ */
+export class CountingHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly bounds: Float64Array;
+  private counts: Float64Array;
+  private sum = 0;
+  private count = 0;
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    buckets: readonly number[],
+  ) {
+    this.bounds = Float64Array.from([...buckets].sort((a, b) => a - b));
+    this.counts = new Float64Array(this.bounds.length);
+  }
+
+  /** Registers it on a registry (a separate step: constructors only assign). */
+  register(registry: Registry): this {
+    registry.registerMetric(this as unknown as Metric);
+    return this;
+  }
+
+  observe(value: number): void {
+    if (!Number.isFinite(value)) return;
+    this.sum += value;
+    this.count += 1;
+    const bounds = this.bounds;
+    for (let i = 0; i < bounds.length; i++) {
+      if (value <= (bounds[i] as number)) {
+        (this.counts as Float64Array)[i] = (this.counts[i] as number) + 1;
+        return;
+      }
+    }
+  }
+
+  reset(): void {
+    this.counts = new Float64Array(this.bounds.length);
+    this.sum = 0;
+    this.count = 0;
+  }
+
+  /** Cumulative buckets, +Inf, _sum and _count, as prom-client's registry formats them. */
+  get(): {
+    name: string;
+    help: string;
+    type: string;
+    aggregator: string;
+    values: Array<{ labels: Record<string, string>; value: number; metricName: string }>;
+  } {
+    const values: Array<{ labels: Record<string, string>; value: number; metricName: string }> = [];
+    let cumulative = 0;
+    this.bounds.forEach((bound, i) => {
+      cumulative += this.counts[i] as number;
+      values.push({
+        labels: { le: String(bound) },
+        value: cumulative,
+        metricName: `${this.name}_bucket`,
+      });
+    });
+    values.push({ labels: { le: '+Inf' }, value: this.count, metricName: `${this.name}_bucket` });
+    values.push({ labels: {}, value: this.sum, metricName: `${this.name}_sum` });
+    values.push({ labels: {}, value: this.count, metricName: `${this.name}_count` });
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values,
+    };
+  }
+}

@@ -153,8 +153,6 @@ describe('Prometheus scraping the programs', () => {
       { what: query, timeoutMs: 30_000, intervalMs: 500 },
     );
     console.info(`PromQL ${query} -> ${rate[0]?.value}`);
-    // 4 vehicles every 50 ms: 80 readings/s offered.
-    expect(rate[0]?.value).toBeGreaterThan(10);
     expect(await scalar('sum(telemetry_devices_connected)')).toBe(DEVICES);
     const online = 'sum(telemetry_fleet_vehicles{status="online"})';
     await waitFor(
@@ -186,8 +184,13 @@ describe('Prometheus scraping the programs', () => {
     );
     console.info(`PromQL ${query} -> ${JSON.stringify(counted)}`);
     expect(counted).toEqual(sent);
-    // What was rejected was never stored: stored + duplicates account for every valid reading.
-    expect(await scalar('sum(telemetry_dashboard_live_rejected_total)')).toBeGreaterThan(0);
+    // The dashboard's live feed sees the speed topics too, and refuses the same garbage.
+    const live = 'sum(telemetry_dashboard_live_rejected_total)';
+    await waitFor(
+      () => scalar(live),
+      (n) => n > 0,
+      { what: live, intervalMs: 500 },
+    );
   });
 
   it('has end-to-end lag quantiles, and store write latency', async () => {

@@ -2,11 +2,14 @@
 import type { Metric, Registry } from 'prom-client';
 
 /**
- * Why not prom-client's Histogram here: its observe() hashes a label object per call (~0.4 µs
- * measured), which per reading at 76,000 readings/s is 3 % of a core in the collector. This one
- * has no labels and keeps plain numbers; the registry reads it like any other metric through
- * get() (the object shape prom-client's own metrics return), and promtool and a real Prometheus
- * check its output in the tests. Use it only where a value is observed per message.
+ * Why not prom-client's Histogram here: its observe() hashes a label object and validates labels
+ * on every call. Observing each reading's lag (timestamp parse included) measured 1.15-1.8 µs per
+ * reading with it and 0.5-0.8 µs with this one (5,000 readings x 200, on this shared 2-core
+ * machine under load), i.e. at 76,000 readings/s about 5 % of a core saved. This one has no
+ * labels and keeps plain numbers; the registry reads it like any other metric through get() (the
+ * object shape prom-client's own metrics return), and a test holds its text equal to
+ * prom-client's Histogram's for the same observations. Use it only where a value is observed per
+ * message.
  */
 export class CountingHistogram {
   readonly type = 'histogram';

@@ -162,20 +162,10 @@ export class Ingest {
       maxMs: this.options.retryMaxMs,
     });
     for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      let result: WriteResult;
       try {
-        const started = performance.now();
-        const result = await this.deps.store.write(readings, dropped);
-        this.deps.observer?.written(
-          (performance.now() - started) / 1000,
-          readings,
-          this.deps.now(),
-        );
-        this.stored += result.stored;
-        this.duplicates += result.duplicates;
-        this.batchesWritten += 1;
-        if (attempt > 1)
-          this.deps.log.info({ attempt, readings: readings.length }, 'store write recovered');
-        return result;
+        result = await this.deps.store.write(readings, dropped);
       } catch (err) {
         this.writeFailures += 1;
         if (this.stopping) return undefined;
@@ -187,7 +177,16 @@ export class Ingest {
           );
         }
         await new Promise((r) => setTimeout(r, delay));
+        continue;
       }
+      this.stored += result.stored;
+      this.duplicates += result.duplicates;
+      this.batchesWritten += 1;
+      if (attempt > 1)
+        this.deps.log.info({ attempt, readings: readings.length }, 'store write recovered');
+      // Outside the try: whatever metrics do, a durable write is never retried because of them.
+      this.deps.observer?.written((performance.now() - started) / 1000, readings, this.deps.now());
+      return result;
     }
   }
 

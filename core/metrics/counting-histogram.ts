@@ -38,10 +38,11 @@ export class CountingHistogram {
     if (!Number.isFinite(value)) return;
     this.sum += value;
     this.count += 1;
-    const bounds = this.bounds;
+    const { bounds, counts } = this;
     for (let i = 0; i < bounds.length; i++) {
-      if (value <= (bounds[i] as number)) {
-        (this.counts as Float64Array)[i] = (this.counts[i] as number) + 1;
+      // Above the last bound: only +Inf (the count) has it.
+      if (value <= (bounds[i] ?? Number.POSITIVE_INFINITY)) {
+        counts[i] = (counts[i] ?? 0) + 1;
         return;
       }
     }

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { StatusLine } from '../core/status-line.js';
 import { fleetRun } from './fleet.js';
 import { historyRuns } from './history.js';
 import { ceilingRun, type IngestRun, influxRun, sqliteRun } from './ingest.js';
@@ -37,9 +38,10 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const quick = values.quick;
-const say = (line: string) => {
-  if (!values.json) process.stderr.write(`${line}\n`);
-};
+// Progress on stderr: redrawn in place with the elapsed time on a terminal; plain lines otherwise
+// (none with --json, whose one document goes to stdout).
+const status = new StatusLine(process.stderr, { plain: !values.json });
+const say = (line: string) => status.set(line);
 
 /** Runs `once` `repeat` times, each in a fresh temp dir. */
 async function repeated<T>(name: string, once: (dir: string) => Promise<T>): Promise<T[]> {
@@ -155,4 +157,5 @@ if (only.includes('longevity')) {
   }
 }
 
+status.stop();
 process.stdout.write(`${values.json ? JSON.stringify(results) : table(results, repeat)}\n`);

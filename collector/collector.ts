@@ -12,7 +12,12 @@ import type { TelemetryStore, WriteResult } from '../core/store/types.js';
 import type { RejectReason } from '../core/validate.js';
 import { Acker } from './acker.js';
 import { DeviceProgressBoard, type TrackSnapshot } from './device-progress.js';
-import { DEFAULT_INGEST_OPTIONS, Ingest, type IngestOptions } from './ingest.js';
+import {
+  DEFAULT_INGEST_OPTIONS,
+  Ingest,
+  type IngestObserver,
+  type IngestOptions,
+} from './ingest.js';
 import { PubackGate } from './puback-gate.js';
 import { RejectCounter } from './reject-counter.js';
 import {
@@ -27,6 +32,8 @@ export interface CollectorDeps {
   session: MqttSession;
   log: Logger;
   now: () => number;
+  /** Histograms of the write path (collector/metrics.ts); absent when METRICS_PORT is unset. */
+  observer?: IngestObserver;
 }
 
 export interface CollectorOptions {
@@ -52,8 +59,11 @@ export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
  */
 const SUBSCRIPTIONS = [ALL_VEHICLE_TOPICS];
 
-export interface CollectorStats {
+/** The collector's running totals: cheap to read (metrics read them at every scrape). */
+export interface CollectorTotals {
   connected: boolean;
+  /** CONNACKs after the first one: how often the broker connection came back. */
+  reconnects: number;
   received: number;
   stored: number;
   duplicates: number;
@@ -70,6 +80,13 @@ export interface CollectorStats {
   droppedNoticesIgnored: number;
   acksSent: number;
   retention: RetentionStats | undefined;
+  /** Devices the collector tracks (seen, or loaded from the store's coverage). */
+  deviceCount: number;
+  /** Seqs missing in open gaps over every device (readings not stored yet, or lost). */
+  missing: number;
+}
+
+export interface CollectorStats extends CollectorTotals {
   devices: Record<string, TrackSnapshot & { status?: DeviceStatus }>;
 }
 
@@ -156,6 +173,7 @@ export class Collector {
         for (const l of this.storedListeners) l(readings);
       },
       onStatus: (s) => this.onStatus(s),
+      ...(this.deps.observer ? { observer: this.deps.observer } : {}),
     });
     this.ingest = ingest;
 
@@ -216,16 +234,14 @@ export class Collector {
       this.deps.log.info({ deviceId: s.device_id, status: s.status }, 'device status');
   }
 
-  stats(): CollectorStats {
+  /** Running totals without the per-device table (what metrics read at every scrape). */
+  totals(): CollectorTotals {
     const ingest = this.ingest;
     const tracker = this.tracker;
     const rejects = this.rejects;
-    const devices: CollectorStats['devices'] = {};
-    for (const [id, s] of Object.entries(tracker?.snapshot() ?? {})) {
-      devices[id] = { ...s, ...(this.statuses.has(id) ? { status: this.statuses.get(id) } : {}) };
-    }
     return {
       connected: this.deps.session.connected,
+      reconnects: Math.max(0, this.deps.session.generation - 1),
       received: ingest?.received ?? 0,
       stored: ingest?.stored ?? 0,
       duplicates: ingest?.duplicates ?? 0,
@@ -240,8 +256,17 @@ export class Collector {
       droppedNoticesIgnored: tracker?.droppedIgnored ?? 0,
       acksSent: this.acker?.sent ?? 0,
       retention: this.retention && { ...this.retention.stats },
-      devices,
+      deviceCount: tracker?.size ?? 0,
+      missing: tracker?.missingTotal() ?? 0,
     };
+  }
+
+  stats(): CollectorStats {
+    const devices: CollectorStats['devices'] = {};
+    for (const [id, s] of Object.entries(this.tracker?.snapshot() ?? {})) {
+      devices[id] = { ...s, ...(this.statuses.has(id) ? { status: this.statuses.get(id) } : {}) };
+    }
+    return { ...this.totals(), devices };
   }
 
   /** Writes and acknowledges what is pending, disconnects, closes the store. Safe to call twice. */

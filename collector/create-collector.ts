@@ -1,14 +1,18 @@
 // Composition of the collector from config: store + persistent MQTT session + delivery options.
+
+import type { Registry } from 'prom-client';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { COLLECTOR_USER } from '../core/mqtt-credentials.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { createStore } from '../core/store/create-store.js';
 import { Collector, type CollectorOptions } from './collector.js';
+import { collectorMetrics, ingestHistograms } from './metrics.js';
 import { DEFAULT_RETENTION_RUNNER } from './retention-runner.js';
 
-export function createCollector(config: Config, log: Logger): Collector {
-  return new Collector(
+/** `metrics`: the registry to report to (METRICS_PORT, or `npm start`'s shared one); none: no metrics. */
+export function createCollector(config: Config, log: Logger, metrics?: Registry): Collector {
+  const collector = new Collector(
     {
       store: createStore(config.store, log),
       session: new MqttSession({
@@ -20,9 +24,12 @@ export function createCollector(config: Config, log: Logger): Collector {
       }),
       log,
       now: Date.now,
+      ...(metrics ? { observer: ingestHistograms(metrics) } : {}),
     },
     collectorOptions(config),
   );
+  if (metrics) collectorMetrics(metrics, collector);
+  return collector;
 }
 
 export function collectorOptions(config: Config): Partial<CollectorOptions> {

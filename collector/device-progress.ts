@@ -52,6 +52,17 @@ export class DeviceProgressBoard {
     return this.devices.get(deviceId)?.watermark ?? -1;
   }
 
+  get size(): number {
+    return this.devices.size;
+  }
+
+  /** Seqs missing in open gaps, over every device (one pass: read per scrape, not per message). */
+  missingTotal(): number {
+    let n = 0;
+    for (const d of this.devices.values()) n += d.missing;
+    return n;
+  }
+
   deviceIds(): string[] {
     return [...this.devices.keys()];
   }

@@ -40,6 +40,14 @@ export interface IngestDeps {
   onStored: (readings: readonly SpeedReading[], result: WriteResult) => void;
   onStatus: (status: StatusMessage) => void;
   onHealth?: (health: HealthMessage) => void;
+  /** Metrics of each successful write (collector/metrics.ts); absent when nobody scrapes. */
+  observer?: IngestObserver;
+}
+
+/** What the write path reports for histograms: called once per successful store write. */
+export interface IngestObserver {
+  /** `seconds`: the store.write() call; `at`: when the batch became durable (epoch ms). */
+  written(seconds: number, readings: readonly SpeedReading[], at: number): void;
 }
 
 interface Batch {
@@ -154,14 +162,10 @@ export class Ingest {
       maxMs: this.options.retryMaxMs,
     });
     for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      let result: WriteResult;
       try {
-        const result = await this.deps.store.write(readings, dropped);
-        this.stored += result.stored;
-        this.duplicates += result.duplicates;
-        this.batchesWritten += 1;
-        if (attempt > 1)
-          this.deps.log.info({ attempt, readings: readings.length }, 'store write recovered');
-        return result;
+        result = await this.deps.store.write(readings, dropped);
       } catch (err) {
         this.writeFailures += 1;
         if (this.stopping) return undefined;
@@ -173,7 +177,16 @@ export class Ingest {
           );
         }
         await new Promise((r) => setTimeout(r, delay));
+        continue;
       }
+      this.stored += result.stored;
+      this.duplicates += result.duplicates;
+      this.batchesWritten += 1;
+      if (attempt > 1)
+        this.deps.log.info({ attempt, readings: readings.length }, 'store write recovered');
+      // Outside the try: whatever metrics do, a durable write is never retried because of them.
+      this.deps.observer?.written((performance.now() - started) / 1000, readings, this.deps.now());
+      return result;
     }
   }
 

@@ -70,6 +70,9 @@ const envSchema = z.object({
   DASHBOARD_TRUST_PROXY: z.string().min(1).default('false'),
   NODE_ENV: z.string().min(1).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -145,6 +148,18 @@ export interface Config {
   nodeEnv: string;
   devices: DevicesConfig;
   logLevel: Env['LOG_LEVEL'];
+  /** auto: human lines when stderr is a terminal, JSON lines otherwise. */
+  logFormat: Env['LOG_FORMAT'];
+  metrics: MetricsConfig;
+}
+
+export interface MetricsConfig {
+  /**
+   * Collector, run-devices and `npm run device` serve Prometheus `/metrics` here when set (the
+   * dashboard serves it on its own port; `npm start` on both).
+   */
+  port: number | undefined;
+  host: string;
 }
 
 export interface DashboardConfig {
@@ -262,6 +277,8 @@ export function loadConfig(
       seed: e.SEED,
     },
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
   };
 }
 

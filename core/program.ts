@@ -28,7 +28,7 @@ export async function runProgram(
     process.exitCode = 2;
     return;
   }
-  const log = createLogger(config.logLevel, name);
+  const log = createLogger(config.logLevel, name, { format: config.logFormat });
   let stop: Stop;
   try {
     stop = await build(config, log);

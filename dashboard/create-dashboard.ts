@@ -1,7 +1,9 @@
-// Composition of the dashboard from config: read-only store factory, persistent MQTT session, clock, version.
+// Composition of the dashboard from config: read-only store factory, persistent MQTT session, clock, version, metrics registry.
 import { readFileSync } from 'node:fs';
+import type { Registry } from 'prom-client';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
+import { createMetricsRegistry } from '../core/metrics/registry.js';
 import { DASHBOARD_USER } from '../core/mqtt-credentials.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { createStore } from '../core/store/create-store.js';
@@ -15,7 +17,8 @@ export function packageVersion(): string {
   return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
-export function createDashboard(config: Config, log: Logger): Dashboard {
+/** `metrics`: `npm start`'s registry shared by every part; alone, the dashboard makes its own. */
+export function createDashboard(config: Config, log: Logger, metrics?: Registry): Dashboard {
   return new Dashboard(
     { ...config.dashboard, version: packageVersion() },
     {
@@ -33,6 +36,7 @@ export function createDashboard(config: Config, log: Logger): Dashboard {
       }),
       log,
       now: Date.now,
+      metrics: metrics ?? createMetricsRegistry(),
     },
   );
 }

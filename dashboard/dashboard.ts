@@ -1,6 +1,7 @@
 // The dashboard: store link, live MQTT feed, Express app and Socket.IO on one HTTP server; start()/stop().
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
 import { Server as SocketServer } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../core/dashboard-contract.js';
 import { LATE_AFTER_MS } from '../core/dashboard-contract.js';
@@ -9,6 +10,7 @@ import type { MqttSession } from '../core/mqtt-session.js';
 import type { TelemetryStore } from '../core/store/types.js';
 import { DeviceBoard } from './device-board.js';
 import { LiveFeed } from './live.js';
+import { dashboardMetrics } from './metrics.js';
 import { buildPageBundle } from './page-bundle.js';
 import { rawRequestAddress } from './security/client-address.js';
 import { securityHeaders } from './security/headers.js';
@@ -45,6 +47,11 @@ export interface DashboardDeps {
   session: MqttSession;
   log: Logger;
   now: () => number;
+  /**
+   * The registry GET /metrics serves; the dashboard adds its own metrics to it. `npm start` passes
+   * the process's shared one; absent (tests): a registry of the dashboard's metrics only.
+   */
+  metrics?: Registry;
 }
 
 type Io = SocketServer<ClientToServerEvents, ServerToClientEvents>;
@@ -53,6 +60,7 @@ export class Dashboard {
   readonly board: DeviceBoard;
   readonly live: LiveFeed;
   readonly store: StoreLink;
+  readonly metrics: Registry;
   private http: HttpServer | undefined;
   private io: Io | undefined;
   private ticker: NodeJS.Timeout | undefined;
@@ -76,6 +84,12 @@ export class Dashboard {
       retryMs: options.storeRetryMs ?? 2000,
       onOpen: (store) => this.seed(store),
     });
+    this.metrics = deps.metrics ?? new Registry();
+  }
+
+  /** Socket.IO clients connected to the page's namespace. */
+  get socketClients(): number {
+    return this.io?.of('/').sockets.size ?? 0;
   }
 
   /** Resolves once the live MQTT subscription is in place. */
@@ -109,6 +123,13 @@ export class Dashboard {
     // Bad DASHBOARD_* values stop the start before anything is opened.
     const security = securitySettings(this.options);
     this.logSecurity(security);
+    dashboardMetrics(this.metrics, {
+      board: this.board,
+      live: this.live,
+      socketClients: () => this.socketClients,
+      storeAvailable: () => this.store.available,
+      now,
+    });
     const pageScript = await buildPageBundle();
     await this.store.start();
     const headers = securityHeaders();
@@ -124,6 +145,7 @@ export class Dashboard {
       security,
       headers,
       rateLimit: this.rateLimit.middleware,
+      metrics: this.metrics,
     });
     const http = createServer(app);
     this.http = http;

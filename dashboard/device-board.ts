@@ -21,6 +21,15 @@ interface Entry {
   reported: DeviceStatus | undefined;
 }
 
+export interface FleetSummary {
+  online: number;
+  offline: number;
+  /** Online vehicles with a latest reading, the sum and the highest of those speeds. */
+  speeds: number;
+  speedSum: number;
+  speedMax: number;
+}
+
 export interface StatusChange {
   deviceId: string;
   status: DeviceStatus;
@@ -135,6 +144,23 @@ export class DeviceBoard {
         time_since_last_seen:
           seen === undefined ? null : Math.max(0, Math.round((now - seen) / 100) / 10),
       };
+    }
+    return out;
+  }
+
+  /** Vehicles by status, and the latest speeds of the online ones (metrics; one pass, no sort). */
+  summary(now: number): FleetSummary {
+    const out: FleetSummary = { online: 0, offline: 0, speeds: 0, speedSum: 0, speedMax: 0 };
+    for (const e of this.entries.values()) {
+      if (this.status(e, now) === 'offline') {
+        out.offline += 1;
+        continue;
+      }
+      out.online += 1;
+      if (!e.latest) continue;
+      out.speeds += 1;
+      out.speedSum += e.latest.speed;
+      if (e.latest.speed > out.speedMax) out.speedMax = e.latest.speed;
     }
     return out;
   }

@@ -31,6 +31,8 @@ export class LiveFeed {
   private readonly listeners: Array<(reading: SpeedReading) => void> = [];
   private markSubscribed: () => void = () => {};
   readonly rejected = new Map<RejectReason, number>();
+  /** Valid live readings received (metrics). */
+  readings = 0;
   /** Resolves at the first SUBACK (tests wait for it before publishing). */
   readonly subscribed: Promise<void> = new Promise((resolve) => {
     this.markSubscribed = resolve;
@@ -88,6 +90,7 @@ export class LiveFeed {
       return;
     }
     if (v.kind === 'health') return; // shown once device health is (alarms issue)
+    this.readings += 1;
     this.deps.board.onReading(v.reading, now);
     for (const listener of this.listeners) listener(v.reading);
   }

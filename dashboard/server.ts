@@ -1,8 +1,9 @@
-// The Express app: security layers (headers, CORS, rate limit, write guard), JSON routes, the page and its libraries, one error handler.
+// The Express app: security layers (headers, CORS, rate limit, write guard), JSON routes, /metrics, the page and its libraries, one error handler.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../core/log.js';
 import { ApiRouter } from './api/api-router.js';
 import { openApiRoutes } from './api/openapi-routes.js';
@@ -12,6 +13,7 @@ import type { RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { corsForReads, READ_METHODS } from './security/cors.js';
 import type { SecuritySettings } from './security/settings.js';
 import { writeGuard } from './security/write-guard.js';
@@ -25,6 +27,8 @@ export interface AppDeps extends RouteDeps {
   headers: RequestHandler;
   /** The per-address limit (see security/rate-limit.ts). */
   rateLimit: RequestHandler;
+  /** What GET /metrics serves. */
+  metrics: Registry;
 }
 
 const require = createRequire(import.meta.url);
@@ -53,6 +57,7 @@ export function buildApp(deps: AppDeps): Express {
   healthRoutes(api, deps);
   deviceRoutes(api, deps);
   historyRoutes(api, deps);
+  metricsRoutes(api, deps);
   openApiRoutes(api, { version: deps.version });
   app.use(api.finish());
   app.use('/api', notFoundHandler);

@@ -1,13 +1,16 @@
 // `npm start`: the whole demo in one process: embedded broker (unless MQTT_BROKER_HOST is set),
-// collector, DEVICE_COUNT devices and the dashboard.
+// collector, DEVICE_COUNT devices and the dashboard; one metrics registry, served by the dashboard.
 import { EmbeddedBroker } from '../broker/embedded-broker.js';
 import { createCollector } from '../collector/create-collector.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
+import { metricsEndpoint } from '../core/metrics/endpoint.js';
+import { createMetricsRegistry } from '../core/metrics/registry.js';
 import { describeBroker } from '../core/mqtt-transport.js';
 import { runProgram } from '../core/program.js';
 import { createDashboard } from '../dashboard/create-dashboard.js';
 import { createFleet } from '../devices/create-fleet.js';
+import { fleetMetrics } from '../devices/metrics.js';
 
 interface Component {
   name: string;
@@ -32,6 +35,11 @@ await runProgram('telemetry', {}, async (config, log) => {
 });
 
 async function startAll(config: Config, log: Logger, started: Component[]): Promise<void> {
+  // One process, one registry: the collector's, the devices' and the dashboard's metrics (their
+  // names differ by program) and the process metrics once, on the dashboard's GET /metrics, and
+  // also on METRICS_PORT when that is set.
+  const endpoint = metricsEndpoint(config.metrics, log);
+  const metrics = endpoint?.registry ?? createMetricsRegistry();
   if (config.mqtt.host === undefined && config.mqtt.url === undefined) {
     const broker = new EmbeddedBroker({
       port: config.mqtt.port,
@@ -42,7 +50,7 @@ async function startAll(config: Config, log: Logger, started: Component[]): Prom
     await broker.start();
     started.push({ name: 'broker', stop: () => broker.stop() });
   }
-  const collector = createCollector(config, log.child({ component: 'collector' }));
+  const collector = createCollector(config, log.child({ component: 'collector' }), metrics);
   await collector.start();
   started.push({ name: 'collector', stop: () => collector.stop() });
   // Devices start once the collector's session exists, so the broker queues every reading for it
@@ -51,14 +59,19 @@ async function startAll(config: Config, log: Logger, started: Component[]): Prom
 
   const { count } = config.devices;
   const fleet = createFleet(config, log.child({ component: 'devices' }));
+  fleetMetrics(metrics, () => fleet.stats());
   await fleet.start();
   started.push({ name: 'devices', stop: () => fleet.stop() });
 
   // Last to start, first to stop: it only reads (store, broker), so closing it first ends browser
   // sessions cleanly before the devices go offline and before the broker it subscribes to is gone.
-  const dashboard = createDashboard(config, log.child({ component: 'dashboard' }));
+  const dashboard = createDashboard(config, log.child({ component: 'dashboard' }), metrics);
   await dashboard.start();
   started.push({ name: 'dashboard', stop: () => dashboard.stop() });
+  if (endpoint) {
+    await endpoint.server.start();
+    started.push({ name: 'metrics', stop: () => endpoint.server.stop() });
+  }
 
   log.info(
     {
@@ -69,6 +82,7 @@ async function startAll(config: Config, log: Logger, started: Component[]): Prom
       store: config.store.kind,
       devices: count,
       dashboard: dashboard.url,
+      metrics: `${dashboard.url}metrics`,
     },
     'demo running',
   );

@@ -58,6 +58,8 @@ export interface DeviceStats {
   confirmed: number;
   /** e2e: times unconfirmed readings were resent because confirmations stalled. */
   resends: number;
+  /** CONNACKs after the first one: how often the broker connection came back. */
+  reconnects: number;
 }
 
 export class Device implements WheelMember {
@@ -109,6 +111,7 @@ export class Device implements WheelMember {
       stalls: this.stalls,
       confirmed: this.e2e?.confirmed ?? 0,
       resends: this.e2e?.resends ?? 0,
+      reconnects: Math.max(0, this.deps.session.generation - 1),
     };
   }
 

@@ -10,11 +10,14 @@ export interface FleetStats {
   published: number;
   acknowledged: number;
   queued: number;
+  /** The fullest queue of the fleet. */
+  queuedMax: number;
   dropped: number;
   /** e2e: confirmed stored by the collector. */
   confirmed: number;
   resends: number;
   stalls: number;
+  reconnects: number;
 }
 
 export class Fleet {
@@ -36,26 +39,33 @@ export class Fleet {
   }
 
   stats(): FleetStats {
-    const total: FleetStats = {
-      devices: this.devices.length,
-      connected: 0,
-      generated: 0,
-      published: 0,
-      acknowledged: 0,
-      queued: 0,
-      dropped: 0,
-      confirmed: 0,
-      resends: 0,
-      stalls: 0,
-    };
-    for (const d of this.devices) addStats(total, d.stats());
-    return total;
+    return statsOf(this.devices);
   }
 
   async stop(): Promise<void> {
     this.shared?.wheel.stop();
     await Promise.all(this.devices.map((d) => d.stop()));
   }
+}
+
+/** The summed counters of some devices (a fleet, or the one vehicle of `npm run device`). */
+export function statsOf(devices: readonly Device[]): FleetStats {
+  const total: FleetStats = {
+    devices: devices.length,
+    connected: 0,
+    generated: 0,
+    published: 0,
+    acknowledged: 0,
+    queued: 0,
+    queuedMax: 0,
+    dropped: 0,
+    confirmed: 0,
+    resends: 0,
+    stalls: 0,
+    reconnects: 0,
+  };
+  for (const d of devices) addStats(total, d.stats());
+  return total;
 }
 
 function addStats(total: FleetStats, s: DeviceStats): void {
@@ -68,6 +78,8 @@ function addStats(total: FleetStats, s: DeviceStats): void {
   total.confirmed += s.confirmed;
   total.resends += s.resends;
   total.stalls += s.stalls;
+  total.reconnects += s.reconnects;
+  if (s.queued > total.queuedMax) total.queuedMax = s.queued;
 }
 
 /** One human line per second: what a user running a drill by hand watches. */

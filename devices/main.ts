@@ -1,9 +1,11 @@
-// run-devices: `npm run devices [-- --count N --interval MS --prefix vehicle_]`, with a live summary line.
+// run-devices: `npm run devices [-- --count N --interval MS --prefix vehicle_]`, with a live summary line and /metrics on METRICS_PORT.
 import { parseArgs } from 'node:util';
+import { metricsEndpoint } from '../core/metrics/endpoint.js';
 import { flag, runProgram } from '../core/program.js';
 import { fleetIds } from './create-device.js';
 import { createFleet, queueLayout } from './create-fleet.js';
 import { type FleetStats, summaryLine } from './fleet.js';
+import { fleetMetrics } from './metrics.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +37,15 @@ await runProgram(
     const { count, prefix, intervalMs } = config.devices;
     const ids = fleetIds(prefix, count);
     const fleet = createFleet(config, log, limit === undefined ? {} : { limit });
+    const metrics = metricsEndpoint(config.metrics, log);
+    if (metrics) fleetMetrics(metrics.registry, () => fleet.stats());
     await fleet.start();
+    try {
+      await metrics?.server.start();
+    } catch (err) {
+      await fleet.stop();
+      throw err;
+    }
     log.info(
       { count, intervalMs, first: ids[0], last: ids.at(-1), queueLayout: queueLayout(config) },
       'fleet started',
@@ -63,6 +73,7 @@ await runProgram(
     }, 1000);
     return async () => {
       clearInterval(summary);
+      await metrics?.server.stop();
       await fleet.stop();
       report(fleet.stats(), undefined, 'stopped: ');
     };

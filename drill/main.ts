@@ -1,6 +1,7 @@
 // `npm run drill -- <scenario|all> [--rounds K] [--devices N] [--interval MS] [--store sqlite|influxdb] [--json]`
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { StatusLine } from '../core/status-line.js';
 import { json, table } from './report.js';
 import { type DrillOptions, runScenario, type ScenarioResult } from './run.js';
 import { DESCRIPTIONS, SCENARIOS, type ScenarioName } from './scenarios.js';
@@ -82,9 +83,20 @@ const options: DrillOptions = {
 
 const names: ScenarioName[] = which === 'all' ? [...SCENARIOS] : [which as ScenarioName];
 const results: ScenarioResult[] = [];
-for (const name of names) {
-  if (!f.json) process.stderr.write(`drill ${name}: ${DESCRIPTIONS[name]} ...\n`);
-  results.push(await runScenario(name, options));
+// Progress on stderr: a line redrawn in place on a terminal; plain lines otherwise (none with --json).
+const status = new StatusLine(process.stderr, { plain: !f.json });
+for (const [i, name] of names.entries()) {
+  const nth = names.length > 1 ? ` (${i + 1}/${names.length})` : '';
+  status.say(`drill ${name}${nth}: ${DESCRIPTIONS[name]}`);
+  const result = await runScenario(name, {
+    ...options,
+    onPhase: (phase) => status.set(`drill ${name}: ${phase}`),
+  });
+  results.push(result);
+  status.stop();
+  status.say(
+    `drill ${name}: ${result.problems.length === 0 ? 'ok' : 'FAIL'}, ${result.stored} stored, ${result.lost} lost, ${result.duplicates} duplicates`,
+  );
 }
 process.stdout.write(`${f.json ? json(results) : table(results)}\n`);
 process.exitCode = results.some((r) => r.problems.length > 0) ? 1 : 0;

@@ -20,6 +20,8 @@ export interface DrillOptions {
   fuzzCount: number;
   drainTimeoutMs: number;
   keepDir: boolean;
+  /** What the drill is doing now (the progress line of `npm run drill`). */
+  onPhase?: (phase: string) => void;
 }
 
 export interface ScenarioResult {
@@ -55,23 +57,30 @@ export async function runScenario(name: ScenarioName, o: DrillOptions): Promise<
   const extra: Record<string, unknown> = {};
   let maxOutage = 0;
   let drainMs = -1;
+  const phase = (what: string) => o.onPhase?.(what);
   try {
+    phase('starting mosquitto, store, collector, devices');
     await env.start();
     if (name === 'fuzz') await env.startDashboard();
+    phase('warm-up');
     await sleep(o.warmupMs);
     for (let round = 0; round < o.rounds; round++) {
+      phase(`round ${round + 1}/${o.rounds}: fault`);
       const result = await ROUNDS[name]({ env, outageMs: o.outageMs, fuzzCount: o.fuzzCount });
       maxOutage = Math.max(maxOutage, result.outageMs);
       addUp(extra, result.extra ?? {});
+      phase(`round ${round + 1}/${o.rounds}: recovering`);
       await sleep(o.warmupMs);
     }
     try {
+      phase('draining the queues');
       drainMs = await env.drain(o.drainTimeoutMs);
     } catch (err) {
       problems.push(`did not drain: ${(err as Error).message}`);
     }
     if (!env.collector?.running) problems.push('the collector died');
     if (env.dashboard && !env.dashboard.running) problems.push('the dashboard died');
+    phase('counting every reading');
     const acknowledged = env.acknowledged();
     const stored = await env.storedSeqs();
     const ledgers = env.ledgers();

@@ -41,7 +41,17 @@ export class ProgramProcess {
     this.stderr = '';
     const child = spawn(process.execPath, [...this.nodeArgs, this.script, ...this.args], {
       cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'warn', ...this.env },
+      // JSON logs whatever the caller's terminal or .env says: tests, drills and benchmarks read
+      // them (e.g. wait for "msg":"subscribed"); a test wanting human lines passes LOG_FORMAT.
+      // No metrics port from a developer's .env (an empty value wins over .env and means unset):
+      // two programs of one run would race for it; a run that wants metrics passes its own ports.
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        LOG_FORMAT: 'json',
+        METRICS_PORT: '',
+        ...this.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (d: Buffer) => {

@@ -35,6 +35,31 @@ describe('loadConfig', () => {
     }
   });
 
+  it('observability: LOG_FORMAT auto, no METRICS_PORT by default; bad values are named', () => {
+    const c = loadConfig({});
+    expect(c.logFormat).toBe('auto');
+    expect(c.metrics).toEqual({ port: undefined, host: '0.0.0.0' });
+    expect(loadConfig({ LOG_FORMAT: 'pretty', METRICS_PORT: '9464' })).toMatchObject({
+      logFormat: 'pretty',
+      metrics: { port: 9464 },
+    });
+    for (const [name, value] of [
+      ['LOG_FORMAT', 'xml'],
+      ['METRICS_PORT', '0'],
+      ['METRICS_PORT', '70000'],
+      ['METRICS_PORT', '<script>'],
+    ] as const) {
+      try {
+        loadConfig({ [name]: value });
+        expect.unreachable();
+      } catch (err) {
+        expect((err as ConfigError).lines).toEqual([
+          expect.stringMatching(new RegExp(`^${name}=${JSON.stringify(value)}: `)),
+        ]);
+      }
+    }
+  });
+
   it('lets flags override env and treats empty values as unset', () => {
     const c = loadConfig({ DEVICE_COUNT: '3', MQTT_BROKER_HOST: '' }, { DEVICE_COUNT: '7' });
     expect(c.devices.count).toBe(7);

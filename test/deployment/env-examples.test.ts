@@ -106,6 +106,8 @@ describe('each role, deployed, is configured as DEPLOYMENT.md describes', () => 
       kind: 'influxdb',
       influx: { url: 'http://localhost:8086', token: INFLUX_TOKEN, bucket: 'vehicle-data' },
     });
+    // /metrics for a Prometheus on the same host, on loopback only.
+    expect(c.metrics).toEqual({ port: 9464, host: '127.0.0.1' });
   });
 
   it('dashboard host: loopback only, behind one trusted proxy hop, reads through the tunnels', () => {
@@ -135,5 +137,7 @@ describe('each role, deployed, is configured as DEPLOYMENT.md describes', () => 
     for (const id of ids) expect(loginFor(c.mqtt, id).username).toBe(id);
     // The devices' file holds no other role's password.
     expect(() => loginFor(c.mqtt, 'collector')).toThrow(/no password for MQTT user "collector"/);
+    // Nothing listens on a device host: no metrics port.
+    expect(c.metrics.port).toBeUndefined();
   });
 });

@@ -75,15 +75,28 @@ function service(name: string): ComposeService {
 }
 
 describe('docker-compose.yml', () => {
-  it('parses and defines the stack, Telegraf behind a profile', () => {
+  it('parses and defines the stack, Telegraf and the monitoring pair behind profiles', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['collector', 'dashboard', 'devices', 'influxdb', 'mosquitto', 'telegraf'].sort(),
+      [
+        'collector',
+        'dashboard',
+        'devices',
+        'grafana',
+        'influxdb',
+        'mosquitto',
+        'prometheus',
+        'telegraf',
+      ].sort(),
     );
     expect(service('mosquitto').image).toMatch(/^eclipse-mosquitto:2(\.|$)/);
     expect(service('influxdb').image).toMatch(/^influxdb:2\.7(\.|$)/);
     expect(service('telegraf').profiles).toEqual(['telegraf']);
+    expect(service('prometheus').profiles).toEqual(['monitoring']);
+    expect(service('grafana').profiles).toEqual(['monitoring']);
     for (const name of Object.keys(services)) {
-      if (name !== 'telegraf') expect(service(name).profiles, name).toBeUndefined();
+      if (!['telegraf', 'prometheus', 'grafana'].includes(name)) {
+        expect(service(name).profiles, name).toBeUndefined();
+      }
     }
   });
 

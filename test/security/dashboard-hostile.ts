@@ -29,7 +29,7 @@ export const HOSTILE: ReadonlyArray<readonly [string, string]> = [
 ];
 
 const enc = encodeURIComponent;
-export const ROUTES_WITHOUT_PARAMS = ['/api/health', '/api/devices/status'];
+export const ROUTES_WITHOUT_PARAMS = ['/api/health', '/api/devices/status', '/metrics'];
 const LATEST = '/api/devices/vehicle_01/latest';
 const HISTORY = '/api/devices/vehicle_01/history';
 export const HISTORY_PARAMS = ['duration', 'from', 'to', 'points'] as const;
@@ -84,6 +84,8 @@ export const SHAPES: readonly string[] = [
   `/api/devices/${'a'.repeat(10_240)}/history`,
   '/api/devices/status?__proto__=1',
   '/api/health?hasOwnProperty=1',
+  '/metrics?name[]=telemetry_collector_readings_stored_total',
+  '/metrics?constructor[prototype][polluted]=1',
 ];
 
 /** Characters no error message needs: markup, quotes, backslash, NUL, line breaks. */

@@ -1,0 +1,112 @@
+// The dashboard's Prometheus metrics: Socket.IO clients, the live feed, broker and store state, and the fleet's speeds without per-vehicle series.
+import type { Registry } from 'prom-client';
+import { CountingHistogram } from '../core/metrics/counting-histogram.js';
+import {
+  counterFrom,
+  gaugeFrom,
+  labelledCounterFrom,
+  labelledGaugeFrom,
+} from '../core/metrics/read-at-scrape.js';
+import type { DeviceBoard, FleetSummary } from './device-board.js';
+import type { LiveFeed } from './live.js';
+
+export interface DashboardMetricsSource {
+  board: DeviceBoard;
+  live: LiveFeed;
+  socketClients(): number;
+  storeAvailable(): boolean;
+  now(): number;
+}
+
+/** km/h: the model stays within 0-120, validation allows up to 300. */
+export const SPEED_BUCKETS = [
+  10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 150, 200, 300,
+];
+
+/**
+ * "Fleet: speeds" for Grafana with no label per vehicle: the distribution of every live reading's
+ * speed (a histogram, so heatmaps and quantiles work), and the mean and highest latest speed of the
+ * online vehicles. Per-vehicle curves are the dashboard page's job (or the store's, in Grafana).
+ */
+export function dashboardMetrics(registry: Registry, source: DashboardMetricsSource): void {
+  const { board, live } = source;
+  let cached: { at: number; summary: FleetSummary } | undefined;
+  const summary = (): FleetSummary => {
+    const now = performance.now();
+    if (!cached || now - cached.at > 100)
+      cached = { at: now, summary: board.summary(source.now()) };
+    return cached.summary;
+  };
+  gaugeFrom(
+    registry,
+    {
+      name: 'telemetry_dashboard_socket_clients',
+      help: 'Socket.IO clients connected (open pages)',
+    },
+    source.socketClients,
+  );
+  counterFrom(
+    registry,
+    {
+      name: 'telemetry_dashboard_live_readings_total',
+      help: 'Valid readings received on the live feed',
+    },
+    () => live.readings,
+  );
+  labelledCounterFrom(
+    registry,
+    {
+      name: 'telemetry_dashboard_live_rejected_total',
+      help: 'Live-feed messages rejected (never shown), by reason',
+      label: 'reason',
+    },
+    () => Object.fromEntries(live.rejected),
+  );
+  gaugeFrom(
+    registry,
+    {
+      name: 'telemetry_dashboard_broker_connected',
+      help: '1 while the live MQTT connection is up',
+    },
+    () => (live.connected ? 1 : 0),
+  );
+  gaugeFrom(
+    registry,
+    { name: 'telemetry_dashboard_store_available', help: '1 while the store is open for reads' },
+    () => (source.storeAvailable() ? 1 : 0),
+  );
+  labelledGaugeFrom(
+    registry,
+    {
+      name: 'telemetry_fleet_vehicles',
+      help: 'Vehicles the dashboard knows, by status',
+      label: 'status',
+    },
+    () => ({ online: summary().online, offline: summary().offline }),
+  );
+  gaugeFrom(
+    registry,
+    {
+      name: 'telemetry_fleet_speed_mean_kmh',
+      help: 'Mean latest speed of the online vehicles, km/h',
+    },
+    () => {
+      const s = summary();
+      return s.speeds === 0 ? 0 : s.speedSum / s.speeds;
+    },
+  );
+  gaugeFrom(
+    registry,
+    {
+      name: 'telemetry_fleet_speed_max_kmh',
+      help: 'Highest latest speed of the online vehicles, km/h',
+    },
+    () => summary().speedMax,
+  );
+  const speeds = new CountingHistogram(
+    'telemetry_fleet_speed_kmh',
+    'Speed of every live reading, km/h',
+    SPEED_BUCKETS,
+  ).register(registry);
+  live.onReading((r) => speeds.observe(r.speed));
+}

@@ -1,10 +1,11 @@
-// Composition of the dashboard from config: read-only store factory, persistent MQTT session, clock, version.
+// Composition of the dashboard from config: read-only store factory, persistent MQTT session, command store, clock, version.
 import { readFileSync } from 'node:fs';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { DASHBOARD_USER } from '../core/mqtt-credentials.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { createStore } from '../core/store/create-store.js';
+import { SqliteCommandStore } from './commands/sqlite-command-store.js';
 import { Dashboard } from './dashboard.js';
 
 /** The version in package.json, reported by /api/health. */
@@ -31,6 +32,7 @@ export function createDashboard(config: Config, log: Logger): Dashboard {
         clean: false,
         log,
       }),
+      commandStore: new SqliteCommandStore(config.dashboard.statePath),
       log,
       now: Date.now,
     },

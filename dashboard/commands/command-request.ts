@@ -44,7 +44,8 @@ export const commandRequestSchema = z
       ),
   })
   .superRefine((body, ctx) => {
-    const params = body.params ?? {};
+    // Absent means none; null is not an object (refused, like any other non-object).
+    const params = body.params === undefined ? {} : body.params;
     if (!isPlainObject(params)) {
       ctx.addIssue({ code: 'custom', path: ['params'], message: PARAMS_RULE });
       return;

@@ -17,6 +17,8 @@ import { DeadlineTimer } from './deadline-timer.js';
 /** Settled commands are kept this long (GET shows them), then pruned. */
 const KEEP_SETTLED_MS = 30 * 24 * 3600 * 1000;
 const PRUNE_EVERY_MS = 3600 * 1000;
+/** Deadlines wait for the first subscription (or this long) after a start, see attach(). */
+const STARTUP_GRACE_MS = 10_000;
 
 export interface DispatcherDeps {
   store: CommandStore;
@@ -55,6 +57,8 @@ export class CommandDispatcher {
   private readonly listeners: Array<(command: StoredCommand) => void> = [];
   private readonly deadlines: DeadlineTimer;
   private pruneTimer: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private ready = false;
   private client: MqttClient | undefined;
   private markSubscribed: () => void = () => {};
   /** Resolves at the first SUBACK of the result subscription. */
@@ -84,14 +88,22 @@ export class CommandDispatcher {
       // (answered from the vehicle's journal), never a command stuck waiting for a lost PUBACK.
       this.awaitingPuback.clear();
       client.subscribe(COMMAND_RESULT_SUBSCRIPTION, { qos: 1 }, (err) => {
-        if (err) log.error({ err: err.message }, 'command result subscribe failed');
-        else this.markSubscribed();
+        if (err) {
+          log.error({ err: err.message }, 'command result subscribe failed');
+          return;
+        }
+        this.markSubscribed();
+        this.becomeReady();
       });
     });
     // Statuses come again (retained) after every reconnect; until then nobody counts as online.
     client.on('close', () => this.online.clear());
     client.on('message', (topic, payload) => this.accept(topic, payload));
-    this.settle();
+    // Answers the broker kept for this session arrive right after CONNACK, before the SUBACK: a
+    // command answered while the dashboard was down is then recorded as answered rather than
+    // first timed out. Without a broker, deadlines start after the grace anyway.
+    this.graceTimer = setTimeout(() => this.becomeReady(), STARTUP_GRACE_MS);
+    this.graceTimer.unref();
     this.prune();
     this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
     this.pruneTimer.unref();
@@ -224,8 +236,16 @@ export class CommandDispatcher {
     });
   }
 
+  private becomeReady(): void {
+    if (this.ready) return;
+    this.ready = true;
+    clearTimeout(this.graceTimer);
+    this.settle();
+  }
+
   /** Expiries and timeouts that are due, then the next command of each vehicle concerned. */
   private settle(): void {
+    if (!this.ready) return; // becomeReady() settles (and re-arms) once ready
     const { store, now, timeoutMs } = this.deps;
     const settled = store.settleDue(now(), timeoutMs);
     for (const c of settled) this.changed(c);
@@ -245,6 +265,7 @@ export class CommandDispatcher {
   /** Stops the timers (the session and the store are closed by their owner). Safe twice. */
   stop(): void {
     this.deadlines.stop();
+    clearTimeout(this.graceTimer);
     clearInterval(this.pruneTimer);
     this.pruneTimer = undefined;
   }

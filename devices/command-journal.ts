@@ -33,8 +33,6 @@ export interface CommandJournal {
   /** Answers not yet acknowledged by the broker, oldest first (sent again on every connect). */
   undelivered(): Array<{ commandId: string; answer: string }>;
   settings(): VehicleSettings;
-  /** Forgets delivered answers of commands that expired before `before` (ms). */
-  prune(before: number): number;
   close(): void;
 }
 
@@ -57,9 +55,21 @@ interface Row {
   delivered: number;
 }
 
-/** Prepared once per file and shared by every vehicle's journal in it. */
-export function journalStatements(db: Database.Database) {
+/**
+ * Answers of commands that expired this long ago are forgotten (a redelivery after that is
+ * refused as expired, so it still does not run).
+ */
+export const KEEP_EXPIRED_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Prepared once per file and shared by every vehicle's journal in it; forgets old answers of
+ * every vehicle in the file at once (one statement, not one per vehicle of a 10,000-vehicle fleet).
+ */
+export function journalStatements(db: Database.Database, now: number) {
   db.exec(JOURNAL_SCHEMA);
+  db.prepare('DELETE FROM commands WHERE delivered = 1 AND expires_at < ?').run(
+    now - KEEP_EXPIRED_MS,
+  );
   return {
     find: db.prepare<[string, string], Row>(
       'SELECT command_id, answer, deliveries, delivered FROM commands WHERE device_id = ? AND command_id = ?',
@@ -76,18 +86,17 @@ export function journalStatements(db: Database.Database) {
     undelivered: db.prepare<[string], { command_id: string; answer: string }>(
       'SELECT command_id, answer FROM commands WHERE device_id = ? AND delivered = 0 ORDER BY recorded_at',
     ),
-    addSettings: db.prepare<[string]>('INSERT OR IGNORE INTO settings VALUES (?, NULL, NULL)'),
     settings: db.prepare<[string], { interval_ms: number | null; speed_limit_kmh: number | null }>(
       'SELECT interval_ms, speed_limit_kmh FROM settings WHERE device_id = ?',
     ),
-    setInterval: db.prepare<[number, string]>(
-      'UPDATE settings SET interval_ms = ? WHERE device_id = ?',
+    // Upserts: a vehicle gets a settings row only once a command sets something.
+    setInterval: db.prepare<[string, number]>(
+      `INSERT INTO settings (device_id, interval_ms) VALUES (?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET interval_ms = excluded.interval_ms`,
     ),
-    setSpeedLimit: db.prepare<[number | null, string]>(
-      'UPDATE settings SET speed_limit_kmh = ? WHERE device_id = ?',
-    ),
-    prune: db.prepare<[string, number]>(
-      'DELETE FROM commands WHERE device_id = ? AND delivered = 1 AND expires_at < ?',
+    setSpeedLimit: db.prepare<[string, number | null]>(
+      `INSERT INTO settings (device_id, speed_limit_kmh) VALUES (?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET speed_limit_kmh = excluded.speed_limit_kmh`,
     ),
   };
 }
@@ -106,12 +115,11 @@ export function createJournal(
   deviceId: string,
   io: JournalIo,
 ): CommandJournal {
-  s.addSettings.run(deviceId);
   let closed = false;
   const write = (change: SettingChange) => {
     if (io.failSettings) throw new Error('injected fault: setting not stored');
-    if ('intervalMs' in change) s.setInterval.run(change.intervalMs, deviceId);
-    else s.setSpeedLimit.run(change.speedLimitKmh, deviceId);
+    if ('intervalMs' in change) s.setInterval.run(deviceId, change.intervalMs);
+    else s.setSpeedLimit.run(deviceId, change.speedLimitKmh);
   };
   const recordTx = db.transaction(
     (commandId: string, expiresAt: number, answer: string, change?: SettingChange) => {
@@ -157,7 +165,6 @@ export function createJournal(
         speedLimitKmh: row?.speed_limit_kmh ?? null,
       };
     },
-    prune: (before) => s.prune.run(deviceId, before).changes,
     close: () => {
       if (closed) return;
       closed = true;

@@ -145,7 +145,7 @@ export class QueueDatabase {
   ): CommandJournal {
     const db = this.db;
     if (!db) throw new Error(`queue database ${this.path} not open`);
-    this.journalStmts ??= journalStatements(db);
+    this.journalStmts ??= journalStatements(db, options.now());
     this.views += 1;
     return createJournal(db, this.journalStmts, deviceId, {
       ...options,

@@ -7,9 +7,6 @@ import type { MqttSession } from '../core/mqtt-session.js';
 import { CommandExecutor, type VehicleControls } from './command-executor.js';
 import type { CommandJournal, VehicleSettings } from './command-journal.js';
 
-/** Answers of commands that expired this long ago are forgotten (a redelivery is refused as expired then). */
-const KEEP_EXPIRED_MS = 24 * 60 * 60 * 1000;
-
 export interface VehicleCommandsDeps {
   deviceId: string;
   session: MqttSession;
@@ -38,7 +35,6 @@ export class VehicleCommands {
     const journal = this.deps.openJournal();
     this.journal = journal;
     this.closed = false;
-    journal.prune(now() - KEEP_EXPIRED_MS);
     const executor = new CommandExecutor({
       deviceId,
       journal,

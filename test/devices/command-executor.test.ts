@@ -175,4 +175,23 @@ describe('CommandExecutor', () => {
     expect(restarted.controls.intervals).toEqual([]);
     restarted.close();
   });
+
+  it('the journal forgets delivered answers a day after their expiry, keeps undelivered ones, and resends those', () => {
+    const path = join(tempDir('executor-'), 'v1.db');
+    const file = new QueueDatabase(path).open();
+    const journal = file.journal('v1', { now: () => NOW });
+    journal.record('old', NOW - 1000, '{"old":1}');
+    journal.markDelivered('old');
+    journal.record('unsent', NOW - 1000, '{"unsent":1}');
+    journal.record('fresh', NOW + 60_000, '{"fresh":1}');
+    journal.markDelivered('fresh');
+    expect(journal.undelivered()).toEqual([{ commandId: 'unsent', answer: '{"unsent":1}' }]);
+    journal.close();
+    const later = new QueueDatabase(path).open().journal('v1', { now: () => NOW + 2 * 86_400_000 });
+    expect(later.find('old')).toBeUndefined();
+    expect(later.find('unsent')).toMatchObject({ delivered: false, deliveries: 1 });
+    expect(later.find('fresh')).toBeUndefined();
+    expect(later.settings()).toEqual({ intervalMs: undefined, speedLimitKmh: null });
+    later.close();
+  });
 });

@@ -86,7 +86,10 @@ function readingTimes(): number[] {
 const statusOf = async (id: string) => (await getCommand(base(), id)).status;
 
 describe('every process restarted', () => {
-  it('keeps queued commands, delivers them in order, and keeps results and settings', async () => {
+  // Four dashboard starts (tsx + the page bundle) and two vehicle starts: room for a busy machine.
+  it('keeps queued commands, delivers them in order, and keeps results and settings', {
+    timeout: 240_000,
+  }, async () => {
     let d = await dashboard();
     // The vehicle has never connected: both wait, queued.
     const setInterval = await sendCommand(base(), 'vehicle_01', {

@@ -59,6 +59,8 @@ export class CommandDispatcher {
   private pruneTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private ready = false;
+  /** Answers that were not a valid result of that vehicle (ignored). */
+  malformedAnswers = 0;
   private client: MqttClient | undefined;
   private markSubscribed: () => void = () => {};
   /** Resolves at the first SUBACK of the result subscription. */
@@ -164,7 +166,9 @@ export class CommandDispatcher {
     const { store, log, now } = this.deps;
     const message = parseCommandResult(deviceId, payload);
     if (!message) {
-      log.warn({ device: deviceId }, 'ignoring a malformed command result');
+      // Counted, logged at debug only: a misbehaving vehicle must not flood the log.
+      this.malformedAnswers += 1;
+      log.debug({ device: deviceId.slice(0, 80) }, 'ignoring a malformed command result');
       return;
     }
     const answer: Answer = {

@@ -300,5 +300,6 @@ describe('a vehicle that does not answer at once', () => {
     await waitForStatus(base, marker, ['succeeded']);
     expect(await getCommand(base, id)).toMatchObject({ status: 'succeeded', result: { a: 1 } });
     expect(statusesOf(id)).toEqual(['queued', 'sent', 'succeeded']);
+    expect(dashboard.commands.malformedAnswers).toBe(1);
   });
 });

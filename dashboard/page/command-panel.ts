@@ -75,7 +75,11 @@ export class CommandPanels {
       },
     });
     const button = (text: string, command: string, body: () => CommandRequest | string) => {
-      const b = el('button', { text, attrs: { type: 'button', 'data-command': command } });
+      const b = el('button', {
+        className: 'command-button',
+        text,
+        attrs: { type: 'button', 'data-command': command },
+      });
       b.addEventListener('click', () => {
         const request = body();
         if (typeof request === 'string') this.show(panel, request, 'refused');

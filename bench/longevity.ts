@@ -169,6 +169,7 @@ export async function longevityRun(dir: string, o: LongevityOptions): Promise<Lo
     const port = await freePort();
     const dashboard = ProgramProcess.fromNpmScript('dashboard', [], {
       ...mqttEnv,
+      DASHBOARD_STATE_PATH: join(dir, 'dashboard-state.db'),
       DASHBOARD_HOST: '127.0.0.1',
       DASHBOARD_PORT: String(port),
       DASHBOARD_RATE_LIMIT_PER_MIN: '1000000',

@@ -5,6 +5,20 @@ import { durationMs } from './duration.js';
 import { secretProblems, shownValue } from './secrets.js';
 import type { Retention } from './store/types.js';
 
+/**
+ * Test-only fault injection in the simulated vehicle (refused with NODE_ENV=production):
+ * command-crash-before-commit / -after-commit: the vehicle SIGKILLs itself after receiving a
+ * command, before / after recording its execution and result, and before answering;
+ * command-store-error: storing a command's setting fails, as on a full disk (the vehicle answers
+ * `failed`).
+ */
+export const FAULTS = [
+  'command-crash-before-commit',
+  'command-crash-after-commit',
+  'command-store-error',
+] as const;
+export type Fault = (typeof FAULTS)[number];
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const port = int(1, 65535);
 const optionalString = z.string().min(1).optional();
@@ -52,6 +66,7 @@ const envSchema = z.object({
   DASHBOARD_STATE_PATH: z.string().min(1).default('./data/dashboard-state.db'),
   COLLECTOR_STATE_PATH: z.string().min(1).default('./data/collector-state.db'),
   DASHBOARD_PORT: int(0, 65535).default(5000),
+  COMMAND_TIMEOUT_S: int(1, 86_400).default(30),
   DEVICE_COUNT: int(1, 100_000).default(10),
   DEVICE_PREFIX: z
     .string()
@@ -62,6 +77,7 @@ const envSchema = z.object({
   QUEUE_MAX: int(1, 10_000_000).default(10_000),
   QUEUE_LAYOUT: z.enum(['auto', 'per-device', 'shared']).default('auto'),
   SEED: z.coerce.number().int().optional(),
+  FAULT_INJECTION: z.enum(FAULTS).optional(),
   OFFLINE_AFTER_S: z.coerce.number().positive().max(86_400).default(10),
   DASHBOARD_API_TOKEN: optionalString,
   DASHBOARD_CORS_ORIGINS: z.string().min(1).default('*'),
@@ -135,6 +151,8 @@ export interface DevicesConfig {
    */
   queueLayout: 'auto' | 'per-device' | 'shared';
   seed: number | undefined;
+  /** Test-only (FAULT_INJECTION): where a vehicle fails on purpose. */
+  fault: Fault | undefined;
 }
 
 export interface Config {
@@ -172,6 +190,8 @@ export interface DashboardConfig {
   clientId: string;
   /** The dashboard's own state (device registry, commands): SQLite. */
   statePath: string;
+  /** A sent command without a result after this long is `timed_out`. */
+  commandTimeoutS: number;
   offlineAfterS: number;
   /** Bearer token required by routes that write or send commands; unset: those routes are off. */
   apiToken: string | undefined;
@@ -215,6 +235,11 @@ export function loadConfig(
   const e = parsed.data;
   const secrets = secretProblems(e);
   if (secrets.length > 0) throw new ConfigError(secrets);
+  if (e.FAULT_INJECTION !== undefined && e.NODE_ENV === 'production') {
+    throw new ConfigError([
+      `FAULT_INJECTION=${JSON.stringify(e.FAULT_INJECTION)}: test-only, refused with NODE_ENV=production`,
+    ]);
+  }
   const retained = retentionOf(e);
   const lastId = `${e.DEVICE_PREFIX}${String(e.DEVICE_COUNT).padStart(2, '0')}`;
   if (!DEVICE_ID_PATTERN.test(lastId)) {
@@ -259,6 +284,7 @@ export function loadConfig(
       port: e.DASHBOARD_PORT,
       clientId: e.DASHBOARD_CLIENT_ID,
       statePath: e.DASHBOARD_STATE_PATH,
+      commandTimeoutS: e.COMMAND_TIMEOUT_S,
       offlineAfterS: e.OFFLINE_AFTER_S,
       apiToken: e.DASHBOARD_API_TOKEN,
       corsOrigins: e.DASHBOARD_CORS_ORIGINS,
@@ -275,6 +301,7 @@ export function loadConfig(
       queueMax: e.QUEUE_MAX,
       queueLayout: e.QUEUE_LAYOUT,
       seed: e.SEED,
+      fault: e.FAULT_INJECTION,
     },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,

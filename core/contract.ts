@@ -116,6 +116,9 @@ export const TOPIC_ROOT = 'vehicles';
 export const SPEED_SUBSCRIPTION = `${TOPIC_ROOT}/+/speed`;
 export const STATUS_SUBSCRIPTION = `${TOPIC_ROOT}/+/status`;
 export const DROPPED_SUBSCRIPTION = `${TOPIC_ROOT}/+/dropped`;
+/** What the dashboard publishes to (one vehicle's topic at a time) and reads results from. */
+export const COMMAND_SUBSCRIPTION = `${TOPIC_ROOT}/+/command`;
+export const COMMAND_RESULT_SUBSCRIPTION = `${TOPIC_ROOT}/+/command/result`;
 /** The collector's one subscription: everything under vehicles/, so stray topics are counted too. */
 export const ALL_VEHICLE_TOPICS = `${TOPIC_ROOT}/#`;
 

@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'method_not_allowed',
   'payload_too_large',
   'rate_limited',
+  'too_many_pending',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -106,11 +107,68 @@ export interface HelloPayload {
   version: string;
 }
 
+/**
+ * A command's life: `queued` (stored; waits while its vehicle is offline or another command of
+ * it is in flight) → `sent` (the broker acknowledged the PUBLISH) → the vehicle's answer:
+ * `succeeded` | `failed` | `rejected`; or `expired` (never executed: expires_at passed before it
+ * was sent, or before the vehicle got it) or `timed_out` (no answer within COMMAND_TIMEOUT_S of
+ * being sent; a late answer still replaces it).
+ */
+export const COMMAND_STATUSES = [
+  'queued',
+  'sent',
+  'succeeded',
+  'failed',
+  'rejected',
+  'expired',
+  'timed_out',
+] as const;
+export type CommandStatus = (typeof COMMAND_STATUSES)[number];
+
+/** `POST /api/devices/:id/commands`. */
+export interface CommandRequest {
+  name: string;
+  params?: Record<string, unknown>;
+  /** Seconds from now after which the vehicle must not execute it (default 3600). */
+  expires_in_s?: number;
+}
+
+/** The 202 answer of `POST /api/devices/:id/commands`. */
+export interface CommandAccepted {
+  command_id: string;
+  status: 'queued';
+}
+
+/** `GET /api/commands/:command_id`, the elements of `GET /api/devices/:id/commands`, and the `command` event. */
+export interface CommandBody {
+  command_id: string;
+  device_id: string;
+  name: string;
+  params: Record<string, unknown>;
+  status: CommandStatus;
+  created_at: string;
+  updated_at: string;
+  /** An addition to INTERFACE.md's keys: when the vehicle stops accepting it. */
+  expires_at: string;
+  /** The vehicle's result (succeeded: e.g. `{uptime_s}`). */
+  result?: Record<string, unknown>;
+  /** The vehicle's reason (failed, rejected), or why the dashboard gave up (expired, timed_out). */
+  error?: string;
+}
+
+/** Bounds of `expires_in_s`, and its default. */
+export const DEFAULT_COMMAND_EXPIRES_S = 3600;
+export const MAX_COMMAND_EXPIRES_S = 7 * 24 * 3600;
+/** Commands per vehicle that may wait (queued or sent) at once. */
+export const MAX_PENDING_COMMANDS = 100;
+
 export interface ServerToClientEvents {
   latest_data: (data: LatestData) => void;
   /** One validated MQTT speed payload, pushed as it arrives. */
   reading: (reading: SpeedReading) => void;
   hello: (hello: HelloPayload) => void;
+  /** A command whose status (or late result) changed. */
+  command: (command: CommandBody) => void;
 }
 
 /** The page sends nothing: history is fetched over REST. */
@@ -118,3 +176,6 @@ export type ClientToServerEvents = Record<string, never>;
 
 export const historyPath = (deviceId: string): string =>
   `/api/devices/${encodeURIComponent(deviceId)}/history`;
+
+export const commandsPath = (deviceId: string): string =>
+  `/api/devices/${encodeURIComponent(deviceId)}/commands`;

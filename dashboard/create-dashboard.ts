@@ -1,4 +1,4 @@
-// Composition of the dashboard from config: read-only store factory, persistent MQTT session, clock, version, metrics registry.
+// Composition of the dashboard from config: read-only store factory, persistent MQTT session, command store, clock, version, metrics registry.
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { Config } from '../core/config.js';
@@ -7,6 +7,7 @@ import { createMetricsRegistry } from '../core/metrics/registry.js';
 import { DASHBOARD_USER } from '../core/mqtt-credentials.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { createStore } from '../core/store/create-store.js';
+import { SqliteCommandStore } from './commands/sqlite-command-store.js';
 import { Dashboard } from './dashboard.js';
 
 /** The version in package.json, reported by /api/health. */
@@ -34,6 +35,7 @@ export function createDashboard(config: Config, log: Logger, metrics?: Registry)
         clean: false,
         log,
       }),
+      commandStore: new SqliteCommandStore(config.dashboard.statePath),
       log,
       now: Date.now,
       metrics: metrics ?? createMetricsRegistry(),

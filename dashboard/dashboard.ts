@@ -1,4 +1,4 @@
-// The dashboard: store link, live MQTT feed, Express app and Socket.IO on one HTTP server; start()/stop().
+// The dashboard: store link, live MQTT feed, command dispatcher, Express app and Socket.IO on one HTTP server; start()/stop().
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
@@ -8,6 +8,9 @@ import { LATE_AFTER_MS } from '../core/dashboard-contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import type { TelemetryStore } from '../core/store/types.js';
+import { commandBody } from './commands/command-body.js';
+import type { CommandStore } from './commands/command-store.js';
+import { CommandDispatcher } from './commands/dispatcher.js';
 import { DeviceBoard } from './device-board.js';
 import { LiveFeed } from './live.js';
 import { dashboardMetrics } from './metrics.js';
@@ -35,6 +38,8 @@ export interface DashboardOptions extends SecurityConfig {
   /** 0 picks a free port (tests). */
   port: number;
   offlineAfterS: number;
+  /** A sent command without an answer after this long is timed_out (COMMAND_TIMEOUT_S). */
+  commandTimeoutS: number;
   version: string;
   /** `latest_data` period; the interface says every second. */
   tickMs?: number;
@@ -45,6 +50,8 @@ export interface DashboardDeps {
   /** Builds a read-only store; called again after a failed open. */
   createStore: () => TelemetryStore;
   session: MqttSession;
+  /** Commands and their states (DASHBOARD_STATE_PATH); started and stopped by the dashboard. */
+  commandStore: CommandStore;
   log: Logger;
   now: () => number;
   /**
@@ -61,6 +68,7 @@ export class Dashboard {
   readonly live: LiveFeed;
   readonly store: StoreLink;
   readonly metrics: Registry;
+  readonly commands: CommandDispatcher;
   private http: HttpServer | undefined;
   private io: Io | undefined;
   private ticker: NodeJS.Timeout | undefined;
@@ -77,6 +85,13 @@ export class Dashboard {
       board: this.board,
       log: deps.log,
       now: deps.now,
+    });
+    this.commands = new CommandDispatcher({
+      store: deps.commandStore,
+      session: deps.session,
+      now: deps.now,
+      log: deps.log,
+      timeoutMs: options.commandTimeoutS * 1000,
     });
     this.store = new StoreLink({
       create: deps.createStore,
@@ -131,12 +146,15 @@ export class Dashboard {
       now,
     });
     const pageScript = await buildPageBundle();
+    // Before MQTT connects: answers the broker kept for this session arrive right after CONNACK.
+    this.deps.commandStore.start();
     await this.store.start();
     const headers = securityHeaders();
     this.rateLimit = apiRateLimit(security.rateLimitPerMin, log);
     const app = buildApp({
       store: this.store,
       board: this.board,
+      commands: this.commands,
       brokerConnected: () => this.live.connected,
       now,
       version: this.options.version,
@@ -170,7 +188,9 @@ export class Dashboard {
       socket.emit('latest_data', this.board.latestData(now()));
     });
     this.live.onReading((reading) => io.emit('reading', reading));
+    this.commands.onChange((command) => io.emit('command', commandBody(command)));
     this.live.start();
+    this.commands.attach();
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(this.options.port, this.options.host, () => {
@@ -236,7 +256,10 @@ export class Dashboard {
     } else if (http?.listening) {
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }
+    this.commands.stop();
     await this.live.stop();
+    // After the session: an answer arriving while it closes is still stored.
+    this.deps.commandStore.stop();
     await this.store.stop();
   }
 }

@@ -38,6 +38,13 @@ export class NotFoundError extends HttpError {
   }
 }
 
+/** 409: the vehicle already has MAX_PENDING_COMMANDS commands waiting. */
+export class TooManyPendingError extends HttpError {
+  constructor(message: string) {
+    super(409, 'too_many_pending', message);
+  }
+}
+
 export class StoreUnavailableError extends HttpError {
   constructor() {
     super(503, 'store_unavailable', 'the telemetry store is not reachable yet; retrying');

@@ -9,6 +9,7 @@ import { ApiRouter } from './api/api-router.js';
 import { openApiRoutes } from './api/openapi-routes.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { SOCKET_IO_CLIENT_URL } from './page-bundle.js';
+import { commandRoutes } from './routes/commands.js';
 import type { RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
@@ -39,7 +40,7 @@ const UPLOT_DIST = join(dirname(require.resolve('uplot/package.json')), 'dist');
  * by Express rather than by Socket.IO (`serveClient`) so it gets the same headers as every file.
  */
 const SOCKET_IO_DIST = join(dirname(require.resolve('socket.io/package.json')), 'client-dist');
-/** No route takes a body today; a future write route gets JSON up to this size, after the guard. */
+/** JSON bodies of write routes (a command is far smaller), parsed after the write guard. */
 export const BODY_LIMIT = '16kb';
 
 export function buildApp(deps: AppDeps): Express {
@@ -58,6 +59,7 @@ export function buildApp(deps: AppDeps): Express {
   deviceRoutes(api, deps);
   historyRoutes(api, deps);
   metricsRoutes(api, deps);
+  commandRoutes(api, deps);
   openApiRoutes(api, { version: deps.version });
   app.use(api.finish());
   app.use('/api', notFoundHandler);

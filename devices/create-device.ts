@@ -1,14 +1,15 @@
-// Composition of one real device: SQLite queue, MQTT session with last will, seeded speed model.
+// Composition of one real device: SQLite queue (and command journal), MQTT session with last will, seeded speed model, command channel.
 
 import type { Config } from '../core/config.js';
 import { encodeStatus, statusTopic } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { Device } from './device.js';
-import { openSqliteQueue, type QueueDatabase } from './offline-queue.js';
+import { perDeviceQueueFile, type QueueDatabase } from './offline-queue.js';
 import { createRandom, deviceSeed } from './rng.js';
 import { SpeedModel } from './speed-model.js';
 import type { TickWheel } from './tick-wheel.js';
+import { VehicleCommands } from './vehicle-commands.js';
 
 export interface CreateDeviceOptions {
   limit?: number;
@@ -40,6 +41,16 @@ export function createDevice(
     qos: 1 as const,
     retain: true,
   };
+  // The queue and the command journal share one file (the fleet's, or the vehicle's own).
+  const file = options.queueFile ?? perDeviceQueueFile(devices.queueDir, deviceId);
+  const session = new MqttSession({
+    mqtt: config.mqtt,
+    clientId: deviceId,
+    clean: false,
+    will,
+    log,
+  });
+  const now = Date.now;
   return new Device(
     {
       deviceId,
@@ -51,14 +62,22 @@ export function createDevice(
       ...(options.stallMs === undefined ? {} : { stallMs: options.stallMs }),
     },
     {
-      openQueue: () =>
-        options.queueFile
-          ? options.queueFile.queue(deviceId, devices.queueMax)
-          : openSqliteQueue({ dir: devices.queueDir, deviceId, capacity: devices.queueMax }),
-      session: new MqttSession({ mqtt: config.mqtt, clientId: deviceId, clean: false, will, log }),
+      openQueue: () => file.open().queue(deviceId, devices.queueMax),
+      session,
       ...(options.wheel ? { wheel: options.wheel } : {}),
       model: new SpeedModel(random),
-      now: Date.now,
+      commands: new VehicleCommands({
+        deviceId,
+        session,
+        openJournal: () =>
+          file
+            .open()
+            .journal(deviceId, { now, failSettings: devices.fault === 'command-store-error' }),
+        now,
+        log,
+        fault: devices.fault,
+      }),
+      now,
       log,
     },
   );

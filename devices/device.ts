@@ -11,11 +11,13 @@ import {
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
+import type { VehicleControls } from './command-executor.js';
 import { EndToEndAcks } from './end-to-end-acks.js';
 import type { OfflineQueue, QueuedMessage } from './offline-queue.js';
+import { ReadingSchedule } from './reading-schedule.js';
 import type { SpeedModel } from './speed-model.js';
 import type { TickWheel, WheelMember } from './tick-wheel.js';
-import { Ticker } from './ticker.js';
+import type { VehicleCommands } from './vehicle-commands.js';
 
 export interface DeviceOptions {
   deviceId: string;
@@ -41,6 +43,8 @@ export interface DeviceDeps {
   wheel?: TickWheel;
   session: MqttSession;
   model: SpeedModel;
+  /** Its command channel (ping, set_interval, set_speed_limit); absent: it takes no commands. */
+  commands?: VehicleCommands;
   now: () => number;
   log: Logger;
 }
@@ -62,8 +66,9 @@ export interface DeviceStats {
   reconnects: number;
 }
 
-export class Device implements WheelMember {
-  private ticker: Ticker | undefined;
+export class Device implements WheelMember, VehicleControls {
+  private schedule: ReadingSchedule | undefined;
+  private startedAt = 0;
   private generated = 0;
   private published = 0;
   private acknowledged = 0;
@@ -118,7 +123,11 @@ export class Device implements WheelMember {
   async start(): Promise<void> {
     this.queueHandle = this.deps.openQueue();
     this.closed = false;
+    this.startedAt = this.deps.now();
     const client = this.deps.session.create();
+    // Settings earlier commands left (kept in the queue file) apply from the first reading on.
+    const settings = this.deps.commands?.start(this);
+    if (settings) this.deps.model.setSpeedLimit(settings.speedLimitKmh);
     const e2e =
       (this.options.ackMode ?? 'e2e') === 'e2e'
         ? new EndToEndAcks(
@@ -151,16 +160,17 @@ export class Device implements WheelMember {
       });
     }
     this.deps.session.start();
-    if (this.deps.wheel) {
-      this.deps.wheel.add(this, this.options.phaseMs ?? 0);
-    } else {
-      const { intervalMs, phaseMs = 0 } = this.options;
-      this.ticker = new Ticker({ intervalMs, phaseMs, now: this.deps.now }, () => {
-        this.takeReading();
-        this.afterCommit();
-      });
-      this.ticker.start();
-    }
+    const { intervalMs, phaseMs } = this.options;
+    this.schedule = new ReadingSchedule(
+      {
+        intervalMs,
+        now: this.deps.now,
+        ...(phaseMs === undefined ? {} : { phaseMs }),
+        ...(this.deps.wheel ? { wheel: this.deps.wheel } : {}),
+      },
+      this,
+    );
+    this.schedule.start(settings?.intervalMs);
     const stallMs = this.options.stallMs ?? 30_000;
     this.lastProgressAt = this.deps.now();
     const checkEvery = Math.min(stallMs, this.options.resendAfterMs ?? 10_000, 5000) / 2;
@@ -332,13 +342,32 @@ export class Device implements WheelMember {
   /** Takes no more readings but stays connected to deliver the backlog (drills drain this way). */
   stopReadings(): void {
     this.readingsStopped = true;
-    this.ticker?.stop();
+    this.schedule?.stop();
+  }
+
+  /** set_interval (already recorded): one reading per `ms` from now on. */
+  setPublishInterval(ms: number): void {
+    if (!this.readingsStopped && !this.closed) this.schedule?.change(ms);
+  }
+
+  /** set_speed_limit (already recorded). */
+  setSpeedLimit(kmh: number | null): void {
+    this.deps.model.setSpeedLimit(kmh);
+  }
+
+  uptimeS(): number {
+    return Math.round(this.deps.now() - this.startedAt) / 1000;
+  }
+
+  /** The interval readings are taken at now (a set_interval changes it). */
+  get intervalMs(): number {
+    return this.schedule?.intervalMs ?? this.options.intervalMs;
   }
 
   /** Stops taking readings, says offline, disconnects; unacknowledged readings stay queued. Idempotent. */
   async stop(): Promise<void> {
     if (this.closed || !this.queueHandle) return;
-    this.ticker?.stop();
+    this.schedule?.stop();
     clearInterval(this.watchdog);
     this.flushAcks();
     if (this.deps.session.connected) {
@@ -347,6 +376,7 @@ export class Device implements WheelMember {
     this.flushAcks();
     this.closed = true;
     await this.deps.session.stop();
+    this.deps.commands?.stop();
     this.queue.close();
   }
 }

@@ -2,6 +2,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import {
+  type CommandJournal,
+  createJournal,
+  type JournalStatements,
+  journalStatements,
+} from './command-journal.js';
 
 export interface QueuedMessage {
   seq: number;
@@ -94,6 +100,7 @@ type Statements = ReturnType<typeof statements>;
 export class QueueDatabase {
   private db: Database.Database | undefined;
   private stmts: Statements | undefined;
+  private journalStmts: JournalStatements | undefined;
   private views = 0;
   private deferred: Array<() => void> = [];
 
@@ -123,12 +130,32 @@ export class QueueDatabase {
     const io: ViewIo = {
       defer: (work) => this.defer(work),
       flush: () => this.flushDeferred(),
-      close: () => {
-        this.views -= 1;
-        if (this.views === 0) this.close();
-      },
+      close: () => this.release(),
     };
     return createView(db, s, deviceId, capacity, io);
+  }
+
+  /**
+   * One vehicle's command journal (command ids, first answers, settings) in this file; it keeps
+   * the file open like a queue view does.
+   */
+  journal(
+    deviceId: string,
+    options: { now: () => number; failSettings?: boolean },
+  ): CommandJournal {
+    const db = this.db;
+    if (!db) throw new Error(`queue database ${this.path} not open`);
+    this.journalStmts ??= journalStatements(db, options.now());
+    this.views += 1;
+    return createJournal(db, this.journalStmts, deviceId, {
+      ...options,
+      close: () => this.release(),
+    });
+  }
+
+  private release(): void {
+    this.views -= 1;
+    if (this.views === 0) this.close();
   }
 
   /** Runs `work` in one transaction: many devices' appends share one commit. */
@@ -160,6 +187,7 @@ export class QueueDatabase {
     if (this.db?.open) this.db.close();
     this.db = undefined;
     this.stmts = undefined;
+    this.journalStmts = undefined;
   }
 }
 
@@ -311,8 +339,12 @@ export interface SqliteQueueOptions {
 }
 
 /** The per-device layout: `{dir}/{device_id}.db`, one file per vehicle, as a real device has. */
+export function perDeviceQueueFile(dir: string, deviceId: string): QueueDatabase {
+  return new QueueDatabase(join(dir, `${deviceId}.db`));
+}
+
 export function openSqliteQueue(options: SqliteQueueOptions): OfflineQueue {
-  const file = new QueueDatabase(join(options.dir, `${options.deviceId}.db`)).open();
+  const file = perDeviceQueueFile(options.dir, options.deviceId).open();
   return file.queue(options.deviceId, options.capacity);
 }
 

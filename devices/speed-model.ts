@@ -1,4 +1,4 @@
-// Vehicle speed model, as the original: drift toward a target speed, occasional new targets, Gaussian noise.
+// Vehicle speed model, as the original: drift toward a target speed, occasional new targets, Gaussian noise; an optional speed limit caps it.
 import type { Random } from './rng.js';
 
 export const SPEED_MIN = 0;
@@ -10,6 +10,8 @@ export class SpeedModel {
   private speed: number;
   private target: number;
   private readonly acceleration: number;
+  /** km/h; null: no limit (the model's own 0–120 range only). */
+  private limit: number | null = null;
 
   constructor(private readonly random: Random) {
     this.speed = random.uniform(20, 60);
@@ -17,14 +19,30 @@ export class SpeedModel {
     this.acceleration = random.uniform(0.5, 2);
   }
 
+  get speedLimit(): number | null {
+    return this.limit;
+  }
+
+  /**
+   * set_speed_limit: from the next tick every speed is at or below `kmh` (a simulated vehicle
+   * obeys at once rather than braking over a few seconds, so every reading after the command's
+   * result is within the limit); null lifts it.
+   */
+  setSpeedLimit(kmh: number | null): void {
+    this.limit = kmh;
+  }
+
   /** Advances one tick and returns the new speed in km/h, rounded to 0.01. */
   tick(): number {
+    const max = this.limit === null ? SPEED_MAX : Math.min(SPEED_MAX, this.limit);
     if (this.random.next() < NEW_TARGET_CHANCE)
       this.target = this.random.uniform(SPEED_MIN, SPEED_MAX);
-    const gap = this.target - this.speed;
+    const target = Math.min(this.target, max);
+    const gap = target - this.speed;
     this.speed += Math.sign(gap) * Math.min(Math.abs(gap), this.acceleration);
     this.speed += this.random.gaussian(0, NOISE_SIGMA);
-    this.speed = Math.min(SPEED_MAX, Math.max(SPEED_MIN, this.speed));
-    return Math.round(this.speed * 100) / 100;
+    this.speed = Math.min(max, Math.max(SPEED_MIN, this.speed));
+    // Rounding must not lift a reading above a limit with more decimals (e.g. 50.005).
+    return Math.min(max, Math.round(this.speed * 100) / 100);
   }
 }

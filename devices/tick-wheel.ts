@@ -42,6 +42,14 @@ export class TickWheel {
     this.slots[index]?.push(member);
   }
 
+  /** Takes a member off the wheel (a vehicle given its own interval by command). */
+  remove(member: WheelMember): void {
+    for (const slot of this.slots) {
+      const i = slot.indexOf(member);
+      if (i >= 0) slot.splice(i, 1);
+    }
+  }
+
   start(): void {
     this.origin = (this.options.now ?? Date.now)();
     this.next = 0;

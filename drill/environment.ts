@@ -83,6 +83,9 @@ export class DrillEnvironment {
       MQTT_RECONNECT_MAX_MS: '1000',
       STORE: this.settings.store,
       SQLITE_PATH: this.sqlitePath,
+      // Each program's own state in the drill's folder, never the working directory's ./data.
+      DASHBOARD_STATE_PATH: join(this.settings.dir, 'dashboard-state.db'),
+      COLLECTOR_STATE_PATH: join(this.settings.dir, 'collector-state.db'),
       INFLUXDB_URL: this.influx?.url ?? 'http://127.0.0.1:8086',
       INFLUXDB_BUCKET: 'drill',
       QUEUE_DIR: this.queueDir,

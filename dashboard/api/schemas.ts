@@ -1,6 +1,9 @@
 // Response schemas of the JSON routes (zod), held equal to the shared TypeScript contract at compile time.
 import { z } from 'zod';
 import {
+  COMMAND_STATUSES,
+  type CommandAccepted,
+  type CommandBody,
   type DevicesStatusBody,
   ERROR_CODES,
   type ErrorBody,
@@ -64,12 +67,33 @@ export const historyBody = z.object({
 });
 sameType<z.infer<typeof historyBody>, HistoryBody>(true);
 
+export const commandBody = z.object({
+  command_id: z.string(),
+  device_id: z.string(),
+  name: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  status: z.enum(COMMAND_STATUSES),
+  created_at: isoTime,
+  updated_at: isoTime,
+  expires_at: isoTime,
+  result: z.record(z.string(), z.unknown()).optional(),
+  error: z.string().optional(),
+});
+sameType<z.infer<typeof commandBody>, CommandBody>(true);
+
+export const commandAccepted = z.object({
+  command_id: z.string(),
+  status: z.literal('queued'),
+});
+sameType<z.infer<typeof commandAccepted>, CommandAccepted>(true);
+
 const ERROR_TEXT: Record<number, string> = {
   400: 'a parameter or the body is invalid (every problem is listed)',
   401: 'no or a wrong bearer token',
   403: 'writes are disabled (no DASHBOARD_API_TOKEN)',
   404: 'no such device or object',
   405: 'method not allowed on this path (see Allow)',
+  409: 'too many commands of this vehicle are pending',
   413: 'body too large',
   429: 'rate limited (see Retry-After)',
   503: 'the store (or broker) is not reachable yet',

@@ -1,4 +1,4 @@
-// The dashboard page: Socket.IO for live data, REST for history, one card per vehicle, table, notes, range.
+// The dashboard page: Socket.IO for live data, REST for history, one card per vehicle (with its command controls), table, notes, range.
 import { io, type Socket } from 'socket.io-client';
 import { DEVICE_ID_PATTERN } from '../../core/contract.js';
 import {
@@ -9,6 +9,8 @@ import {
   type ServerToClientEvents,
 } from '../../core/dashboard-contract.js';
 import { durationMs } from '../../core/duration.js';
+import { ApiTokenField } from './api-token.js';
+import { CommandPanels } from './command-panel.js';
 import { type CardContext, DeviceCard } from './device-card.js';
 import { byId, compareIds } from './dom.js';
 import { LateNotes } from './late-notes.js';
@@ -35,6 +37,9 @@ const grid = byId<HTMLElement>('charts');
 const table = new LatestTable(byId<HTMLTableSectionElement>('latest-body'));
 const notes = new LateNotes(byId('late-note'), byId<HTMLUListElement>('late-list'));
 const connection = byId('connection');
+const apiToken = new ApiTokenField();
+apiToken.mount(document.querySelector<HTMLElement>('header.top') ?? document.body);
+const commandPanels = new CommandPanels(() => apiToken.token);
 // tsconfig has no DOM.Iterable (server code shares it): Array.from makes the NodeList iterable.
 const rangeButtons = Array.from(document.querySelectorAll<HTMLButtonElement>('#range button'));
 
@@ -52,6 +57,7 @@ function card(deviceId: string): DeviceCard | undefined {
   );
   cards.set(deviceId, created);
   created.mount();
+  commandPanels.attach(deviceId, created.element);
   void created.load();
   return created;
 }
@@ -115,6 +121,8 @@ socket.on('latest_data', (data) => {
     if (table.setReading(deviceId, entry.speed, entry.timestamp)) c.setSpeed(entry.speed);
   }
 });
+
+socket.on('command', (c) => commandPanels.update(c));
 
 socket.on('reading', (r) => {
   const c = card(r.device_id);

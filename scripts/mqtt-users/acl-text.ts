@@ -2,6 +2,10 @@
 import {
   ALL_VEHICLE_TOPICS,
   ackTopic,
+  COMMAND_RESULT_SUBSCRIPTION,
+  COMMAND_SUBSCRIPTION,
+  commandResultTopic,
+  commandTopic,
   droppedTopic,
   SPEED_SUBSCRIPTION,
   STATUS_SUBSCRIPTION,
@@ -32,18 +36,24 @@ export function aclFileText(deviceIds: readonly string[], generatedAt: string): 
     `user ${COLLECTOR_USER}`,
     `topic read ${ALL_VEHICLE_TOPICS}`,
     `topic write ${TOPIC_ROOT}/+/ack`,
+    "# Commands and their results are between the dashboard and each vehicle: not the collector's.",
+    `topic deny ${COMMAND_SUBSCRIPTION}`,
+    `topic deny ${COMMAND_RESULT_SUBSCRIPTION}`,
     '',
-    '# The dashboard only reads live speed and status.',
+    '# The dashboard reads live speed and status; it alone sends commands to vehicles, and reads',
+    '# their results.',
     `user ${DASHBOARD_USER}`,
     `topic read ${SPEED_SUBSCRIPTION}`,
     `topic read ${STATUS_SUBSCRIPTION}`,
+    `topic write ${COMMAND_SUBSCRIPTION}`,
+    `topic read ${COMMAND_RESULT_SUBSCRIPTION}`,
     '',
     "# docker/'s optional Telegraf collector only reads speed readings.",
     `user ${TELEGRAF_USER}`,
     `topic read ${SPEED_SUBSCRIPTION}`,
     '',
-    '# Each device publishes its own speed, status (and last will) and dropped notices, and reads',
-    '# only its own acks.',
+    '# Each device publishes its own speed, status (and last will), dropped notices and command',
+    '# results, and reads only its own acks and commands.',
   ];
   for (const id of deviceIds) {
     lines.push(
@@ -52,6 +62,8 @@ export function aclFileText(deviceIds: readonly string[], generatedAt: string): 
       `topic write ${statusTopic(id)}`,
       `topic write ${droppedTopic(id)}`,
       `topic read ${ackTopic(id)}`,
+      `topic read ${commandTopic(id)}`,
+      `topic write ${commandResultTopic(id)}`,
     );
   }
   return `${lines.join('\n')}\n`;

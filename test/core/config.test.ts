@@ -65,4 +65,24 @@ describe('loadConfig', () => {
     expect(c.devices.count).toBe(7);
     expect(c.mqtt.host).toBeUndefined();
   });
+
+  it('commands: COMMAND_TIMEOUT_S (default 30, 1..86400); FAULT_INJECTION test-only, refused in production', () => {
+    expect(loadConfig({}).dashboard.commandTimeoutS).toBe(30);
+    expect(loadConfig({ COMMAND_TIMEOUT_S: '5' }).dashboard.commandTimeoutS).toBe(5);
+    for (const bad of ['0', '86401', '1.5', 'soon']) {
+      expect(() => loadConfig({ COMMAND_TIMEOUT_S: bad }), bad).toThrow(
+        /^invalid configuration:\nCOMMAND_TIMEOUT_S=/,
+      );
+    }
+    expect(loadConfig({}).devices.fault).toBeUndefined();
+    expect(loadConfig({ FAULT_INJECTION: 'command-store-error' }).devices.fault).toBe(
+      'command-store-error',
+    );
+    expect(() => loadConfig({ FAULT_INJECTION: 'explode' })).toThrow(/FAULT_INJECTION="explode"/);
+    expect(() =>
+      loadConfig({ FAULT_INJECTION: 'command-crash-after-commit', NODE_ENV: 'production' }),
+    ).toThrow(
+      /FAULT_INJECTION="command-crash-after-commit": test-only, refused with NODE_ENV=production/,
+    );
+  });
 });

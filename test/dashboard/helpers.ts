@@ -1,9 +1,12 @@
 // Building blocks for dashboard tests: a Dashboard on port 0 with an injectable clock, and JSON GETs.
+import { join } from 'node:path';
 import type { Config } from '../../core/config.js';
 import { type Logger, silentLogger } from '../../core/log.js';
 import { MqttSession } from '../../core/mqtt-session.js';
 import { createStore } from '../../core/store/create-store.js';
+import { SqliteCommandStore } from '../../dashboard/commands/sqlite-command-store.js';
 import { Dashboard } from '../../dashboard/dashboard.js';
+import { tempDir } from '../helpers/tmp.js';
 
 export const TEST_VERSION = '0.0.0-test';
 
@@ -11,6 +14,10 @@ export interface TestDashboardOptions {
   now?: () => number;
   storeRetryMs?: number;
   log?: Logger;
+  /** Default: a fresh file in a temp dir (never the shared ./data default). */
+  statePath?: string;
+  /** A fixed id and a persistent session (default: a random id, clean session). */
+  clientId?: string;
 }
 
 /** The production composition (read-only store, clean session) with test knobs. */
@@ -28,10 +35,15 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
       createStore: () => createStore(config.store, log, { readonly: true }),
       session: new MqttSession({
         mqtt: config.mqtt,
-        clientId: `dashboard-test-${process.pid}-${Math.random().toString(16).slice(2)}`,
-        clean: true,
+        clientId:
+          options.clientId ??
+          `dashboard-test-${process.pid}-${Math.random().toString(16).slice(2)}`,
+        clean: options.clientId === undefined,
         log,
       }),
+      commandStore: new SqliteCommandStore(
+        options.statePath ?? join(tempDir('dashboard-state-'), 'dashboard-state.db'),
+      ),
       log,
       now: options.now ?? Date.now,
     },

@@ -44,3 +44,27 @@ describe('SpeedModel', () => {
     expect(median).toBeLessThan(2.5);
   });
 });
+
+describe('SpeedModel speed limit (set_speed_limit)', () => {
+  it('keeps every speed at or below the limit from the next tick, lifts it with null, same random draws', () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const limited = new SpeedModel(createRandom(seed));
+      const free = new SpeedModel(createRandom(seed));
+      for (let i = 0; i < 200; i++) expect(limited.tick()).toBe(free.tick());
+      limited.setSpeedLimit(33.333);
+      const under = Array.from({ length: 2000 }, () => limited.tick());
+      expect(Math.max(...under)).toBeLessThanOrEqual(33.333);
+      expect(Math.min(...under)).toBeGreaterThanOrEqual(0);
+      limited.setSpeedLimit(null);
+      expect(limited.speedLimit).toBeNull();
+    }
+    // Lifted, it climbs above the old limit again.
+    const model = new SpeedModel(createRandom(3));
+    model.setSpeedLimit(10);
+    for (let i = 0; i < 100; i++) model.tick();
+    model.setSpeedLimit(null);
+    expect(Math.max(...Array.from({ length: 3000 }, () => model.tick()))).toBeGreaterThan(10);
+    model.setSpeedLimit(0);
+    expect(new Set(Array.from({ length: 50 }, () => model.tick()))).toEqual(new Set([0]));
+  });
+});

@@ -199,6 +199,59 @@ describe.each(brokers)('%s with the files of npm run mqtt-users', (_name, start)
     expect(dashboardSeen.filter((l) => l.includes('forged'))).toEqual([]);
   });
 
+  it('commands: only the dashboard sends them; vehicle_01 writing vehicle_02’s command is dropped; the collector sees none', async () => {
+    const target = await as('vehicle_02');
+    const targetSeen = record(target);
+    await target.subscribeAsync('vehicles/vehicle_02/command', { qos: 1 });
+    const { seen: collectorSeen } = await collectorView();
+    for (const topic of ['vehicles/vehicle_02/command', 'vehicles/vehicle_01/command']) {
+      const forger = await as('vehicle_01');
+      expect(['acked', 'closed']).toContain(await publishOutcome(forger, topic, 'forged command'));
+      forger.end(true);
+    }
+    const dashboard = await as('dashboard');
+    await dashboard.publishAsync('vehicles/vehicle_02/command', 'real command', { qos: 1 });
+    await awaitLine(targetSeen, 'vehicles/vehicle_02/command real command');
+    await sleep(SETTLE_MS);
+    expect(targetSeen.filter((l) => l.includes('forged'))).toEqual([]);
+    expect(collectorSeen.filter((l) => l.includes('/command'))).toEqual([]);
+  });
+
+  it('a vehicle reads only its own commands, whatever it subscribes to', async () => {
+    const snoop = await as('vehicle_01');
+    const seen = record(snoop);
+    for (const filter of ['vehicles/#', '#', 'vehicles/+/command', 'vehicles/vehicle_02/command']) {
+      await subscribeOutcome(snoop, filter);
+    }
+    expect(await subscribeOutcome(snoop, 'vehicles/vehicle_01/command')).toBe('granted');
+    const dashboard = await as('dashboard');
+    await dashboard.publishAsync('vehicles/vehicle_02/command', 'for 02', { qos: 1 });
+    await dashboard.publishAsync('vehicles/vehicle_01/command', 'for 01', { qos: 1 });
+    await awaitLine(seen, 'vehicles/vehicle_01/command for 01');
+    await sleep(SETTLE_MS);
+    expect(seen.filter((l) => l.includes('/command'))).toEqual([
+      'vehicles/vehicle_01/command for 01',
+    ]);
+  });
+
+  it('results: a vehicle answers only on its own result topic, which the dashboard reads and the collector does not', async () => {
+    const dashboard = await as('dashboard');
+    const dashboardSeen = record(dashboard);
+    await dashboard.subscribeAsync('vehicles/+/command/result', { qos: 1 });
+    const { seen: collectorSeen } = await collectorView();
+    const forger = await as('vehicle_01');
+    expect(['acked', 'closed']).toContain(
+      await publishOutcome(forger, 'vehicles/vehicle_02/command/result', 'forged result'),
+    );
+    forger.end(true);
+    const own = await as('vehicle_01');
+    await own.publishAsync('vehicles/vehicle_01/command/result', 'own result', { qos: 1 });
+    await awaitLine(dashboardSeen, 'vehicles/vehicle_01/command/result own result');
+    await sleep(SETTLE_MS);
+    expect(dashboardSeen.filter((l) => l.includes('forged'))).toEqual([]);
+    expect(collectorSeen.filter((l) => l.includes('/command'))).toEqual([]);
+  });
+
   it('defeats a client-id takeover: vehicle_01 asking for client id vehicle_02 gets its own session; vehicle_02 stays connected', async () => {
     const victim = await as('vehicle_02', 'vehicle_02', { clean: false });
     const victimSeen = record(victim);

@@ -30,6 +30,8 @@ export async function latencyRun(dir: string, o: LatencyOptions): Promise<Latenc
     MQTT_BROKER_HOST: '127.0.0.1',
     MQTT_BROKER_PORT: String(broker.port),
     SQLITE_PATH: join(dir, 'telemetry.db'),
+    COLLECTOR_STATE_PATH: join(dir, 'collector-state.db'),
+    DASHBOARD_STATE_PATH: join(dir, 'dashboard-state.db'),
     QUEUE_DIR: join(dir, 'queues'),
     DASHBOARD_HOST: '127.0.0.1',
     DASHBOARD_PORT: String(port),

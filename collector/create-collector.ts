@@ -1,4 +1,5 @@
-// Composition of the collector from config: store + persistent MQTT session + delivery options.
+// Composition of the collector from config: store + persistent MQTT session + delivery options + the alarm engine.
+import { createAlarmService } from '../alarms/create-alarms.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { COLLECTOR_USER } from '../core/mqtt-credentials.js';
@@ -20,6 +21,8 @@ export function createCollector(config: Config, log: Logger): Collector {
       }),
       log,
       now: Date.now,
+      // Rules are evaluated here: the collector sees every stored reading once (see README, Alarms).
+      extensions: [createAlarmService(config, log)],
     },
     collectorOptions(config),
   );

@@ -110,7 +110,12 @@ function nonFiniteField(value: Record<string, unknown>): string | undefined {
  */
 export function validateMessage(topic: string, payload: Uint8Array, now: number): Validated {
   const result = validateInbound(topic, payload, now);
-  if (!result.ok || result.kind === 'speed' || result.kind === 'status' || result.kind === 'health') {
+  if (
+    !result.ok ||
+    result.kind === 'speed' ||
+    result.kind === 'status' ||
+    result.kind === 'health'
+  ) {
     return result;
   }
   return reject('unknown_topic', 'not a telemetry topic');

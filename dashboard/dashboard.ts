@@ -7,6 +7,8 @@ import { LATE_AFTER_MS } from '../core/dashboard-contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import type { TelemetryStore } from '../core/store/types.js';
+import { AlarmCopy } from './alarms/alarm-copy.js';
+import { AlarmFollower } from './alarms/alarm-follower.js';
 import { DeviceBoard } from './device-board.js';
 import { LiveFeed } from './live.js';
 import { buildPageBundle } from './page-bundle.js';
@@ -33,6 +35,12 @@ export interface DashboardOptions extends SecurityConfig {
   /** 0 picks a free port (tests). */
   port: number;
   offlineAfterS: number;
+  /** Devices' HEALTH_INTERVAL_S (health older than twice it: warning). */
+  healthIntervalS: number;
+  /** DASHBOARD_STATE_PATH: the dashboard's copy of the alarms. */
+  statePath: string;
+  /** How long POST /api/alarms/:id/ack waits for the collector before answering 202. */
+  ackTimeoutMs?: number;
   version: string;
   /** `latest_data` period; the interface says every second. */
   tickMs?: number;
@@ -52,6 +60,7 @@ type Io = SocketServer<ClientToServerEvents, ServerToClientEvents>;
 export class Dashboard {
   readonly board: DeviceBoard;
   readonly live: LiveFeed;
+  readonly alarms: AlarmFollower;
   readonly store: StoreLink;
   private http: HttpServer | undefined;
   private io: Io | undefined;
@@ -63,13 +72,24 @@ export class Dashboard {
     private readonly options: DashboardOptions,
     private readonly deps: DashboardDeps,
   ) {
-    this.board = new DeviceBoard(options.offlineAfterS * 1000);
+    this.board = new DeviceBoard(options.offlineAfterS * 1000, {
+      healthIntervalMs: options.healthIntervalS * 1000,
+    });
     this.live = new LiveFeed({
       session: deps.session,
       board: this.board,
       log: deps.log,
       now: deps.now,
     });
+    this.alarms = new AlarmFollower(
+      {
+        session: deps.session,
+        copy: new AlarmCopy(options.statePath),
+        log: deps.log,
+        now: deps.now,
+      },
+      options.ackTimeoutMs ?? 5000,
+    );
     this.store = new StoreLink({
       create: deps.createStore,
       log: deps.log,
@@ -124,6 +144,7 @@ export class Dashboard {
       security,
       headers,
       rateLimit: this.rateLimit.middleware,
+      alarms: this.alarms,
     });
     const http = createServer(app);
     this.http = http;
@@ -146,9 +167,14 @@ export class Dashboard {
         version: this.options.version,
       });
       socket.emit('latest_data', this.board.latestData(now()));
+      for (const health of this.board.healths()) socket.emit('health', health);
     });
     this.live.onReading((reading) => io.emit('reading', reading));
+    this.live.onHealth((health) => io.emit('health', health));
+    this.alarms.onAlarm((alarm) => io.emit('alarm', alarm));
     this.live.start();
+    // Same tick as live.start(): its listeners are on the session's client before the CONNACK.
+    this.alarms.start();
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(this.options.port, this.options.host, () => {
@@ -215,6 +241,7 @@ export class Dashboard {
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }
     await this.live.stop();
+    this.alarms.stop();
     await this.store.stop();
   }
 }

@@ -4,10 +4,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from '../core/log.js';
+import type { AlarmsView } from './alarms/alarm-follower.js';
 import { ApiRouter } from './api/api-router.js';
 import { openApiRoutes } from './api/openapi-routes.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { SOCKET_IO_CLIENT_URL } from './page-bundle.js';
+import { alarmRoutes } from './routes/alarms.js';
 import type { RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
@@ -25,6 +27,8 @@ export interface AppDeps extends RouteDeps {
   headers: RequestHandler;
   /** The per-address limit (see security/rate-limit.ts). */
   rateLimit: RequestHandler;
+  /** The alarms as the dashboard knows them, and acknowledging one (alarms/alarm-follower.ts). */
+  alarms: AlarmsView;
 }
 
 const require = createRequire(import.meta.url);
@@ -35,7 +39,7 @@ const UPLOT_DIST = join(dirname(require.resolve('uplot/package.json')), 'dist');
  * by Express rather than by Socket.IO (`serveClient`) so it gets the same headers as every file.
  */
 const SOCKET_IO_DIST = join(dirname(require.resolve('socket.io/package.json')), 'client-dist');
-/** No route takes a body today; a future write route gets JSON up to this size, after the guard. */
+/** JSON bodies of write routes, parsed after the guard (POST /api/alarms/:id/ack takes none). */
 export const BODY_LIMIT = '16kb';
 
 export function buildApp(deps: AppDeps): Express {
@@ -53,6 +57,7 @@ export function buildApp(deps: AppDeps): Express {
   healthRoutes(api, deps);
   deviceRoutes(api, deps);
   historyRoutes(api, deps);
+  alarmRoutes(api, deps.alarms);
   openApiRoutes(api, { version: deps.version });
   app.use(api.finish());
   app.use('/api', notFoundHandler);

@@ -5,6 +5,8 @@ import { encodeStatus, statusTopic } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { Device } from './device.js';
+import { FIRMWARE } from './firmware.js';
+import { HealthReporter } from './health-reporter.js';
 import { openSqliteQueue, type QueueDatabase } from './offline-queue.js';
 import { createRandom, deviceSeed } from './rng.js';
 import { SpeedModel } from './speed-model.js';
@@ -40,6 +42,18 @@ export function createDevice(
     qos: 1 as const,
     retain: true,
   };
+  const health = new HealthReporter(
+    {
+      intervalMs: devices.healthIntervalS * 1000,
+      // The same place in the health interval as in the publish interval: a fleet's health
+      // messages are spread out, not sent all at once.
+      phaseMs: Math.floor(
+        ((options.phaseMs ?? 0) / devices.intervalMs) * devices.healthIntervalS * 1000,
+      ),
+      firmware: FIRMWARE,
+    },
+    Date.now,
+  );
   return new Device(
     {
       deviceId,
@@ -60,6 +74,7 @@ export function createDevice(
       model: new SpeedModel(random),
       now: Date.now,
       log,
+      addons: [health],
     },
   );
 }

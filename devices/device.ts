@@ -11,6 +11,7 @@ import {
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
+import type { DeviceAddon } from './device-addon.js';
 import { EndToEndAcks } from './end-to-end-acks.js';
 import type { OfflineQueue, QueuedMessage } from './offline-queue.js';
 import type { SpeedModel } from './speed-model.js';
@@ -43,6 +44,8 @@ export interface DeviceDeps {
   model: SpeedModel;
   now: () => number;
   log: Logger;
+  /** Behaviours beside the reading loop (health, ...), attached to the client at start. */
+  addons?: readonly DeviceAddon[];
 }
 
 export interface DeviceStats {
@@ -146,6 +149,9 @@ export class Device implements WheelMember {
       client.on('message', (topic, payload) => {
         if (topic === ackTopic(this.id) && !this.closed) e2e.onAck(payload);
       });
+    }
+    for (const addon of this.deps.addons ?? []) {
+      addon.attach({ deviceId: this.id, client, stats: () => this.stats() });
     }
     this.deps.session.start();
     if (this.deps.wheel) {
@@ -337,6 +343,7 @@ export class Device implements WheelMember {
     if (this.closed || !this.queueHandle) return;
     this.ticker?.stop();
     clearInterval(this.watchdog);
+    for (const addon of this.deps.addons ?? []) await addon.stop();
     this.flushAcks();
     if (this.deps.session.connected) {
       await Promise.race([this.publishStatus('offline'), new Promise((r) => setTimeout(r, 1000))]);

@@ -83,6 +83,8 @@ export class DrillEnvironment {
       MQTT_RECONNECT_MAX_MS: '1000',
       STORE: this.settings.store,
       SQLITE_PATH: this.sqlitePath,
+      COLLECTOR_STATE_PATH: join(this.settings.dir, 'collector-state.db'),
+      DASHBOARD_STATE_PATH: join(this.settings.dir, 'dashboard-state.db'),
       INFLUXDB_URL: this.influx?.url ?? 'http://127.0.0.1:8086',
       INFLUXDB_BUCKET: 'drill',
       QUEUE_DIR: this.queueDir,

@@ -80,11 +80,12 @@ export class AlarmService {
       channels: senders.map((s) => s.channel),
       notify: rules.notify,
       now,
-      published: (a) => {
+      published: (a, change) => {
         feed.publish(a);
-        log.info(
-          { alarm: a.id, rule: a.rule, scope: a.scope, state: a.state, value: a.value },
-          `alarm ${a.state}`,
+        // Updates (a new peak) are frequent and say little: debug only.
+        log[change === 'updated' ? 'debug' : 'info'](
+          { alarm: a.id, rule: a.rule, scope: a.scope, value: a.value, message: a.message },
+          `alarm ${change}`,
         );
       },
     });
@@ -92,7 +93,8 @@ export class AlarmService {
       rules,
       { rows, lifecycle, limits: this.limits, now, log },
       {
-        graceMs: this.options.graceMs ?? 10_000,
+        // Long enough for the broker to hand over what it kept, short against the rules' waits.
+        graceMs: this.options.graceMs ?? Math.min(10_000, shortestWaitMs(rules)),
         updateEveryMs: this.options.updateEveryMs ?? 1000,
       },
     );

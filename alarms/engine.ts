@@ -85,6 +85,8 @@ export class AlarmEngine {
         this.losses.set(key(s.rule, s.scope), s.state as DataLossState);
     }
     for (const f of rows.devices()) this.devices.set(f.deviceId, f);
+    // A device known only by its dropped notices still needs its quiet-spell clear.
+    for (const a of this.active.values()) if (a.scope !== FLEET_SCOPE) this.facts(a.scope);
     const last = rows.meta(LAST_READING_KEY);
     this.lastReadingAt = last === undefined ? undefined : Number(last);
   }
@@ -152,6 +154,7 @@ export class AlarmEngine {
     for (const rule of this.rules.rules) {
       if (rule.type !== 'data_loss') continue;
       for (const n of notices) {
+        this.facts(n.device_id); // so the tick looks at it for the quiet-spell clear
         const k = key(rule.name, n.device_id);
         const active = this.active.has(key(n.device_id, rule.name));
         const result = evaluateDropped(this.losses.get(k), n, active, now);

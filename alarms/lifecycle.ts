@@ -15,9 +15,11 @@ export interface LifecycleDeps {
   notify: NotifySettings;
   now: () => number;
   /** After the commit: the MQTT feed tells the dashboard. */
-  published: (alarm: AlarmRecord) => void;
+  published: (alarm: AlarmRecord, change: AlarmChange) => void;
   newId?: () => string;
 }
+
+export type AlarmChange = 'opened' | 'updated' | 'acknowledged' | 'cleared';
 
 /** What goes into the same transaction as the alarm change (the rule's evaluation state). */
 type Also = () => void;
@@ -57,7 +59,7 @@ export class Lifecycle {
       notifiedAt: now,
       repeats: 0,
     };
-    return this.commit(alarm, also, (a) => this.notices(a, 'firing', 0, now));
+    return this.commit(alarm, 'opened', also, (a) => this.notices(a, 'firing', 0, now));
   }
 
   /** A repeat of the condition: new value or text, same alarm. */
@@ -73,7 +75,7 @@ export class Lifecycle {
       updatedAt: this.deps.now(),
       version: alarm.version + 1,
     };
-    return this.commit(next, also);
+    return this.commit(next, 'updated', also);
   }
 
   acknowledge(alarm: AlarmRecord): AlarmRecord {
@@ -87,6 +89,7 @@ export class Lifecycle {
         updatedAt: now,
         version: alarm.version + 1,
       },
+      'acknowledged',
       undefined,
     );
   }
@@ -102,7 +105,7 @@ export class Lifecycle {
       message: `${alarm.message}; cleared: ${message}`.slice(0, 1000),
       version: alarm.version + 1,
     };
-    return this.commit(next, also, (a) => this.notices(a, 'resolved', 0, now));
+    return this.commit(next, 'cleared', also, (a) => this.notices(a, 'resolved', 0, now));
   }
 
   /** An open alarm nobody acknowledged, notified again once the repeat interval has passed. */
@@ -123,6 +126,7 @@ export class Lifecycle {
 
   private commit(
     alarm: AlarmRecord,
+    change: AlarmChange,
     also: Also | undefined,
     notices?: (a: AlarmRecord) => void,
   ): AlarmRecord {
@@ -131,7 +135,7 @@ export class Lifecycle {
       notices?.(alarm);
       also?.();
     });
-    this.deps.published(alarm);
+    this.deps.published(alarm, change);
     return alarm;
   }
 

@@ -11,6 +11,9 @@ export interface TestDashboardOptions {
   now?: () => number;
   storeRetryMs?: number;
   log?: Logger;
+  ackTimeoutMs?: number;
+  /** A persistent session with this client id (default: a clean one with a random id). */
+  clientId?: string;
 }
 
 /** The production composition (read-only store, clean session) with test knobs. */
@@ -23,13 +26,15 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
       port: 0,
       version: TEST_VERSION,
       storeRetryMs: options.storeRetryMs ?? 100,
+      ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
     },
     {
       createStore: () => createStore(config.store, log, { readonly: true }),
       session: new MqttSession({
         mqtt: config.mqtt,
-        clientId: `dashboard-test-${process.pid}-${Math.random().toString(16).slice(2)}`,
-        clean: true,
+        clientId:
+          options.clientId ?? `dashboard-test-${process.pid}-${Math.random().toString(16).slice(2)}`,
+        clean: options.clientId === undefined,
         log,
       }),
       log,

@@ -11,6 +11,8 @@ import { waitFor } from '../../harness/wait.js';
 import { getJson, testDashboard } from '../dashboard/helpers.js';
 import { testConfig } from '../helpers/pipeline.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
+import { HOSTILE, problemsOf } from '../security/dashboard-hostile.js';
+import { isCleanErrorBody, send } from '../security/dashboard-http.js';
 import { alarmCollector, Publisher, writeRules } from './helpers.js';
 
 const TOKEN = 'alarm-test-token-0123456789abcdef';
@@ -198,5 +200,30 @@ describe('POST /api/alarms/:id/ack', () => {
     const acked = await waitForAlarm('vehicle_09', 'overspeed', 'acknowledged');
     expect(acked.id).toBe(alarm.id);
     expect((await alarmsOf('state=all&device_id=vehicle_09')).length).toBe(1);
+  });
+
+  it('hostile alarm ids and bodies answer 400/404/413 {error, message}, echoing nothing', async () => {
+    const problems: string[] = [];
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    for (const [, value] of HOSTILE) {
+      const path = `/api/alarms/${encodeURIComponent(value)}/ack`;
+      problems.push(
+        ...problemsOf(path, value, await send(base, path, { method: 'POST', headers: auth })),
+      );
+    }
+    expect(problems).toEqual([]);
+    const id = '00000000-0000-4000-8000-000000000000';
+    for (const [body, status] of [
+      ['{"broken', 400],
+      [JSON.stringify({ note: 'x'.repeat(20_000) }), 413],
+    ] as const) {
+      const res = await send(base, `/api/alarms/${id}/ack`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body,
+      });
+      expect(res.status).toBe(status);
+      expect(isCleanErrorBody(res)).toBe(true);
+    }
   });
 });

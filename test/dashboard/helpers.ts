@@ -33,7 +33,8 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
       session: new MqttSession({
         mqtt: config.mqtt,
         clientId:
-          options.clientId ?? `dashboard-test-${process.pid}-${Math.random().toString(16).slice(2)}`,
+          options.clientId ??
+          `dashboard-test-${process.pid}-${Math.random().toString(16).slice(2)}`,
         clean: options.clientId === undefined,
         log,
       }),

@@ -45,7 +45,8 @@ const LAST_READING_KEY = 'fleet_last_reading_at';
 
 export class AlarmEngine {
   private readonly active = new Map<string, AlarmRecord>();
-  private readonly thresholds = new Map<string, ThresholdState>();
+  /** Per rule, per device: nested maps, so the hot path builds no key string per reading. */
+  private readonly thresholds = new Map<string, Map<string, ThresholdState>>();
   private readonly losses = new Map<string, DataLossState>();
   private readonly devices = new Map<string, DeviceFacts>();
   private readonly dirty = new Set<string>();
@@ -80,7 +81,7 @@ export class AlarmEngine {
     for (const s of rows.ruleStates()) {
       const rule = byName.get(s.rule);
       if (rule?.type === 'threshold')
-        this.thresholds.set(key(s.rule, s.scope), s.state as ThresholdState);
+        this.thresholdsOf(s.rule).set(s.scope, s.state as ThresholdState);
       if (rule?.type === 'data_loss')
         this.losses.set(key(s.rule, s.scope), s.state as DataLossState);
     }
@@ -96,6 +97,15 @@ export class AlarmEngine {
     if (this.openFrom === Number.POSITIVE_INFINITY) {
       this.openFrom = this.deps.now() + this.options.graceMs;
     }
+  }
+
+  private thresholdsOf(rule: string): Map<string, ThresholdState> {
+    let m = this.thresholds.get(rule);
+    if (!m) {
+      m = new Map();
+      this.thresholds.set(rule, m);
+    }
+    return m;
   }
 
   activeAlarms(): AlarmRecord[] {
@@ -185,10 +195,12 @@ export class AlarmEngine {
         rule.level === 'speed_limit'
           ? (this.deps.limits.limitFor(deviceId) ?? rule.defaultLimit)
           : rule.level;
-      const k = key(rule.name, deviceId);
-      const result = evaluateThreshold(rule, level, this.thresholds.get(k), sample);
-      this.thresholds.set(k, result.state);
+      const states = this.thresholdsOf(rule.name);
+      const before = states.get(deviceId);
+      const result = evaluateThreshold(rule, level, before, sample);
+      if (result.state !== before) states.set(deviceId, result.state);
       // Samples that change no phase change nothing when replayed: only phase changes are saved.
+      if (!result.changed && !result.signal) continue; // the common case: nothing to do
       const save = result.changed
         ? () => this.deps.rows.saveRuleState(rule.name, deviceId, result.state)
         : undefined;
@@ -198,9 +210,13 @@ export class AlarmEngine {
 
   private apply(rule: Rule, scope: string, signal: Signal | undefined, also?: () => void): void {
     const { lifecycle, rows } = this.deps;
+    if (!signal) {
+      if (also) rows.atomically(also);
+      return;
+    }
     const k = key(scope, rule.name);
     const active = this.active.get(k);
-    if (!signal || (signal.kind !== 'open' && !active)) {
+    if (signal.kind !== 'open' && !active) {
       if (also) rows.atomically(also);
       return;
     }

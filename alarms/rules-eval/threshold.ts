@@ -38,12 +38,25 @@ const UNITS: Record<ThresholdRule['metric'], string> = {
   reconnects: ' reconnects',
 };
 
+/**
+ * The next state for one sample. Readings are the collector's hot path: the common cases (a
+ * resend, a normal value in the normal phase) update `state` in place and allocate nothing else;
+ * every other case works on a copy.
+ */
 export function evaluateThreshold(
   rule: ThresholdRule,
   level: number,
   state: ThresholdState | undefined,
   sample: Sample,
 ): ThresholdResult {
+  if (state !== undefined) {
+    if (sample.ts <= state.lastTs) return { state, changed: false };
+    const beyondNow = rule.direction === 'above' ? sample.value > level : sample.value < level;
+    if (state.phase === 'normal' && !beyondNow) {
+      state.lastTs = sample.ts;
+      return { state, changed: false };
+    }
+  }
   const s: ThresholdState = state
     ? { ...state }
     : { phase: 'normal', since: sample.ts, lastTs: Number.NEGATIVE_INFINITY, peak: sample.value };

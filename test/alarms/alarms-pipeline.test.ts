@@ -226,4 +226,19 @@ describe('POST /api/alarms/:id/ack', () => {
       expect(isCleanErrorBody(res)).toBe(true);
     }
   });
+
+  it('both routes are in the OpenAPI document, the ack behind the bearer token', async () => {
+    const doc = (await getJson(base, '/api/openapi.json')).body as {
+      paths: Record<
+        string,
+        Record<string, { security?: unknown; parameters: Array<{ name: string }> }>
+      >;
+    };
+    expect(doc.paths['/api/alarms']?.get?.parameters.map((p) => p.name)).toEqual([
+      'state',
+      'device_id',
+      'limit',
+    ]);
+    expect(doc.paths['/api/alarms/{id}/ack']?.post?.security).toEqual([{ bearer: [] }]);
+  });
 });

@@ -26,7 +26,6 @@ export interface AlarmServiceOptions {
   rules: RuleSet;
   /** Engine clock; default: a tenth of the shortest rule wait, between 50 ms and 1 s. */
   tickMs?: number;
-  graceMs?: number;
   updateEveryMs?: number;
   /** How often each channel's outbox is looked at. */
   pollMs?: number;
@@ -92,11 +91,7 @@ export class AlarmService {
     const engine = new AlarmEngine(
       rules,
       { rows, lifecycle, limits: this.limits, now, log },
-      {
-        // Long enough for the broker to hand over what it kept, short against the rules' waits.
-        graceMs: this.options.graceMs ?? Math.min(10_000, shortestWaitMs(rules)),
-        updateEveryMs: this.options.updateEveryMs ?? 1000,
-      },
+      { updateEveryMs: this.options.updateEveryMs ?? 1000 },
     );
     engine.start();
     this.engine = engine;
@@ -144,6 +139,10 @@ export class AlarmService {
 
   onSubscribed(): void {
     this.engine?.subscribed();
+  }
+
+  onDisconnect(): void {
+    this.engine?.disconnected();
   }
 
   onMessage(topic: string, payload: Uint8Array): void {

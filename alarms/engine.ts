@@ -18,6 +18,7 @@ import {
   evaluateFleetSilent,
   evaluateNoData,
   evaluateOffline,
+  type Watch,
 } from './rules-eval/timed.js';
 import type { SpeedLimits } from './speed-limits.js';
 import type { AlarmRows } from './store/alarm-rows.js';
@@ -32,8 +33,6 @@ export interface EngineDeps {
 }
 
 export interface EngineOptions {
-  /** After the first subscription, timed rules wait this long before opening anything: the broker first delivers what it kept for the collector. */
-  graceMs: number;
   /** A rising value updates an open alarm at most this often. */
   updateEveryMs: number;
 }
@@ -53,7 +52,8 @@ export class AlarmEngine {
   private readonly pendingUpdates = new Map<string, { value: number | null; message: string }>();
   private lastReadingAt: number | undefined;
   private lastFlushAt = 0;
-  private openFrom = Number.POSITIVE_INFINITY;
+  /** Not listening until the first subscription; silence before it was not watched. */
+  private watch: Watch = { listening: false, since: Number.POSITIVE_INFINITY };
   /** Readings and health too old to evaluate (replayed backlog). */
   skippedStale = 0;
   /** Threshold rules per metric, looked up once per sample (readings are the hot path). */
@@ -92,11 +92,18 @@ export class AlarmEngine {
     this.lastReadingAt = last === undefined ? undefined : Number(last);
   }
 
-  /** The first subscription is in place: timed rules may open alarms after the grace period. */
+  /** Subscribed, after every connect: silence is watched from now on. */
   subscribed(): void {
-    if (this.openFrom === Number.POSITIVE_INFINITY) {
-      this.openFrom = this.deps.now() + this.options.graceMs;
-    }
+    this.watch = { listening: true, since: this.deps.now() };
+  }
+
+  /**
+   * Cut off from the broker: nothing arrives, which says nothing about the devices. Timed rules
+   * open nothing until the next subscription, and silence counts from then (else every vehicle's
+   * no_data would open, then clear, after each broker outage: a storm of alarms and notices).
+   */
+  disconnected(): void {
+    this.watch = { listening: false, since: Number.POSITIVE_INFINITY };
   }
 
   private thresholdsOf(rule: string): Map<string, ThresholdState> {
@@ -242,13 +249,13 @@ export class AlarmEngine {
   }
 
   private evaluateDevice(f: DeviceFacts, now: number): void {
-    const mayOpen = now >= this.openFrom;
+    const watch = this.watch;
     for (const rule of this.rules.rules) {
       const active = this.active.has(key(f.deviceId, rule.name));
       if (rule.type === 'offline') {
-        this.apply(rule, f.deviceId, evaluateOffline(rule, f, active, now, mayOpen));
+        this.apply(rule, f.deviceId, evaluateOffline(rule, f, active, now, watch));
       } else if (rule.type === 'no_data') {
-        this.apply(rule, f.deviceId, evaluateNoData(rule, f, active, now, mayOpen));
+        this.apply(rule, f.deviceId, evaluateNoData(rule, f, active, now, watch));
       } else if (rule.type === 'data_loss') {
         const state = this.losses.get(key(rule.name, f.deviceId));
         this.apply(rule, f.deviceId, evaluateDataLossQuiet(rule, state, active, now));
@@ -257,14 +264,14 @@ export class AlarmEngine {
   }
 
   private evaluateFleet(now: number): void {
-    const mayOpen = now >= this.openFrom;
+    const watch = this.watch;
     for (const rule of this.rules.rules) {
       if (rule.type !== 'fleet_silent') continue;
       const active = this.active.has(key(FLEET_SCOPE, rule.name));
       this.apply(
         rule,
         FLEET_SCOPE,
-        evaluateFleetSilent(rule, this.lastReadingAt, active, now, mayOpen),
+        evaluateFleetSilent(rule, this.lastReadingAt, active, now, watch),
       );
     }
   }

@@ -21,6 +21,8 @@ export interface CollectorExtension {
   onConnect?(): void;
   /** On every SUBACK of the collector's subscriptions. */
   onSubscribed?(): void;
+  /** When an established connection to the broker is lost. */
+  onDisconnect?(): void;
   /** A message on one of `topics`, handled synchronously: its PUBACK goes out after this returns. */
   onMessage?(topic: string, payload: Uint8Array): void;
   /** After each durable write: its readings (duplicates included) and devices' dropped notices. */

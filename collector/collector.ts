@@ -213,6 +213,7 @@ export class Collector {
       // Warn once per lost connection; failed reconnect attempts are only debug noise.
       if (this.started && connected) log.warn('broker connection lost; reconnecting');
       else log.debug('broker connection attempt failed');
+      if (connected) for (const x of extensions) x.onDisconnect?.();
       connected = false;
     });
     this.started = true;

@@ -8,24 +8,37 @@ const seconds = (ms: number): number => Math.round(ms / 1000);
 const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
 /**
- * `active`: the rule's alarm for this device is open or acknowledged. `mayOpen`: false during the
- * start-up grace (the broker is still delivering what it kept for the collector).
+ * What the collector could observe: whether it is subscribed now, and since when. Silence before
+ * its latest (re)subscription was not watched (the broker hands over what it kept, devices are
+ * still reconnecting): for opening an alarm it counts from then. Clearing needs no such care.
  */
+export interface Watch {
+  listening: boolean;
+  since: number;
+}
+
+const watchedFor = (since: number, watch: Watch, now: number): number =>
+  watch.listening ? now - Math.max(since, watch.since) : Number.NEGATIVE_INFINITY;
+
+/** `active`: the rule's alarm for this device is open or acknowledged. */
 export function evaluateOffline(
   rule: OfflineRule,
   facts: DeviceFacts,
   active: boolean,
   now: number,
-  mayOpen: boolean,
+  watch: Watch,
 ): Signal | undefined {
   if (active && facts.status !== 'offline') {
     return { kind: 'clear', message: `online again at ${clock(facts.statusSince)} UTC` };
   }
-  const silent = now - facts.statusSince;
-  if (!active && mayOpen && facts.status === 'offline' && silent >= rule.forMs) {
+  if (
+    !active &&
+    facts.status === 'offline' &&
+    watchedFor(facts.statusSince, watch, now) >= rule.forMs
+  ) {
     return {
       kind: 'open',
-      value: seconds(silent),
+      value: seconds(now - facts.statusSince),
       message: `offline since ${clock(facts.statusSince)} UTC (${spoken(rule.forMs)} or more)`,
     };
   }
@@ -38,7 +51,7 @@ export function evaluateNoData(
   facts: DeviceFacts,
   active: boolean,
   now: number,
-  mayOpen: boolean,
+  watch: Watch,
 ): Signal | undefined {
   const since = Math.max(facts.statusSince, facts.lastReadingAt ?? Number.NEGATIVE_INFINITY);
   const silent = facts.status === 'online' && now - since >= rule.forMs;
@@ -48,7 +61,7 @@ export function evaluateNoData(
       message: facts.status === 'online' ? 'readings arrive again' : 'device is offline now',
     };
   }
-  if (!active && mayOpen && silent) {
+  if (!active && silent && watchedFor(since, watch, now) >= rule.forMs) {
     return {
       kind: 'open',
       value: seconds(now - since),
@@ -63,12 +76,12 @@ export function evaluateFleetSilent(
   lastReadingAt: number | undefined,
   active: boolean,
   now: number,
-  mayOpen: boolean,
+  watch: Watch,
 ): Signal | undefined {
   if (lastReadingAt === undefined) return undefined; // nothing ever came: not a fleet yet
   const silent = now - lastReadingAt >= rule.forMs;
   if (active && !silent) return { kind: 'clear', message: 'readings arrive again' };
-  if (!active && mayOpen && silent) {
+  if (!active && watchedFor(lastReadingAt, watch, now) >= rule.forMs) {
     return {
       kind: 'open',
       value: seconds(now - lastReadingAt),

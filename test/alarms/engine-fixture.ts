@@ -34,7 +34,7 @@ export class EngineFixture {
     readonly dir: string,
     rules: RuleSet,
     channels: readonly string[] = ['webhook'],
-    options: { graceMs?: number; subscribed?: boolean; now?: number } = {},
+    options: { subscribed?: boolean; now?: number } = {},
   ) {
     this.now = options.now ?? T0;
     this.db = openAlarmDb(join(dir, 'collector-state.db'));
@@ -50,7 +50,7 @@ export class EngineFixture {
     this.engine = new AlarmEngine(
       rules,
       { rows: this.rows, lifecycle, limits: this.limits, now: () => this.now, log: silentLogger() },
-      { graceMs: options.graceMs ?? 0, updateEveryMs: 1000 },
+      { updateEveryMs: 1000 },
     );
     this.engine.start();
     if (options.subscribed ?? true) this.engine.subscribed();

@@ -155,20 +155,27 @@ describe('inputs', () => {
     expect(f.kinds()).toEqual([]);
   });
 
-  it('timed rules open nothing until the grace period after the first subscription has passed', () => {
-    const f = new EngineFixture(tempDir(), BUILT_IN_RULES, [], {
-      subscribed: false,
-      graceMs: 10_000,
-    });
+  it('timed rules open nothing while the collector is not subscribed; silence counts from its (re)subscription', () => {
+    const f = new EngineFixture(tempDir(), BUILT_IN_RULES, [], { subscribed: false });
     open.push(f);
     f.engine.onStatus(status('v1', 'offline', T0));
     f.advance(120_000, 1000);
     expect(f.kinds()).toEqual([]);
     f.engine.subscribed();
-    f.advance(9000, 1000);
+    f.advance(59_000, 1000);
     expect(f.kinds()).toEqual([]);
     f.advance(2000, 1000);
     expect(f.kinds()).toEqual(['opened offline v1']);
+    // A broker outage: no vehicle's silence during it opens anything, nor right after it.
+    f.engine.onStatus(status('v2', 'online', f.now));
+    f.engine.onReadings([f.reading('v2', 0, 50)]);
+    f.engine.disconnected();
+    f.advance(10 * 60_000, 5000);
+    f.engine.subscribed();
+    f.advance(59_000, 1000);
+    expect(f.kinds()).toEqual(['opened offline v1']);
+    f.advance(2000, 1000);
+    expect(f.kinds()).toEqual(['opened offline v1', 'opened no_data v2']);
   });
 });
 
@@ -240,6 +247,24 @@ describe('lifecycle', () => {
       'resolved 0',
       'resolved 0',
     ]);
+  });
+
+  it('a restart does not clear a silence alarm that still holds (silence before it still counts for clearing)', () => {
+    const dir = tempDir();
+    const first = fixture(BUILT_IN_RULES, [], dir);
+    first.engine.onStatus(status('v1', 'online', T0));
+    first.engine.onReadings([first.reading('v1', 0, 50)]);
+    first.advance(61_000, 1000);
+    expect(first.kinds()).toEqual(['opened no_data v1']);
+    const now = first.now;
+    first.close();
+    const second = new EngineFixture(dir, BUILT_IN_RULES, [], { now: now + 2000 });
+    open.push(second);
+    second.engine.onStatus(status('v1', 'online', T0)); // retained, heard again
+    second.advance(30_000, 1000);
+    expect(second.kinds()).toEqual([]);
+    second.engine.onReadings([second.reading('v1', 1, 50)]);
+    expect(second.kinds()).toEqual(['cleared no_data v1']);
   });
 
   it('a rule no longer configured has its open alarms cleared at start', () => {

@@ -47,6 +47,7 @@ export interface AlarmStats {
 
 /** Structurally a CollectorExtension (collector/collector-extension.ts): alarms/ imports no deployable. */
 export class AlarmService {
+  readonly name = 'alarms';
   readonly topics: readonly string[];
   private readonly limits: RegistryLimits;
   private db: AlarmDb | undefined;
@@ -178,7 +179,7 @@ export class AlarmService {
     this.guard('health', () => this.engine?.onHealth(health));
   }
 
-  stats(): AlarmStats {
+  stats(): Record<string, number> & AlarmStats {
     return {
       active: this.engine?.activeAlarms().length ?? 0,
       skippedStale: this.engine?.skippedStale ?? 0,

@@ -13,6 +13,8 @@ import type {
  * server-to-server topics under fleet/ on the same session.
  */
 export interface CollectorExtension {
+  /** Its key in the collector's stats. */
+  readonly name: string;
   /** Exact topics (no wildcards) subscribed at QoS 1 beside vehicles/#. */
   readonly topics: readonly string[];
   /** The client exists and is not connected yet: attach listeners, open state. */
@@ -29,6 +31,8 @@ export interface CollectorExtension {
   onStored?(readings: readonly SpeedReading[], dropped: readonly DroppedNotice[]): void;
   onStatus?(status: StatusMessage): void;
   onHealth?(health: HealthMessage): void;
+  /** Figures for the collector's `stats` log line. */
+  stats?(): Record<string, number>;
   /** After the last write, before the session closes. */
   stop(): Promise<void>;
 }

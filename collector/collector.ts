@@ -73,6 +73,8 @@ export interface CollectorStats {
   droppedNoticesIgnored: number;
   acksSent: number;
   retention: RetentionStats | undefined;
+  /** Each extension's own figures, by name (e.g. alarms: active, skippedStale, notificationsSent). */
+  extensions: Record<string, Record<string, number>>;
   devices: Record<string, TrackSnapshot & { status?: DeviceStatus }>;
 }
 
@@ -265,6 +267,9 @@ export class Collector {
       droppedNoticesIgnored: tracker?.droppedIgnored ?? 0,
       acksSent: this.acker?.sent ?? 0,
       retention: this.retention && { ...this.retention.stats },
+      extensions: Object.fromEntries(
+        (this.deps.extensions ?? []).flatMap((x) => (x.stats ? [[x.name, x.stats()]] : [])),
+      ),
       devices,
     };
   }

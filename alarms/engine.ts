@@ -7,6 +7,7 @@ import type {
 } from '../core/contract.js';
 import { FLEET_SCOPE } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
+import { DeviceFactsBoard } from './device-facts.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Rule, RuleSet, ThresholdRule } from './rules.js';
 import type { Signal } from './rules-eval/signal.js';
@@ -40,18 +41,14 @@ export interface EngineOptions {
 export type AckOutcome = 'acknowledged' | 'unchanged' | 'unknown';
 
 const key = (a: string, b: string): string => `${a}\n${b}`;
-const LAST_READING_KEY = 'fleet_last_reading_at';
 
 export class AlarmEngine {
   private readonly active = new Map<string, AlarmRecord>();
   /** Per rule, per device: nested maps, so the hot path builds no key string per reading. */
   private readonly thresholds = new Map<string, Map<string, ThresholdState>>();
   private readonly losses = new Map<string, DataLossState>();
-  private readonly devices = new Map<string, DeviceFacts>();
-  private readonly dirty = new Set<string>();
+  private readonly facts: DeviceFactsBoard;
   private readonly pendingUpdates = new Map<string, { value: number | null; message: string }>();
-  private lastReadingAt: number | undefined;
-  private lastFlushAt = 0;
   /** Not listening until the first subscription; silence before it was not watched. */
   private watch: Watch = { listening: false, since: Number.POSITIVE_INFINITY };
   /** Readings and health too old to evaluate (replayed backlog). */
@@ -64,6 +61,7 @@ export class AlarmEngine {
     private readonly deps: EngineDeps,
     private readonly options: EngineOptions,
   ) {
+    this.facts = new DeviceFactsBoard(deps.rows, deps.now);
     for (const r of rules.rules) {
       if (r.type === 'threshold')
         this.byMetric.set(r.metric, [...(this.byMetric.get(r.metric) ?? []), r]);
@@ -85,11 +83,9 @@ export class AlarmEngine {
       if (rule?.type === 'data_loss')
         this.losses.set(key(s.rule, s.scope), s.state as DataLossState);
     }
-    for (const f of rows.devices()) this.devices.set(f.deviceId, f);
+    this.facts.load();
     // A device known only by its dropped notices still needs its quiet-spell clear.
-    for (const a of this.active.values()) if (a.scope !== FLEET_SCOPE) this.facts(a.scope);
-    const last = rows.meta(LAST_READING_KEY);
-    this.lastReadingAt = last === undefined ? undefined : Number(last);
+    for (const a of this.active.values()) if (a.scope !== FLEET_SCOPE) this.facts.get(a.scope);
   }
 
   /** Subscribed, after every connect: silence is watched from now on. */
@@ -119,31 +115,20 @@ export class AlarmEngine {
     return [...this.active.values()];
   }
 
-  private facts(deviceId: string): DeviceFacts {
-    let f = this.devices.get(deviceId);
-    if (!f) {
-      f = { deviceId, status: undefined, statusSince: this.deps.now(), lastReadingAt: undefined };
-      this.devices.set(deviceId, f);
-    }
-    return f;
-  }
-
   /** Stored readings, duplicates included: each arrival says the device is alive. */
   onReadings(readings: readonly SpeedReading[]): void {
     if (readings.length === 0) return;
     const now = this.deps.now();
-    this.lastReadingAt = now;
     const seen = new Set<string>();
     for (const r of readings) {
       if (!seen.has(r.device_id)) {
         seen.add(r.device_id);
-        this.facts(r.device_id).lastReadingAt = now;
-        this.dirty.add(r.device_id);
+        this.facts.readingArrived(r.device_id, now);
       }
       if (this.byMetric.has('speed'))
         this.sample('speed', r.device_id, Date.parse(r.timestamp), r.speed, now);
     }
-    for (const id of seen) this.evaluateDevice(this.facts(id), now);
+    for (const id of seen) this.evaluateDevice(this.facts.get(id), now);
     this.evaluateFleet(now);
   }
 
@@ -157,13 +142,8 @@ export class AlarmEngine {
 
   onStatus(s: StatusMessage): void {
     const now = this.deps.now();
-    const f = this.facts(s.device_id);
-    if (f.status === s.status) return; // a retained status heard again after a reconnect
-    f.status = s.status;
-    f.statusSince = now;
-    this.deps.rows.saveDevice(f);
-    this.dirty.delete(s.device_id);
-    this.evaluateDevice(f, now);
+    const f = this.facts.status(s, now);
+    if (f) this.evaluateDevice(f, now);
   }
 
   onDropped(notices: readonly DroppedNotice[]): void {
@@ -171,7 +151,7 @@ export class AlarmEngine {
     for (const rule of this.rules.rules) {
       if (rule.type !== 'data_loss') continue;
       for (const n of notices) {
-        this.facts(n.device_id); // so the tick looks at it for the quiet-spell clear
+        this.facts.get(n.device_id); // so the tick looks at it for the quiet-spell clear
         const k = key(rule.name, n.device_id);
         const active = this.active.has(key(n.device_id, rule.name));
         const result = evaluateDropped(this.losses.get(k), n, active, now);
@@ -271,7 +251,7 @@ export class AlarmEngine {
       this.apply(
         rule,
         FLEET_SCOPE,
-        evaluateFleetSilent(rule, this.lastReadingAt, active, now, watch),
+        evaluateFleetSilent(rule, this.facts.lastReadingAt, active, now, watch),
       );
     }
   }
@@ -279,7 +259,7 @@ export class AlarmEngine {
   /** The clock: timed rules, coalesced updates, repeats, and the devices' last-reading times. */
   tick(): void {
     const now = this.deps.now();
-    for (const f of this.devices.values()) this.evaluateDevice(f, now);
+    for (const f of this.facts.all()) this.evaluateDevice(f, now);
     this.evaluateFleet(now);
     for (const [k, alarm] of this.active) {
       let next = alarm;
@@ -291,23 +271,12 @@ export class AlarmEngine {
       next = this.deps.lifecycle.repeatIfDue(next);
       if (next !== alarm) this.active.set(k, next);
     }
-    if (now - this.lastFlushAt >= 1000) this.flush(now);
+    this.facts.flush(now);
   }
 
-  /** Last-reading times are saved about once a second, not per reading (no_data counts in tens of seconds). */
-  flush(now = this.deps.now()): void {
-    this.lastFlushAt = now;
-    if (this.dirty.size === 0) return;
-    const { rows } = this.deps;
-    rows.atomically(() => {
-      for (const id of this.dirty) {
-        const f = this.devices.get(id);
-        if (f) rows.saveDevice(f);
-      }
-      if (this.lastReadingAt !== undefined)
-        rows.setMeta(LAST_READING_KEY, String(this.lastReadingAt));
-    });
-    this.dirty.clear();
+  /** Saves the devices' last-reading times now (at stop). */
+  flush(): void {
+    this.facts.flush(this.deps.now(), true);
   }
 
   /** From the dashboard (fleet/alarms/ack): open → acknowledged; anything else is left as it is. */

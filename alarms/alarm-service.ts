@@ -38,6 +38,10 @@ export interface AlarmServiceDeps {
   log: Logger;
 }
 
+/** Delivered notices are kept this long (an audit trail), then forgotten; alarms are kept. */
+const KEEP_NOTICES_MS = 7 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
 export interface AlarmStats {
   active: number;
   skippedStale: number;
@@ -55,6 +59,7 @@ export class AlarmService {
   private feed: AlarmFeed | undefined;
   private dispatchers: Dispatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private pruner: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: AlarmServiceOptions,
@@ -114,6 +119,9 @@ export class AlarmService {
     for (const d of this.dispatchers) d.start();
     const tickMs = this.options.tickMs ?? Math.min(1000, Math.max(50, shortestWaitMs(rules) / 10));
     this.timer = setInterval(() => this.guard('tick', () => engine.tick()), tickMs);
+    const prune = () => this.guard('prune', () => outbox.prune(now() - KEEP_NOTICES_MS));
+    prune();
+    this.pruner = setInterval(prune, PRUNE_EVERY_MS);
     log.info(
       {
         rules: rules.rules.map((r) => r.name),
@@ -191,7 +199,9 @@ export class AlarmService {
   /** Safe to call twice. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.pruner);
     this.timer = undefined;
+    this.pruner = undefined;
     if (this.engine) this.guard('flush', () => this.engine?.flush());
     this.engine = undefined;
     await Promise.all(this.dispatchers.map((d) => d.stop()));

@@ -100,8 +100,9 @@ export class OutboxRows {
       failed: db.prepare<[number, string, string]>(
         'UPDATE alarm_batches SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
       ),
+      // Only notices of cleared alarms: an open alarm's firing notice decides whether its clear is notified.
       pruneNotices: db.prepare<[number]>(
-        "DELETE FROM alarm_notices WHERE state <> 'pending' AND created_at < ?",
+        "DELETE FROM alarm_notices WHERE state <> 'pending' AND created_at < ? AND alarm_id IN (SELECT id FROM alarms WHERE state = 'cleared')",
       ),
       pruneBatches: db.prepare<[number]>(
         "DELETE FROM alarm_batches WHERE state = 'sent' AND created_at < ?",
@@ -159,7 +160,7 @@ export class OutboxRows {
     this.s.failed.run(nextAttemptAt, error.slice(0, 500), batchId);
   }
 
-  /** Forgets delivered and silenced notices older than `before`. */
+  /** Forgets delivered and silenced notices of cleared alarms, and sent batches, older than `before`. */
   prune(before: number): void {
     this.s.pruneNotices.run(before);
     this.s.pruneBatches.run(before);

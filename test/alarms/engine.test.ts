@@ -1,6 +1,7 @@
 // The alarm engine on a real state file and a hand-driven clock: every built-in rule opens and clears, one alarm per (device, rule), restarts, acks, notices.
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUILT_IN_RULES, type RuleSet } from '../../alarms/rules.js';
+import { OutboxRows } from '../../alarms/store/outbox-rows.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 import { EngineFixture, iso, T0 } from './engine-fixture.js';
 
@@ -323,6 +324,21 @@ describe('notices', () => {
       'firing 0',
       'firing 1',
       'firing 2',
+    ]);
+  });
+
+  it('old delivered notices are forgotten only for cleared alarms: an open one still gets its resolved notice', () => {
+    const f = fixture();
+    f.drive('v1', repeat(115, 6));
+    f.drive('v1', repeat(90, 6), 6);
+    f.drive('v2', repeat(115, 6));
+    f.db.exec("UPDATE alarm_notices SET state = 'sent'");
+    new OutboxRows(f.db).prune(f.now + 1);
+    expect(f.notices().map((n) => `${n.kind} ${n.state}`)).toEqual(['firing sent']);
+    f.drive('v2', repeat(90, 6), 6);
+    expect(f.notices().map((n) => `${n.kind} ${n.state}`)).toEqual([
+      'firing sent',
+      'resolved pending',
     ]);
   });
 });

@@ -33,6 +33,8 @@ export async function fleetRun(dir: string, o: FleetOptions): Promise<FleetRun> 
     MQTT_BROKER_HOST: '127.0.0.1',
     MQTT_BROKER_PORT: String(broker.port),
     SQLITE_PATH: join(dir, 'telemetry.db'),
+    COLLECTOR_STATE_PATH: join(dir, 'collector-state.db'),
+    DASHBOARD_STATE_PATH: join(dir, 'dashboard-state.db'),
     QUEUE_DIR: join(dir, 'queues'),
     LOG_LEVEL: 'warn',
   };

@@ -121,6 +121,7 @@ async function collectorRun(
   const collector = ProgramProcess.fromNpmScript('collector', [], {
     MQTT_BROKER_HOST: '127.0.0.1',
     MQTT_BROKER_PORT: String(broker.port),
+    COLLECTOR_STATE_PATH: join(dir, 'collector-state.db'),
     LOG_LEVEL: 'info',
     ...env,
   });

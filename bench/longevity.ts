@@ -113,7 +113,11 @@ export async function longevityRun(dir: string, o: LongevityOptions): Promise<Lo
     `bench longevity: writing ${o.shape.vehicles} vehicles x ${o.shape.rawDays} d at 1 Hz + ${o.shape.olderDays} d at 1/min`,
   );
   const file = writeHistoryCsv(csv, { ...o.shape, end: Date.now() - 60_000 });
-  const env = { SQLITE_PATH: path, LOG_LEVEL: 'warn' };
+  const env = {
+    SQLITE_PATH: path,
+    COLLECTOR_STATE_PATH: join(dir, 'collector-state.db'),
+    LOG_LEVEL: 'warn',
+  };
 
   o.say(`bench longevity: npm run import (${file.rows} rows)`);
   const importer = ProgramProcess.fromNpmScript('import', [csv, '--format', 'csv'], env);

@@ -11,6 +11,7 @@ import type { MqttSession } from '../core/mqtt-session.js';
 import type { TelemetryStore, WriteResult } from '../core/store/types.js';
 import type { RejectReason } from '../core/validate.js';
 import { Acker } from './acker.js';
+import type { CollectorExtension } from './collector-extension.js';
 import { DeviceProgressBoard, type TrackSnapshot } from './device-progress.js';
 import {
   DEFAULT_INGEST_OPTIONS,
@@ -34,6 +35,8 @@ export interface CollectorDeps {
   now: () => number;
   /** Histograms of the write path (collector/metrics.ts); absent when METRICS_PORT is unset. */
   observer?: IngestObserver;
+  /** Capabilities that ride on the collector's session and inputs (the alarm engine). */
+  extensions?: readonly CollectorExtension[];
 }
 
 export interface CollectorOptions {
@@ -84,6 +87,8 @@ export interface CollectorTotals {
   deviceCount: number;
   /** Seqs missing in open gaps over every device (readings not stored yet, or lost). */
   missing: number;
+  /** Each extension's own figures, by name (e.g. alarms: active, skippedStale, notificationsSent). */
+  extensions: Record<string, Record<string, number>>;
 }
 
 export interface CollectorStats extends CollectorTotals {
@@ -142,6 +147,9 @@ export class Collector {
     this.rejects = new RejectCounter(log, now);
 
     const client = session.create();
+    const extensions = this.deps.extensions ?? [];
+    for (const x of extensions) await x.start(client);
+    const serverTopics = new Set(extensions.flatMap((x) => x.topics));
     const gate = new PubackGate(client, () => session.generation);
     gate.install();
     const acker = new Acker(
@@ -166,18 +174,33 @@ export class Collector {
       release: (tickets) => gate.release(tickets),
       now,
       log,
-      onStored: (readings, result) => {
+      onStored: (readings, result, dropped) => {
         tracker.apply(result, now());
         for (const p of result.progress) this.acker?.mark(p.deviceId);
         this.logProgress(result);
         for (const l of this.storedListeners) l(readings);
+        for (const x of extensions) x.onStored?.(readings, dropped);
       },
-      onStatus: (s) => this.onStatus(s),
+      onStatus: (s) => {
+        this.onStatus(s);
+        for (const x of extensions) x.onStatus?.(s);
+      },
+      onHealth: (h) => {
+        for (const x of extensions) x.onHealth?.(h);
+      },
       ...(this.deps.observer ? { observer: this.deps.observer } : {}),
     });
     this.ingest = ingest;
 
     client.handleMessage = (packet: IPublishPacket, callback: (err?: Error) => void) => {
+      if (serverTopics.has(packet.topic)) {
+        // fleet/... (alarm acks, the registry): handled at once, acknowledged by MQTT.js after.
+        for (const x of extensions) {
+          if (x.topics.includes(packet.topic)) x.onMessage?.(packet.topic, toBytes(packet.payload));
+        }
+        callback();
+        return;
+      }
       const ticket =
         packet.qos > 0 && packet.messageId !== undefined ? gate.hold(packet.messageId) : undefined;
       ingest.accept(packet.topic, toBytes(packet.payload), ticket);
@@ -187,14 +210,17 @@ export class Collector {
     };
     client.on('connect', (connack) => {
       log.info({ sessionPresent: connack.sessionPresent }, 'connected to broker');
+      for (const x of extensions) x.onConnect?.();
       // Resubscribe on every connect: harmless with a kept session, essential without one.
-      client.subscribe(SUBSCRIPTIONS, { qos: 1 }, (err) => {
+      const topics = [...SUBSCRIPTIONS, ...serverTopics];
+      client.subscribe(topics, { qos: 1 }, (err) => {
         if (err) {
           log.error({ err: err.message }, 'subscribe failed');
           return;
         }
-        log.info({ topics: SUBSCRIPTIONS }, 'subscribed');
+        log.info({ topics }, 'subscribed');
         this.markSubscribed();
+        for (const x of extensions) x.onSubscribed?.();
         // Retained acks may have been lost with a broker's state: every device hears its ack again.
         this.acker?.markAll();
       });
@@ -207,6 +233,7 @@ export class Collector {
       // Warn once per lost connection; failed reconnect attempts are only debug noise.
       if (this.started && connected) log.warn('broker connection lost; reconnecting');
       else log.debug('broker connection attempt failed');
+      if (connected) for (const x of extensions) x.onDisconnect?.();
       connected = false;
     });
     this.started = true;
@@ -258,6 +285,9 @@ export class Collector {
       retention: this.retention && { ...this.retention.stats },
       deviceCount: tracker?.size ?? 0,
       missing: tracker?.missingTotal() ?? 0,
+      extensions: Object.fromEntries(
+        (this.deps.extensions ?? []).flatMap((x) => (x.stats ? [[x.name, x.stats()]] : [])),
+      ),
     };
   }
 
@@ -276,6 +306,7 @@ export class Collector {
     await this.retention?.stop();
     await this.ingest?.stop();
     this.acker?.stop(); // the last acks go out before the DISCONNECT
+    for (const x of this.deps.extensions ?? []) await x.stop();
     await this.deps.session.stop();
     await this.deps.store.stop();
   }

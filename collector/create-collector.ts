@@ -1,6 +1,6 @@
-// Composition of the collector from config: store + persistent MQTT session + delivery options.
-
+// Composition of the collector from config: store + persistent MQTT session + delivery options + the alarm engine + metrics.
 import type { Registry } from 'prom-client';
+import { createAlarmService } from '../alarms/create-alarms.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { COLLECTOR_USER } from '../core/mqtt-credentials.js';
@@ -25,6 +25,8 @@ export function createCollector(config: Config, log: Logger, metrics?: Registry)
       log,
       now: Date.now,
       ...(metrics ? { observer: ingestHistograms(metrics) } : {}),
+      // Rules are evaluated here: the collector sees every stored reading once (see README, Alarms).
+      extensions: [createAlarmService(config, log)],
     },
     collectorOptions(config),
   );

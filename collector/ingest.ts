@@ -36,8 +36,15 @@ export interface IngestDeps {
   release: (tickets: readonly AckTicket[]) => void;
   now: () => number;
   log: Logger;
-  /** After each durable write: the batch's readings (duplicates included) and the store's answer. */
-  onStored: (readings: readonly SpeedReading[], result: WriteResult) => void;
+  /**
+   * After each durable write: the batch's readings (duplicates included), the store's answer and
+   * the devices' dropped notices written with them.
+   */
+  onStored: (
+    readings: readonly SpeedReading[],
+    result: WriteResult,
+    dropped: readonly DroppedNotice[],
+  ) => void;
   onStatus: (status: StatusMessage) => void;
   onHealth?: (health: HealthMessage) => void;
   /** Metrics of each successful write (collector/metrics.ts); absent when nobody scrapes. */
@@ -147,7 +154,7 @@ export class Ingest {
       }
       this.deps.release(batch.tickets);
       this.pending -= batch.messages;
-      if (result !== NOTHING_TO_WRITE) this.deps.onStored(batch.readings, result);
+      if (result !== NOTHING_TO_WRITE) this.deps.onStored(batch.readings, result, batch.dropped);
       this.wakeWaiters();
     }
   }

@@ -105,6 +105,21 @@ export function collectorMetrics(
     (x) => x.gapsFilled,
   );
   g('readings_missing', 'Seqs missing in open gaps over every device', (x) => x.missing);
+  g(
+    'alarms_open',
+    'Alarms not cleared (open or acknowledged), evaluated by this collector',
+    (x) => x.extensions.alarms?.active ?? 0,
+  );
+  c(
+    'alarm_notifications_sent_total',
+    'Alarm notices delivered (webhook 2xx or SMTP accepted)',
+    (x) => x.extensions.alarms?.notificationsSent ?? 0,
+  );
+  c(
+    'alarm_notifications_failed_total',
+    'Alarm notice deliveries that failed (retried from the outbox)',
+    (x) => x.extensions.alarms?.notificationFailures ?? 0,
+  );
   c(
     'readings_declared_dropped_total',
     'Seqs devices declared evicted from their full queues, never stored',

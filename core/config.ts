@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from './contract.js';
 import { durationMs } from './duration.js';
+import type { MqttConfig } from './mqtt-config.js';
 import { secretProblems, shownValue } from './secrets.js';
 import type { Retention } from './store/types.js';
 
@@ -22,6 +23,8 @@ export type Fault = (typeof FAULTS)[number];
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const port = int(1, 65535);
 const optionalString = z.string().min(1).optional();
+/** A plain address (no display name): what SMTP servers take in MAIL FROM / RCPT TO. */
+const EMAIL = /^[^\s@<>,;"]+@[^\s@<>,;"]+$/;
 /** `0` keeps forever; otherwise a duration like `30d`, `12h`. */
 const retention = (fallback: string) =>
   z
@@ -79,6 +82,23 @@ const envSchema = z.object({
   SEED: z.coerce.number().int().optional(),
   FAULT_INJECTION: z.enum(FAULTS).optional(),
   OFFLINE_AFTER_S: z.coerce.number().positive().max(86_400).default(10),
+  HEALTH_INTERVAL_S: z.coerce.number().min(0.1).max(86_400).default(30),
+  ALERT_RULES_FILE: optionalString,
+  ALERT_WEBHOOK_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  ALERT_EMAIL_FROM: z
+    .string()
+    .regex(EMAIL, 'must be an e-mail address')
+    .default('telemetry@localhost'),
+  ALERT_EMAIL_TO: z
+    .string()
+    .refine(
+      (v) => v.split(',').every((a) => EMAIL.test(a.trim())),
+      'must be e-mail addresses separated by commas',
+    )
+    .optional(),
   DASHBOARD_API_TOKEN: optionalString,
   DASHBOARD_CORS_ORIGINS: z.string().min(1).default('*'),
   DASHBOARD_RATE_LIMIT_PER_MIN: int(1, 1_000_000).default(600),
@@ -93,23 +113,7 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
-export interface MqttConfig {
-  /** undefined: `npm start` runs the embedded broker; other programs use localhost. */
-  host: string | undefined;
-  port: number;
-  /** mqtt://, mqtts://, ws:// or wss:// URL; when set it wins over host/port (no embedded broker). */
-  url: string | undefined;
-  /** PEM CA bundle to trust for mqtts:// and wss:// (e.g. a self-signed broker certificate). */
-  caFile: string | undefined;
-  username: string | undefined;
-  password: string | undefined;
-  /** JSON {username: password} written by `npm run mqtt-users`: each device logs in as itself. */
-  credentialsFile: string | undefined;
-  /** Mosquitto password_file / acl_file: the embedded broker enforces them when set. */
-  passwordFile: string | undefined;
-  aclFile: string | undefined;
-  reconnectMaxMs: number;
-}
+export type { MqttConfig } from './mqtt-config.js';
 
 export interface StoreConfig {
   kind: 'sqlite' | 'influxdb';
@@ -140,6 +144,8 @@ export interface DeliveryConfig {
 
 export interface DevicesConfig {
   count: number;
+  /** Seconds between health messages (and one at every connect). */
+  healthIntervalS: number;
   prefix: string;
   intervalMs: number;
   queueDir: string;
@@ -155,11 +161,22 @@ export interface DevicesConfig {
   fault: Fault | undefined;
 }
 
+/** Alarm rules and where the collector sends notifications. */
+export interface AlertsConfig {
+  /** YAML or JSON rules file; undefined: the built-in rules (alarms/rules.ts). */
+  rulesFile: string | undefined;
+  webhookUrl: string | undefined;
+  smtpUrl: string | undefined;
+  emailFrom: string;
+  emailTo: string[];
+}
+
 export interface Config {
   mqtt: MqttConfig;
   collectorClientId: string;
   /** The collector's own state (alarms, notification outbox): SQLite, whatever STORE is. */
   collectorStatePath: string;
+  alerts: AlertsConfig;
   delivery: DeliveryConfig;
   store: StoreConfig;
   dashboard: DashboardConfig;
@@ -193,6 +210,8 @@ export interface DashboardConfig {
   /** A sent command without a result after this long is `timed_out`. */
   commandTimeoutS: number;
   offlineAfterS: number;
+  /** Devices' HEALTH_INTERVAL_S: a device whose health is older than twice this shows a warning. */
+  healthIntervalS: number;
   /** Bearer token required by routes that write or send commands; unset: those routes are off. */
   apiToken: string | undefined;
   /** `*` or a comma-separated list of origins allowed to call the read-only API from a browser. */
@@ -241,6 +260,7 @@ export function loadConfig(
     ]);
   }
   const retained = retentionOf(e);
+  const alerts = alertsOf(e);
   const lastId = `${e.DEVICE_PREFIX}${String(e.DEVICE_COUNT).padStart(2, '0')}`;
   if (!DEVICE_ID_PATTERN.test(lastId)) {
     throw new ConfigError([
@@ -262,6 +282,7 @@ export function loadConfig(
     },
     collectorClientId: e.COLLECTOR_CLIENT_ID,
     collectorStatePath: e.COLLECTOR_STATE_PATH,
+    alerts,
     delivery: {
       ackMode: e.ACK_MODE,
       ackIntervalMs: e.ACK_INTERVAL_MS,
@@ -286,6 +307,7 @@ export function loadConfig(
       statePath: e.DASHBOARD_STATE_PATH,
       commandTimeoutS: e.COMMAND_TIMEOUT_S,
       offlineAfterS: e.OFFLINE_AFTER_S,
+      healthIntervalS: e.HEALTH_INTERVAL_S,
       apiToken: e.DASHBOARD_API_TOKEN,
       corsOrigins: e.DASHBOARD_CORS_ORIGINS,
       rateLimitPerMin: e.DASHBOARD_RATE_LIMIT_PER_MIN,
@@ -295,6 +317,7 @@ export function loadConfig(
     nodeEnv: e.NODE_ENV,
     devices: {
       count: e.DEVICE_COUNT,
+      healthIntervalS: e.HEALTH_INTERVAL_S,
       prefix: e.DEVICE_PREFIX,
       intervalMs: e.PUBLISH_INTERVAL_MS,
       queueDir: e.QUEUE_DIR,
@@ -334,4 +357,27 @@ function retentionOf(e: Env): Retention {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return r;
+}
+
+/** E-mail needs a server and recipients: one without the other is a mistake worth naming. */
+function alertsOf(e: Env): AlertsConfig {
+  const emailTo = (e.ALERT_EMAIL_TO ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+  if (e.SMTP_URL !== undefined && emailTo.length === 0) {
+    throw new ConfigError(['ALERT_EMAIL_TO="": needed when SMTP_URL is set (who gets the e-mail)']);
+  }
+  if (e.SMTP_URL === undefined && emailTo.length > 0) {
+    throw new ConfigError([
+      `ALERT_EMAIL_TO=${shownValue('ALERT_EMAIL_TO', e.ALERT_EMAIL_TO)}: needs SMTP_URL (the server that sends it)`,
+    ]);
+  }
+  return {
+    rulesFile: e.ALERT_RULES_FILE,
+    webhookUrl: e.ALERT_WEBHOOK_URL,
+    smtpUrl: e.SMTP_URL,
+    emailFrom: e.ALERT_EMAIL_FROM,
+    emailTo,
+  };
 }

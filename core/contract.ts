@@ -112,9 +112,59 @@ export interface RegistrySnapshot {
   timestamp: string;
 }
 
+export const ALARM_STATES = ['open', 'acknowledged', 'cleared'] as const;
+export type AlarmState = (typeof ALARM_STATES)[number];
+export const ALARM_SEVERITIES = ['critical', 'major', 'minor', 'warning', 'info'] as const;
+export type AlarmSeverity = (typeof ALARM_SEVERITIES)[number];
+/** Rule names appear in topics, labels and URLs: a small safe alphabet. */
+export const RULE_NAME_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
+
+/** One alarm, as GET /api/alarms and the Socket.IO `alarm` event show it (see INTERFACE.md). */
+export interface Alarm {
+  /** A UUID chosen by the collector when the alarm opens. */
+  id: string;
+  /** null: a fleet-wide alarm (fleet_silent). */
+  device_id: string | null;
+  rule: string;
+  severity: AlarmSeverity;
+  state: AlarmState;
+  /** ISO 8601 UTC, the collector's clock. */
+  started_at: string;
+  updated_at: string;
+  cleared_at: string | null;
+  acknowledged_at: string | null;
+  /** What the rule measured (peak speed, seqs dropped, seconds silent, ...); null when nothing. */
+  value: number | null;
+  message: string;
+}
+
+/**
+ * `fleet/alarms/{device_id or ~fleet}/{rule}`, QoS 1, retained, collector -> dashboard: the
+ * latest state of the newest alarm of that (device, rule). `version` grows with every change, so a
+ * reader keeps the newest whatever order redeliveries arrive in.
+ */
+export interface AlarmMessage extends Alarm {
+  version: number;
+}
+
+/** `fleet/alarms/ack`, QoS 1, dashboard -> collector: acknowledge one alarm. */
+export interface AlarmAckRequest {
+  alarm_id: string;
+  timestamp: string;
+}
+
+export const ALARM_TOPIC_ROOT = `${FLEET_ROOT}/alarms`;
+/** The device segment of a fleet-wide alarm's topic: `~` never occurs in a device id. */
+export const FLEET_SCOPE = '~fleet';
+export const ALARM_SUBSCRIPTION = `${ALARM_TOPIC_ROOT}/+/+`;
+export const ALARM_ACK_TOPIC = `${ALARM_TOPIC_ROOT}/ack`;
+export const alarmTopic = (deviceId: string | null, rule: string): string =>
+  `${ALARM_TOPIC_ROOT}/${deviceId ?? FLEET_SCOPE}/${rule}`;
+
 export const TOPIC_ROOT = 'vehicles';
 export const SPEED_SUBSCRIPTION = `${TOPIC_ROOT}/+/speed`;
 export const STATUS_SUBSCRIPTION = `${TOPIC_ROOT}/+/status`;
+export const HEALTH_SUBSCRIPTION = `${TOPIC_ROOT}/+/health`;
 export const DROPPED_SUBSCRIPTION = `${TOPIC_ROOT}/+/dropped`;
 /** What the dashboard publishes to (one vehicle's topic at a time) and reads results from. */
 export const COMMAND_SUBSCRIPTION = `${TOPIC_ROOT}/+/command`;
@@ -188,4 +238,16 @@ export function encodeAck(a: AckMessage): string {
 
 export function encodeDropped(d: DroppedNotice): string {
   return JSON.stringify({ device_id: d.device_id, from: d.from, to: d.to, timestamp: d.timestamp });
+}
+
+export function encodeHealth(h: HealthMessage): string {
+  return JSON.stringify({
+    device_id: h.device_id,
+    timestamp: h.timestamp,
+    uptime_s: h.uptime_s,
+    queue_depth: h.queue_depth,
+    dropped_total: h.dropped_total,
+    reconnects: h.reconnects,
+    firmware: h.firmware,
+  });
 }

@@ -1,5 +1,5 @@
 // The dashboard's wire contract: REST bodies and Socket.IO event maps, imported by the server and the page.
-import type { DeviceStatus, SpeedReading } from './contract.js';
+import type { Alarm, HealthMessage, SpeedReading } from './contract.js';
 
 /** Page range selector: each key with the `duration` it sends to the history route. */
 export const RANGES = {
@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'payload_too_large',
   'rate_limited',
   'too_many_pending',
+  'conflict',
+  'broker_unavailable',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -50,8 +52,14 @@ export interface HealthBody {
   version: string;
 }
 
+/**
+ * What the dashboard shows per vehicle: online; warning (online, but its health or its data is
+ * older than twice its interval); offline (said so, or silent for more than OFFLINE_AFTER_S).
+ */
+export type DeviceState = 'online' | 'warning' | 'offline';
+
 export interface DeviceStatusEntry {
-  status: DeviceStatus;
+  status: DeviceState;
   /** Server time the device was last heard from (ISO 8601 UTC); null: never. */
   last_seen: string | null;
   /** Seconds, one decimal; null: never seen. */
@@ -93,7 +101,7 @@ export interface LatestDataEntry {
   /** null: the device is known (status topic) but has sent no reading yet. */
   speed: number | null;
   timestamp: string | null;
-  status: DeviceStatus;
+  status: DeviceState;
 }
 
 /** `latest_data`, every second, keyed by device id. */
@@ -169,7 +177,20 @@ export interface ServerToClientEvents {
   hello: (hello: HelloPayload) => void;
   /** A command whose status (or late result) changed. */
   command: (command: CommandBody) => void;
+  /** On open, update, acknowledgement and clear: the alarm as GET /api/alarms shows it. */
+  alarm: (alarm: Alarm) => void;
+  /** One validated health message, as it arrives (and each device's latest on connecting). */
+  health: (health: HealthMessage) => void;
 }
+
+/** `GET /api/alarms?state=`: active is open or acknowledged, i.e. not cleared. */
+export const ALARM_QUERY_STATES = ['active', 'acknowledged', 'cleared', 'all'] as const;
+export type AlarmQueryState = (typeof ALARM_QUERY_STATES)[number];
+export const DEFAULT_ALARM_LIMIT = 100;
+export const MAX_ALARM_LIMIT = 1000;
+
+/** `GET /api/alarms`: newest first (by started_at). */
+export type AlarmsBody = Alarm[];
 
 /** The page sends nothing: history is fetched over REST. */
 export type ClientToServerEvents = Record<string, never>;
@@ -179,3 +200,6 @@ export const historyPath = (deviceId: string): string =>
 
 export const commandsPath = (deviceId: string): string =>
   `/api/devices/${encodeURIComponent(deviceId)}/commands`;
+export const ALARMS_PATH = '/api/alarms';
+export const alarmAckPath = (alarmId: string): string =>
+  `/api/alarms/${encodeURIComponent(alarmId)}/ack`;

@@ -1,7 +1,7 @@
 // Which MQTT username and password a session logs in with: MQTT_CREDENTIALS_FILE (one per user) or MQTT_USERNAME/MQTT_PASSWORD.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { MqttConfig } from './config.js';
+import type { MqttConfig } from './mqtt-config.js';
 
 /** The collector's and the dashboard's MQTT users (devices log in as their device id). */
 export const COLLECTOR_USER = 'collector';

@@ -1,8 +1,8 @@
 // One MQTT.js client with a persistent session and our own reconnect loop (exponential backoff + jitter).
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { Backoff } from './backoff.js';
-import type { MqttConfig } from './config.js';
 import type { Logger } from './log.js';
+import type { MqttConfig } from './mqtt-config.js';
 import { loginFor } from './mqtt-credentials.js';
 import { describeBroker, transportFor } from './mqtt-transport.js';
 

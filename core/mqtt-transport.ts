@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import type { IClientOptions } from 'mqtt';
-import type { MqttConfig } from './config.js';
+import type { MqttConfig } from './mqtt-config.js';
 
 export type MqttTransport = Pick<
   IClientOptions,

@@ -56,9 +56,16 @@ export function isPlaceholder(value: string): boolean {
 export function shownValue(name: string, value: string | undefined): string {
   if (value === undefined) return '""';
   if ((SECRET_VARIABLES as readonly string[]).includes(name)) return '(hidden)';
-  if (name === 'MQTT_URL') return JSON.stringify(value.replace(/\/\/[^/@]*@/, '//(hidden)@'));
+  if (name === 'MQTT_URL' || name === 'SMTP_URL') return JSON.stringify(withoutUserinfo(value));
+  // A webhook's path or query often is its secret (Slack, Teams): show where it points only.
+  if (name === 'ALERT_WEBHOOK_URL') {
+    const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(withoutUserinfo(value))?.[0];
+    return JSON.stringify(origin === undefined ? '(hidden)' : `${origin}/(hidden)`);
+  }
   return JSON.stringify(value);
 }
+
+const withoutUserinfo = (url: string): string => url.replace(/\/\/[^/@]*@/, '//(hidden)@');
 
 /** The parsed variables this check reads (a subset of config.ts's schema output). */
 export interface SecretEnv {

@@ -8,6 +8,8 @@ import { LATE_AFTER_MS } from '../core/dashboard-contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import type { TelemetryStore } from '../core/store/types.js';
+import { AlarmCopy } from './alarms/alarm-copy.js';
+import { AlarmFollower } from './alarms/alarm-follower.js';
 import { commandBody } from './commands/command-body.js';
 import type { CommandStore } from './commands/command-store.js';
 import { CommandDispatcher } from './commands/dispatcher.js';
@@ -40,6 +42,12 @@ export interface DashboardOptions extends SecurityConfig {
   offlineAfterS: number;
   /** A sent command without an answer after this long is timed_out (COMMAND_TIMEOUT_S). */
   commandTimeoutS: number;
+  /** Devices' HEALTH_INTERVAL_S (health older than twice it: warning). */
+  healthIntervalS: number;
+  /** DASHBOARD_STATE_PATH: the dashboard's copy of the alarms. */
+  statePath: string;
+  /** How long POST /api/alarms/:id/ack waits for the collector before answering 202. */
+  ackTimeoutMs?: number;
   version: string;
   /** `latest_data` period; the interface says every second. */
   tickMs?: number;
@@ -66,6 +74,7 @@ type Io = SocketServer<ClientToServerEvents, ServerToClientEvents>;
 export class Dashboard {
   readonly board: DeviceBoard;
   readonly live: LiveFeed;
+  readonly alarms: AlarmFollower;
   readonly store: StoreLink;
   readonly metrics: Registry;
   readonly commands: CommandDispatcher;
@@ -79,7 +88,9 @@ export class Dashboard {
     private readonly options: DashboardOptions,
     private readonly deps: DashboardDeps,
   ) {
-    this.board = new DeviceBoard(options.offlineAfterS * 1000);
+    this.board = new DeviceBoard(options.offlineAfterS * 1000, {
+      healthIntervalMs: options.healthIntervalS * 1000,
+    });
     this.live = new LiveFeed({
       session: deps.session,
       board: this.board,
@@ -93,6 +104,15 @@ export class Dashboard {
       log: deps.log,
       timeoutMs: options.commandTimeoutS * 1000,
     });
+    this.alarms = new AlarmFollower(
+      {
+        session: deps.session,
+        copy: new AlarmCopy(options.statePath),
+        log: deps.log,
+        now: deps.now,
+      },
+      options.ackTimeoutMs ?? 5000,
+    );
     this.store = new StoreLink({
       create: deps.createStore,
       log: deps.log,
@@ -164,6 +184,7 @@ export class Dashboard {
       headers,
       rateLimit: this.rateLimit.middleware,
       metrics: this.metrics,
+      alarms: this.alarms,
     });
     const http = createServer(app);
     this.http = http;
@@ -186,11 +207,16 @@ export class Dashboard {
         version: this.options.version,
       });
       socket.emit('latest_data', this.board.latestData(now()));
+      for (const health of this.board.healths()) socket.emit('health', health);
     });
     this.live.onReading((reading) => io.emit('reading', reading));
     this.commands.onChange((command) => io.emit('command', commandBody(command)));
+    this.live.onHealth((health) => io.emit('health', health));
+    this.alarms.onAlarm((alarm) => io.emit('alarm', alarm));
     this.live.start();
+    // Same tick as live.start(): their listeners are on the session's client before the CONNACK.
     this.commands.attach();
+    this.alarms.start();
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(this.options.port, this.options.host, () => {
@@ -260,6 +286,7 @@ export class Dashboard {
     await this.live.stop();
     // After the session: an answer arriving while it closes is still stored.
     this.deps.commandStore.stop();
+    this.alarms.stop();
     await this.store.stop();
   }
 }

@@ -1,6 +1,6 @@
-// Per-device live state (latest reading, last seen, reported status) and the online/offline rule; pure, clock passed in.
-import type { DeviceStatus, SpeedReading, StatusMessage } from '../core/contract.js';
-import type { DevicesStatusBody, LatestData } from '../core/dashboard-contract.js';
+// Per-device live state (latest reading, last seen, reported status, health) and the online/warning/offline rule; pure, clock passed in.
+import type { HealthMessage, SpeedReading, StatusMessage } from '../core/contract.js';
+import type { DeviceState, DevicesStatusBody, LatestData } from '../core/dashboard-contract.js';
 import type { LatestReading } from '../core/store/types.js';
 
 interface Latest {
@@ -18,7 +18,17 @@ interface Entry {
   /** The status topic said offline and nothing was heard since. */
   saidOffline: boolean;
   /** Status at the last transitions() call, to report changes once. */
-  reported: DeviceStatus | undefined;
+  reported: DeviceState | undefined;
+  /** Server time the last reading arrived. */
+  lastDataAt: number | undefined;
+  /** The reading received last (arrival order): consecutive seqs give the device's interval. */
+  lastSeq: number | undefined;
+  lastAt: number | undefined;
+  /** The device's reading interval as observed (device time between consecutive seqs), smoothed. */
+  intervalMs: number | undefined;
+  health: HealthMessage | undefined;
+  /** Device time of the newest health message, clamped to our clock. */
+  healthAt: number | undefined;
 }
 
 export interface FleetSummary {
@@ -32,24 +42,57 @@ export interface FleetSummary {
 
 export interface StatusChange {
   deviceId: string;
-  status: DeviceStatus;
+  status: DeviceState;
 }
 
+export interface BoardOptions {
+  /** HEALTH_INTERVAL_S in ms: health older than twice this is a warning. */
+  healthIntervalMs: number;
+  /**
+   * Data is stale after twice the device's interval, but never sooner than this: the page is
+   * updated once a second, and a device sending every 20 ms would otherwise flicker between
+   * online and warning with every scheduling hiccup.
+   */
+  minStaleMs: number;
+}
+
+export const DEFAULT_BOARD_OPTIONS: BoardOptions = { healthIntervalMs: 30_000, minStaleMs: 2000 };
+
 /**
- * A device is online when its status topic does not say offline (or it sent data after saying so)
- * and it was heard from within offlineAfterMs. Heard from means: a reading arrived (arrival time,
- * so a replayed backlog counts as alive), or an `online` status carrying that device timestamp
- * (a retained one from long ago therefore does not make a silent device look online).
+ * A device is offline when its status topic says so (and nothing was heard since) or it was not
+ * heard from within offlineAfterMs. Heard from means: a reading arrived (arrival time, so a
+ * replayed backlog counts as alive), or an `online` status or a health message carrying that
+ * device timestamp (a retained one from long ago therefore does not make a silent device look
+ * online). Otherwise it is in warning when its health (once it has sent any) is older than twice
+ * the health interval, or its readings (once their interval is known) stopped for more than twice
+ * that interval; else online.
  */
 export class DeviceBoard {
   private readonly entries = new Map<string, Entry>();
+  private readonly options: BoardOptions;
 
-  constructor(private readonly offlineAfterMs: number) {}
+  constructor(
+    private readonly offlineAfterMs: number,
+    options: Partial<BoardOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_BOARD_OPTIONS, ...options };
+  }
 
   private entry(deviceId: string): Entry {
     let e = this.entries.get(deviceId);
     if (!e) {
-      e = { latest: undefined, lastSeenAt: undefined, saidOffline: false, reported: undefined };
+      e = {
+        latest: undefined,
+        lastSeenAt: undefined,
+        saidOffline: false,
+        reported: undefined,
+        lastDataAt: undefined,
+        lastSeq: undefined,
+        lastAt: undefined,
+        intervalMs: undefined,
+        health: undefined,
+        healthAt: undefined,
+      };
       this.entries.set(deviceId, e);
     }
     return e;
@@ -78,13 +121,35 @@ export class DeviceBoard {
   onReading(r: SpeedReading, now: number): void {
     const e = this.entry(r.device_id);
     e.lastSeenAt = now;
+    e.lastDataAt = now;
     e.saidOffline = false;
-    this.setLatest(e, {
-      speed: r.speed,
-      timestamp: r.timestamp,
-      at: Date.parse(r.timestamp),
-      seq: r.seq,
-    });
+    const at = Date.parse(r.timestamp);
+    if (
+      e.lastSeq !== undefined &&
+      e.lastAt !== undefined &&
+      r.seq === e.lastSeq + 1 &&
+      at > e.lastAt
+    ) {
+      const gap = at - e.lastAt;
+      e.intervalMs = e.intervalMs === undefined ? gap : 0.8 * e.intervalMs + 0.2 * gap;
+    }
+    e.lastSeq = r.seq;
+    e.lastAt = at;
+    this.setLatest(e, { speed: r.speed, timestamp: r.timestamp, at, seq: r.seq });
+  }
+
+  onHealth(h: HealthMessage, now: number): void {
+    const e = this.entry(h.device_id);
+    const at = Math.min(now, Date.parse(h.timestamp));
+    if (e.healthAt !== undefined && at < e.healthAt) return; // an older one, redelivered
+    e.health = h;
+    e.healthAt = at;
+    e.lastSeenAt = Math.max(e.lastSeenAt ?? at, at);
+  }
+
+  /** Each device's newest health message (sent to a page when it connects). */
+  healths(): HealthMessage[] {
+    return this.sortedIds().flatMap((id) => this.entries.get(id)?.health ?? []);
   }
 
   onStatus(s: StatusMessage, now: number): void {
@@ -104,12 +169,19 @@ export class DeviceBoard {
     if (!cur || next.at > cur.at || (next.at === cur.at && next.seq >= cur.seq)) e.latest = next;
   }
 
-  private status(e: Entry, now: number): DeviceStatus {
+  private status(e: Entry, now: number): DeviceState {
     if (e.saidOffline || e.lastSeenAt === undefined) return 'offline';
-    return now - e.lastSeenAt <= this.offlineAfterMs ? 'online' : 'offline';
+    if (now - e.lastSeenAt > this.offlineAfterMs) return 'offline';
+    const { healthIntervalMs, minStaleMs } = this.options;
+    if (e.healthAt !== undefined && now - e.healthAt > 2 * healthIntervalMs) return 'warning';
+    const dataStale =
+      e.intervalMs !== undefined &&
+      e.lastDataAt !== undefined &&
+      now - e.lastDataAt > Math.max(2 * e.intervalMs, minStaleMs);
+    return dataStale ? 'warning' : 'online';
   }
 
-  statusOf(deviceId: string, now: number): DeviceStatus | undefined {
+  statusOf(deviceId: string, now: number): DeviceState | undefined {
     const e = this.entries.get(deviceId);
     return e && this.status(e, now);
   }

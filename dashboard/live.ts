@@ -1,5 +1,7 @@
 // Live data: the dashboard's own MQTT subscription, validated at the edge, feeding the device board and listeners.
 import {
+  HEALTH_SUBSCRIPTION,
+  type HealthMessage,
   parseTopic,
   SPEED_SUBSCRIPTION,
   type SpeedReading,
@@ -29,6 +31,7 @@ export interface LiveFeedDeps {
  */
 export class LiveFeed {
   private readonly listeners: Array<(reading: SpeedReading) => void> = [];
+  private readonly healthListeners: Array<(health: HealthMessage) => void> = [];
   private markSubscribed: () => void = () => {};
   readonly rejected = new Map<RejectReason, number>();
   /** Valid live readings received (metrics). */
@@ -44,6 +47,10 @@ export class LiveFeed {
     this.listeners.push(listener);
   }
 
+  onHealth(listener: (health: HealthMessage) => void): void {
+    this.healthListeners.push(listener);
+  }
+
   get connected(): boolean {
     return this.deps.session.connected;
   }
@@ -57,7 +64,9 @@ export class LiveFeed {
     const { session, log } = this.deps;
     const client = session.create();
     client.on('connect', () => {
-      client.subscribe([SPEED_SUBSCRIPTION, STATUS_SUBSCRIPTION], { qos: 0 }, (err) => {
+      // Health is retained: each (re)subscribe brings every vehicle's latest at once.
+      const topics = [SPEED_SUBSCRIPTION, STATUS_SUBSCRIPTION, HEALTH_SUBSCRIPTION];
+      client.subscribe(topics, { qos: 0 }, (err) => {
         if (err) {
           log.error({ err: err.message }, 'subscribe failed');
           return;
@@ -89,7 +98,11 @@ export class LiveFeed {
       this.deps.board.onStatus(v.status, now);
       return;
     }
-    if (v.kind === 'health') return; // shown once device health is (alarms issue)
+    if (v.kind === 'health') {
+      this.deps.board.onHealth(v.health, now);
+      for (const listener of this.healthListeners) listener(v.health);
+      return;
+    }
     this.readings += 1;
     this.deps.board.onReading(v.reading, now);
     for (const listener of this.listeners) listener(v.reading);

@@ -5,10 +5,12 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../core/log.js';
+import type { AlarmsView } from './alarms/alarm-follower.js';
 import { ApiRouter } from './api/api-router.js';
 import { openApiRoutes } from './api/openapi-routes.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { SOCKET_IO_CLIENT_URL } from './page-bundle.js';
+import { alarmRoutes } from './routes/alarms.js';
 import { commandRoutes } from './routes/commands.js';
 import type { RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -30,6 +32,8 @@ export interface AppDeps extends RouteDeps {
   rateLimit: RequestHandler;
   /** What GET /metrics serves. */
   metrics: Registry;
+  /** The alarms as the dashboard knows them, and acknowledging one (alarms/alarm-follower.ts). */
+  alarms: AlarmsView;
 }
 
 const require = createRequire(import.meta.url);
@@ -40,7 +44,7 @@ const UPLOT_DIST = join(dirname(require.resolve('uplot/package.json')), 'dist');
  * by Express rather than by Socket.IO (`serveClient`) so it gets the same headers as every file.
  */
 const SOCKET_IO_DIST = join(dirname(require.resolve('socket.io/package.json')), 'client-dist');
-/** JSON bodies of write routes (a command is far smaller), parsed after the write guard. */
+/** JSON bodies of write routes, parsed after the write guard (routes may set their own limit). */
 export const BODY_LIMIT = '16kb';
 
 export function buildApp(deps: AppDeps): Express {
@@ -60,6 +64,7 @@ export function buildApp(deps: AppDeps): Express {
   historyRoutes(api, deps);
   metricsRoutes(api, deps);
   commandRoutes(api, deps);
+  alarmRoutes(api, deps.alarms);
   openApiRoutes(api, { version: deps.version });
   app.use(api.finish());
   app.use('/api', notFoundHandler);

@@ -5,6 +5,8 @@ import { encodeStatus, statusTopic } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { Device } from './device.js';
+import { FIRMWARE } from './firmware.js';
+import { HealthReporter } from './health-reporter.js';
 import { perDeviceQueueFile, type QueueDatabase } from './offline-queue.js';
 import { createRandom, deviceSeed } from './rng.js';
 import { SpeedModel } from './speed-model.js';
@@ -51,6 +53,18 @@ export function createDevice(
     log,
   });
   const now = Date.now;
+  const health = new HealthReporter(
+    {
+      intervalMs: devices.healthIntervalS * 1000,
+      // The same place in the health interval as in the publish interval: a fleet's health
+      // messages are spread out, not sent all at once.
+      phaseMs: Math.floor(
+        ((options.phaseMs ?? 0) / devices.intervalMs) * devices.healthIntervalS * 1000,
+      ),
+      firmware: FIRMWARE,
+    },
+    Date.now,
+  );
   return new Device(
     {
       deviceId,
@@ -79,6 +93,7 @@ export function createDevice(
       }),
       now,
       log,
+      addons: [health],
     },
   );
 }

@@ -12,6 +12,7 @@ import {
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import type { VehicleControls } from './command-executor.js';
+import type { DeviceAddon } from './device-addon.js';
 import { EndToEndAcks } from './end-to-end-acks.js';
 import type { OfflineQueue, QueuedMessage } from './offline-queue.js';
 import { ReadingSchedule } from './reading-schedule.js';
@@ -47,6 +48,8 @@ export interface DeviceDeps {
   commands?: VehicleCommands;
   now: () => number;
   log: Logger;
+  /** Behaviours beside the reading loop (health, ...), attached to the client at start. */
+  addons?: readonly DeviceAddon[];
 }
 
 export interface DeviceStats {
@@ -158,6 +161,9 @@ export class Device implements WheelMember, VehicleControls {
       client.on('message', (topic, payload) => {
         if (topic === ackTopic(this.id) && !this.closed) e2e.onAck(payload);
       });
+    }
+    for (const addon of this.deps.addons ?? []) {
+      addon.attach({ deviceId: this.id, client, stats: () => this.stats() });
     }
     this.deps.session.start();
     const { intervalMs, phaseMs } = this.options;
@@ -369,6 +375,7 @@ export class Device implements WheelMember, VehicleControls {
     if (this.closed || !this.queueHandle) return;
     this.schedule?.stop();
     clearInterval(this.watchdog);
+    for (const addon of this.deps.addons ?? []) await addon.stop();
     this.flushAcks();
     if (this.deps.session.connected) {
       await Promise.race([this.publishStatus('offline'), new Promise((r) => setTimeout(r, 1000))]);

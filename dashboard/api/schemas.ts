@@ -1,6 +1,8 @@
 // Response schemas of the JSON routes (zod), held equal to the shared TypeScript contract at compile time.
 import { z } from 'zod';
+import { ALARM_SEVERITIES, ALARM_STATES, type Alarm } from '../../core/contract.js';
 import {
+  type AlarmsBody,
   COMMAND_STATUSES,
   type CommandAccepted,
   type CommandBody,
@@ -35,7 +37,7 @@ sameType<z.infer<typeof healthBody>, HealthBody>(true);
 export const devicesStatusBody = z.record(
   z.string(),
   z.object({
-    status: z.enum(['online', 'offline']),
+    status: z.enum(['online', 'warning', 'offline']),
     last_seen: isoTime.nullable(),
     time_since_last_seen: z.number().nullable(),
   }),
@@ -86,6 +88,23 @@ export const commandAccepted = z.object({
   status: z.literal('queued'),
 });
 sameType<z.infer<typeof commandAccepted>, CommandAccepted>(true);
+export const alarmBody = z.object({
+  id: z.string(),
+  device_id: z.string().nullable().describe('null: a fleet-wide alarm (fleet_silent)'),
+  rule: z.string(),
+  severity: z.enum(ALARM_SEVERITIES),
+  state: z.enum(ALARM_STATES),
+  started_at: isoTime,
+  updated_at: isoTime,
+  cleared_at: isoTime.nullable(),
+  acknowledged_at: isoTime.nullable(),
+  value: z.number().nullable(),
+  message: z.string(),
+});
+sameType<z.infer<typeof alarmBody>, Alarm>(true);
+
+export const alarmsBody = z.array(alarmBody);
+sameType<z.infer<typeof alarmsBody>, AlarmsBody>(true);
 
 const ERROR_TEXT: Record<number, string> = {
   400: 'a parameter or the body is invalid (every problem is listed)',
@@ -93,7 +112,7 @@ const ERROR_TEXT: Record<number, string> = {
   403: 'writes are disabled (no DASHBOARD_API_TOKEN)',
   404: 'no such device or object',
   405: 'method not allowed on this path (see Allow)',
-  409: 'too many commands of this vehicle are pending',
+  409: 'the request conflicts with the current state (too many pending commands; alarm already cleared)',
   413: 'body too large',
   429: 'rate limited (see Retry-After)',
   503: 'the store (or broker) is not reachable yet',

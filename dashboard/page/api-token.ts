@@ -1,46 +1,52 @@
-// The "API token" field: the bearer token for command requests, kept in sessionStorage (this tab only; never in the URL or localStorage).
-import { el } from './dom.js';
+// The page's API token field: kept in sessionStorage (this tab only), sent as a bearer token by writes such as an alarm ack.
 
-const KEY = 'dashboard-api-token';
+const KEY = 'telemetry.apiToken';
 
 /**
- * Why sessionStorage: the token survives a reload of the tab but not the tab itself, and is never
- * written where other tabs, the history or a server log could see it. Reading it may throw when
- * storage is disabled; the field then works for this page view only.
+ * Why sessionStorage: the token is a secret of the person at the screen; it should not outlive the
+ * tab nor be shared with other tabs or sites. The field never shows it back (type=password).
  */
 export class ApiTokenField {
-  private value = '';
+  private token: string | undefined;
 
-  /** Adds the field to `parent` and restores the tab's token. */
-  mount(parent: HTMLElement): void {
-    try {
-      this.value = sessionStorage.getItem(KEY) ?? '';
-    } catch {
-      this.value = '';
-    }
-    const input = el('input', {
-      attrs: {
-        id: 'api-token',
-        type: 'password',
-        autocomplete: 'off',
-        spellcheck: 'false',
-        placeholder: 'for commands',
-      },
+  constructor(
+    private readonly form: HTMLFormElement,
+    private readonly input: HTMLInputElement,
+    private readonly forget: HTMLButtonElement,
+    private readonly state: HTMLElement,
+  ) {}
+
+  start(): void {
+    this.token = sessionStorage.getItem(KEY) ?? undefined;
+    this.form.addEventListener('submit', (event) => {
+      event.preventDefault(); // no navigation (and CSP's form-action 'none' forbids one anyway)
+      const value = this.input.value.trim();
+      this.set(value === '' ? undefined : value);
+      this.input.value = '';
     });
-    input.value = this.value;
-    input.addEventListener('input', () => {
-      this.value = input.value.trim();
-      try {
-        if (this.value === '') sessionStorage.removeItem(KEY);
-        else sessionStorage.setItem(KEY, this.value);
-      } catch {
-        // storage disabled: kept in memory only
-      }
-    });
-    parent.append(el('label', { className: 'api-token', text: 'API token ' }, input));
+    this.forget.addEventListener('click', () => this.set(undefined));
+    this.show();
   }
 
-  get token(): string {
-    return this.value;
+  private set(token: string | undefined): void {
+    this.token = token;
+    if (token === undefined) sessionStorage.removeItem(KEY);
+    else sessionStorage.setItem(KEY, token);
+    this.show();
+  }
+
+  private show(): void {
+    this.state.textContent = this.token === undefined ? 'no token' : 'token set';
+    this.state.dataset.set = String(this.token !== undefined);
+    this.forget.hidden = this.token === undefined;
+  }
+
+  /** Headers for a write request. */
+  headers(): Record<string, string> {
+    return this.token === undefined ? {} : { Authorization: `Bearer ${this.token}` };
+  }
+
+  get present(): boolean {
+    return this.token !== undefined;
   }
 }

@@ -9,6 +9,7 @@ import {
   type ServerToClientEvents,
 } from '../../core/dashboard-contract.js';
 import { durationMs } from '../../core/duration.js';
+import { AlarmPanel } from './alarm-panel.js';
 import { ApiTokenField } from './api-token.js';
 import { CommandPanels } from './command-panel.js';
 import { type CardContext, DeviceCard } from './device-card.js';
@@ -37,9 +38,30 @@ const grid = byId<HTMLElement>('charts');
 const table = new LatestTable(byId<HTMLTableSectionElement>('latest-body'));
 const notes = new LateNotes(byId('late-note'), byId<HTMLUListElement>('late-list'));
 const connection = byId('connection');
-const apiToken = new ApiTokenField();
-apiToken.mount(document.querySelector<HTMLElement>('header.top') ?? document.body);
-const commandPanels = new CommandPanels(() => apiToken.token);
+const token = new ApiTokenField(
+  byId<HTMLFormElement>('token-form'),
+  byId<HTMLInputElement>('api-token'),
+  byId<HTMLButtonElement>('token-forget'),
+  byId('token-state'),
+);
+token.start();
+const commandPanels = new CommandPanels(() => token.headers());
+const alarms = new AlarmPanel(
+  {
+    list: byId<HTMLUListElement>('alarm-list'),
+    empty: byId('alarm-empty'),
+    count: byId('alarm-count'),
+    note: byId('alarm-note'),
+  },
+  token,
+);
+/** Devices with a badge now: a cleared alarm removes it. */
+let badged = new Set<string>();
+alarms.onChange((byDevice) => {
+  for (const id of new Set([...badged, ...byDevice.keys()]))
+    card(id)?.setAlarms(byDevice.get(id) ?? []);
+  badged = new Set(byDevice.keys());
+});
 // tsconfig has no DOM.Iterable (server code shares it): Array.from makes the NodeList iterable.
 const rangeButtons = Array.from(document.querySelectorAll<HTMLButtonElement>('#range button'));
 
@@ -90,9 +112,10 @@ let connectedBefore = false;
 setConnection('connecting');
 socket.on('connect', () => {
   setConnection('connected');
-  // After an outage the charts have a hole: history fills it.
+  // After an outage the charts have a hole: history fills it; alarms may have changed meanwhile.
   if (connectedBefore) for (const c of cards.values()) void c.load();
   connectedBefore = true;
+  void alarms.load();
 });
 socket.on('disconnect', () => setConnection('disconnected'));
 socket.io.on('reconnect_attempt', () => setConnection('connecting'));
@@ -123,6 +146,10 @@ socket.on('latest_data', (data) => {
 });
 
 socket.on('command', (c) => commandPanels.update(c));
+
+socket.on('alarm', (alarm) => alarms.apply(alarm));
+
+socket.on('health', (h) => card(h.device_id)?.setHealth(h));
 
 socket.on('reading', (r) => {
   const c = card(r.device_id);

@@ -41,7 +41,8 @@ function refusal(status: number, body: Partial<ErrorBody> | undefined): string {
 export class CommandPanels {
   private readonly panels = new Map<string, Panel>();
 
-  constructor(private readonly token: () => string) {}
+  /** `authorization`: the bearer header from the page's API token field (empty without one). */
+  constructor(private readonly authorization: () => Record<string, string>) {}
 
   /** Adds the controls to a vehicle's card and shows its newest command. */
   attach(deviceId: string, card: HTMLElement): void {
@@ -141,13 +142,9 @@ export class CommandPanels {
   private async send(deviceId: string, panel: Panel, request: CommandRequest): Promise<void> {
     this.show(panel, `${request.name}: sending…`, 'sending');
     try {
-      const token = this.token();
       const res = await fetch(commandsPath(deviceId), {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
+        headers: { 'content-type': 'application/json', ...this.authorization() },
         body: JSON.stringify(request),
       });
       const body = (await res.json().catch(() => undefined)) as unknown;

@@ -1,7 +1,8 @@
-// One vehicle's card: status, current speed and a uPlot time-series chart preloaded from history, then live.
+// One vehicle's card: status, alarm badge, health, current speed and a uPlot time-series chart preloaded from history, then live.
 import uPlot from 'uplot';
-import type { DeviceStatus } from '../../core/contract.js';
+import type { Alarm, HealthMessage } from '../../core/contract.js';
 import {
+  type DeviceState,
   type HistoryBody,
   historyPath,
   RANGES,
@@ -44,6 +45,8 @@ interface CardParts {
   status: HTMLElement;
   speed: HTMLElement;
   late: HTMLElement;
+  badge: HTMLElement;
+  health: HTMLElement;
   note: HTMLElement;
   chart: HTMLDivElement;
 }
@@ -64,16 +67,19 @@ export class DeviceCard {
     const status = el('span', { className: 'status', text: 'unknown' });
     const speed = el('span', { className: 'speed', text: '–' });
     const late = el('span', { className: 'late-badge', text: 'late', attrs: { hidden: '' } });
+    const badge = el('span', { className: 'alarm-badge', attrs: { hidden: '' } });
+    const health = el('p', { className: 'health', text: 'health: –' });
     const note = el('p', { className: 'card-note', attrs: { hidden: '' } });
     const chart = el('div', { className: 'chart', attrs: { 'data-points': '0' } });
     const root = el(
       'article',
       { className: 'card', attrs: { 'data-device': deviceId, 'data-status': 'unknown' } },
-      el('header', {}, el('h2', { text: deviceId }), status, late, speed),
+      el('header', {}, el('h2', { text: deviceId }), status, late, badge, speed),
+      health,
       note,
       chart,
     );
-    return new DeviceCard(deviceId, { root, status, speed, late, note, chart }, ctx);
+    return new DeviceCard(deviceId, { root, status, speed, late, badge, health, note, chart }, ctx);
   }
 
   get element(): HTMLElement {
@@ -119,9 +125,25 @@ export class DeviceCard {
     };
   }
 
-  setStatus(status: DeviceStatus): void {
+  setStatus(status: DeviceState): void {
     this.parts.root.dataset.status = status;
     this.parts.status.textContent = status;
+  }
+
+  /** The vehicle's active alarms: a badge with their rule names (hidden when none). */
+  setAlarms(alarms: readonly Alarm[]): void {
+    const badge = this.parts.badge;
+    badge.hidden = alarms.length === 0;
+    badge.textContent = alarms.map((a) => a.rule).join(', ');
+    badge.dataset.count = String(alarms.length);
+    badge.dataset.state = alarms.some((a) => a.state === 'open') ? 'open' : 'acknowledged';
+  }
+
+  setHealth(h: HealthMessage): void {
+    const p = this.parts.health;
+    p.textContent = `queue ${h.queue_depth} · reconnects ${h.reconnects} · dropped ${h.dropped_total} · ${h.firmware}`;
+    p.dataset.queue = String(h.queue_depth);
+    p.dataset.reconnects = String(h.reconnects);
   }
 
   setSpeed(speed: number | null): void {

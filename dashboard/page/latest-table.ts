@@ -1,5 +1,5 @@
 // The latest-speed table: one row per vehicle with status, speed and the reading's device time.
-import type { DeviceStatus } from '../../core/contract.js';
+import type { DeviceState } from '../../core/dashboard-contract.js';
 import { compareIds, el, formatSpeed, formatTime } from './dom.js';
 
 interface Row {
@@ -37,7 +37,7 @@ export class LatestTable {
     return row;
   }
 
-  setStatus(deviceId: string, status: DeviceStatus): void {
+  setStatus(deviceId: string, status: DeviceState): void {
     const row = this.row(deviceId);
     row.tr.dataset.status = status;
     row.status.textContent = status;

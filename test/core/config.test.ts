@@ -85,4 +85,47 @@ describe('loadConfig', () => {
       /FAULT_INJECTION="command-crash-after-commit": test-only, refused with NODE_ENV=production/,
     );
   });
+
+  it('alarm settings: e-mail needs both ends; URLs never show their credentials or secret paths', () => {
+    const lines = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as ConfigError).lines;
+      }
+      return [];
+    };
+    expect(loadConfig({}).alerts).toEqual({
+      rulesFile: undefined,
+      webhookUrl: undefined,
+      smtpUrl: undefined,
+      emailFrom: 'telemetry@localhost',
+      emailTo: [],
+    });
+    expect(
+      loadConfig({ SMTP_URL: 'smtps://u:p@mail.example.com:465', ALERT_EMAIL_TO: 'a@x.io, b@y.io' })
+        .alerts.emailTo,
+    ).toEqual(['a@x.io', 'b@y.io']);
+    expect(lines({ SMTP_URL: 'smtp://mail.example.com' })).toEqual([
+      'ALERT_EMAIL_TO="": needed when SMTP_URL is set (who gets the e-mail)',
+    ]);
+    expect(lines({ ALERT_EMAIL_TO: 'ops@example.com' })).toEqual([
+      'ALERT_EMAIL_TO="ops@example.com": needs SMTP_URL (the server that sends it)',
+    ]);
+    expect(
+      lines({
+        SMTP_URL: 'http://user:hunter2hunter2@mail.example.com',
+        ALERT_WEBHOOK_URL: 'ftp://hooks.example.com/T000/B000/secretpath',
+        ALERT_EMAIL_TO: 'not an address',
+        HEALTH_INTERVAL_S: '0',
+      }),
+    ).toEqual([
+      'HEALTH_INTERVAL_S="0": Too small: expected number to be >=0.1',
+      'ALERT_WEBHOOK_URL="ftp://hooks.example.com/(hidden)": must be an http:// or https:// URL',
+      'SMTP_URL="http://(hidden)@mail.example.com": must be an smtp:// or smtps:// URL',
+      'ALERT_EMAIL_TO="not an address": must be e-mail addresses separated by commas',
+    ]);
+    expect(loadConfig({ HEALTH_INTERVAL_S: '0.5' }).devices.healthIntervalS).toBe(0.5);
+    expect(loadConfig({ HEALTH_INTERVAL_S: '0.5' }).dashboard.healthIntervalS).toBe(0.5);
+  });
 });

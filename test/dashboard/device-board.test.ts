@@ -77,4 +77,63 @@ describe('DeviceBoard', () => {
     expect(board.transitions(T + 1500)).toEqual([{ deviceId: 'v1', status: 'offline' }]);
     expect(board.transitions(T + 2500)).toEqual([]);
   });
+
+  it('warning: health older than twice its interval, once the device has sent health', () => {
+    const board = new DeviceBoard(10_000, { healthIntervalMs: 1000 });
+    const health = (at: number) => ({
+      device_id: 'v1',
+      timestamp: iso(at),
+      uptime_s: 1,
+      queue_depth: 0,
+      dropped_total: 0,
+      reconnects: 0,
+      firmware: 'x',
+    });
+    board.onReading(r(0, T), T);
+    expect(board.statusOf('v1', T + 5000)).toBe('online'); // no health ever: judged on data only
+    board.onHealth(health(T + 5000), T + 5000);
+    board.onReading(r(1, T + 6000), T + 6000);
+    expect(board.statusOf('v1', T + 7000)).toBe('online');
+    expect(board.statusOf('v1', T + 7001)).toBe('warning');
+    expect(board.statusReport(T + 7001).v1?.status).toBe('warning');
+    expect(board.latestData(T + 7001).v1?.status).toBe('warning');
+    board.onHealth(health(T + 7500), T + 7500);
+    expect(board.statusOf('v1', T + 7600)).toBe('online');
+    expect(board.statusOf('v1', T + 20_000)).toBe('offline'); // silence past OFFLINE_AFTER_S wins
+    expect(board.healths()).toEqual([health(T + 7500)]);
+    // An older one redelivered does not replace it.
+    board.onHealth(health(T + 6000), T + 7700);
+    expect(board.healths()).toEqual([health(T + 7500)]);
+  });
+
+  it('warning: readings stopped for more than twice the interval they came at (at least 2 s)', () => {
+    const board = new DeviceBoard(10_000, { healthIntervalMs: 30_000, minStaleMs: 2000 });
+    for (let i = 0; i < 5; i++) board.onReading(r(i, T + i * 1500), T + i * 1500);
+    const last = T + 4 * 1500;
+    expect(board.statusOf('v1', last + 3000)).toBe('online');
+    expect(board.statusOf('v1', last + 3001)).toBe('warning');
+    expect(board.statusOf('v1', last + 10_001)).toBe('offline');
+    // A fast device (every 100 ms) is judged on the 2 s floor, not on 200 ms.
+    const fast = new DeviceBoard(10_000);
+    for (let i = 0; i < 20; i++) fast.onReading(r(i, T + i * 100), T + i * 100);
+    expect(fast.statusOf('v1', T + 1900 + 2000)).toBe('online');
+    expect(fast.statusOf('v1', T + 1900 + 2001)).toBe('warning');
+  });
+
+  it('a health message is a sign of life (its own timestamp, so an old retained one is not)', () => {
+    const board = new DeviceBoard(10_000);
+    const health = (at: number) => ({
+      device_id: 'v1',
+      timestamp: iso(at),
+      uptime_s: 1,
+      queue_depth: 0,
+      dropped_total: 0,
+      reconnects: 0,
+      firmware: 'x',
+    });
+    board.onHealth(health(T - 3_600_000), T);
+    expect(board.statusOf('v1', T)).toBe('offline');
+    board.onHealth(health(T), T);
+    expect(board.statusOf('v1', T + 1000)).toBe('online');
+  });
 });

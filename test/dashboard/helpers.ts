@@ -16,6 +16,7 @@ export interface TestDashboardOptions {
   log?: Logger;
   /** Default: a fresh file in a temp dir (never the shared ./data default). */
   statePath?: string;
+  ackTimeoutMs?: number;
   /** A fixed id and a persistent session (default: a random id, clean session). */
   clientId?: string;
 }
@@ -23,13 +24,17 @@ export interface TestDashboardOptions {
 /** The production composition (read-only store, clean session) with test knobs. */
 export function testDashboard(config: Config, options: TestDashboardOptions = {}): Dashboard {
   const log = options.log ?? silentLogger();
+  // Commands and the alarm copy share the dashboard's state file, as in production.
+  const statePath = options.statePath ?? join(tempDir('dashboard-state-'), 'dashboard-state.db');
   return new Dashboard(
     {
       ...config.dashboard,
+      statePath,
       host: '127.0.0.1',
       port: 0,
       version: TEST_VERSION,
       storeRetryMs: options.storeRetryMs ?? 100,
+      ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
     },
     {
       createStore: () => createStore(config.store, log, { readonly: true }),
@@ -41,9 +46,7 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
         clean: options.clientId === undefined,
         log,
       }),
-      commandStore: new SqliteCommandStore(
-        options.statePath ?? join(tempDir('dashboard-state-'), 'dashboard-state.db'),
-      ),
+      commandStore: new SqliteCommandStore(statePath),
       log,
       now: options.now ?? Date.now,
     },

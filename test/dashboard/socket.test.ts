@@ -2,7 +2,12 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeStatus, type SpeedReading } from '../../core/contract.js';
+import {
+  encodeHealth,
+  encodeStatus,
+  type HealthMessage,
+  type SpeedReading,
+} from '../../core/contract.js';
 import type {
   ClientToServerEvents,
   HelloPayload,
@@ -22,13 +27,14 @@ interface Received {
   readings: SpeedReading[];
   latest: Array<{ at: number; data: LatestData }>;
   hello: HelloPayload[];
+  health: HealthMessage[];
 }
 
 let broker: MosquittoProcess;
 let dashboard: Dashboard;
 let publisher: MqttClient;
 let client: Client;
-const got: Received = { readings: [], latest: [], hello: [] };
+const got: Received = { readings: [], latest: [], hello: [], health: [] };
 
 beforeAll(async () => {
   const dir = tempDir();
@@ -43,6 +49,7 @@ beforeAll(async () => {
   client.on('reading', (r) => got.readings.push(r));
   client.on('latest_data', (data) => got.latest.push({ at: Date.now(), data }));
   client.on('hello', (h) => got.hello.push(h));
+  client.on('health', (h) => got.health.push(h));
   await new Promise<void>((resolve) => client.once('connect', () => resolve()));
 });
 
@@ -220,5 +227,42 @@ describe('Socket.IO events', () => {
     } finally {
       second.close();
     }
+  });
+
+  it('`health` per health message, each device’s latest to a new client on connect, an older one ignored', async () => {
+    const health: HealthMessage = {
+      device_id: 'vehicle_06',
+      timestamp: new Date().toISOString(),
+      uptime_s: 12.5,
+      queue_depth: 3,
+      dropped_total: 1,
+      reconnects: 2,
+      firmware: 'sim-9.9.9',
+    };
+    await publishReading(reading('vehicle_06', 0, 30));
+    await publisher.publishAsync('vehicles/vehicle_06/health', encodeHealth(health), {
+      qos: 1,
+      retain: true,
+    });
+    await waitFor(
+      () => got.health.filter((h) => h.device_id === 'vehicle_06'),
+      (l) => l.length === 1,
+      {
+        what: 'health event',
+      },
+    );
+    expect(got.health.find((h) => h.device_id === 'vehicle_06')).toEqual(health);
+    const second: Client = io(`http://127.0.0.1:${dashboard.port}`, { transports: ['websocket'] });
+    try {
+      const first = await new Promise<HealthMessage>((resolve) => second.once('health', resolve));
+      expect(first).toEqual(health);
+    } finally {
+      second.close();
+    }
+    // HEALTH_INTERVAL_S is 30 by default: only a very old health message makes a warning here.
+    const old = { ...health, timestamp: new Date(Date.now() - 61_000).toISOString() };
+    const board = dashboard.board;
+    board.onHealth(old, Date.now()); // older than the one kept: ignored
+    expect(board.statusOf('vehicle_06', Date.now())).toBe('online');
   });
 });

@@ -21,8 +21,9 @@ export function testConfig(dir: string, port: number, overrides: ConfigOverrides
       MQTT_BROKER_PORT: String(port),
       MQTT_RECONNECT_MAX_MS: '1000',
       SQLITE_PATH: join(dir, 'telemetry.db'),
-      DASHBOARD_STATE_PATH: join(dir, 'dashboard-state.db'),
+      // Each program's own state in the test's directory, never in the repository's data/.
       COLLECTOR_STATE_PATH: join(dir, 'collector-state.db'),
+      DASHBOARD_STATE_PATH: join(dir, 'dashboard-state.db'),
       QUEUE_DIR: join(dir, 'queues'),
       PUBLISH_INTERVAL_MS: '20',
       LOG_LEVEL: 'silent',

@@ -26,6 +26,7 @@ describe('collector on InfluxDB 1.6.7', () => {
       STORE: 'influxdb',
       INFLUXDB_URL: influxd.url,
       INFLUXDB_BUCKET: 'vehicle-data',
+      COLLECTOR_STATE_PATH: config.collectorStatePath,
       LOG_LEVEL: 'info',
     });
     try {

@@ -113,6 +113,7 @@ async function ingestRun(store: 'influxdb' | 'sqlite'): Promise<void> {
     MQTT_BROKER_PORT: String(broker.port),
     STORE: store,
     SQLITE_PATH: sqlitePath,
+    COLLECTOR_STATE_PATH: join(dir, 'collector-state.db'),
     INFLUXDB_URL: influxd.url,
     INFLUXDB_BUCKET: 'vehicle-data',
   });

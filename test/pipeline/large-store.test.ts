@@ -24,6 +24,7 @@ function collector(): ProgramProcess {
     MQTT_BROKER_HOST: '127.0.0.1',
     MQTT_BROKER_PORT: String(broker.port),
     SQLITE_PATH: path,
+    COLLECTOR_STATE_PATH: join(dir, 'collector-state.db'),
     LOG_LEVEL: 'info',
   });
 }

@@ -125,6 +125,7 @@ describe('outages', () => {
       MQTT_BROKER_PORT: String(broker.port),
       MQTT_RECONNECT_MAX_MS: '1000',
       SQLITE_PATH: config.store.sqlitePath,
+      COLLECTOR_STATE_PATH: config.collectorStatePath,
     };
     const collector = new ProgramProcess('collector/main.ts', [], { ...env, LOG_LEVEL: 'info' });
     const subscribed = () =>

@@ -33,17 +33,34 @@ export const ROUTES_WITHOUT_PARAMS = ['/api/health', '/api/devices/status', '/me
 const LATEST = '/api/devices/vehicle_01/latest';
 const HISTORY = '/api/devices/vehicle_01/history';
 export const HISTORY_PARAMS = ['duration', 'from', 'to', 'points'] as const;
+const ALARMS = '/api/alarms';
+export const ALARMS_PARAMS = ['state', 'device_id', 'limit'] as const;
 
 export interface Slot {
   what: string;
   paths: (value: string) => string[];
+  /**
+   * Values this slot legitimately takes (a filter such as device_id=-1 is a valid id that matches
+   * nothing): those must answer 200 with a JSON list instead.
+   */
+  valid?: RegExp;
 }
 
 /** Where a user can put text: every path parameter, every query parameter, unknown ones. */
 export function slots(routes: 'all' | 'store'): Slot[] {
   const withParams = [LATEST, HISTORY];
-  const all = routes === 'all' ? [...ROUTES_WITHOUT_PARAMS, ...withParams] : withParams;
+  const all = routes === 'all' ? [...ROUTES_WITHOUT_PARAMS, ...withParams, ALARMS] : withParams;
+  // The alarm routes read the dashboard's own state file, whatever the store is.
+  const alarmSlots: Slot[] =
+    routes === 'all'
+      ? ALARMS_PARAMS.map((p) => ({
+          what: `${p} of /api/alarms`,
+          paths: (v: string) => [`${ALARMS}?${p}=${enc(v)}`],
+          ...(p === 'device_id' ? { valid: /^[A-Za-z0-9_-]{1,64}$/ } : {}),
+        }))
+      : [];
   return [
+    ...alarmSlots,
     { what: ':id of /latest', paths: (v) => [`/api/devices/${enc(v)}/latest`] },
     { what: ':id of /history', paths: (v) => [`/api/devices/${enc(v)}/history?duration=5m`] },
     ...HISTORY_PARAMS.map((p) => ({
@@ -86,6 +103,13 @@ export const SHAPES: readonly string[] = [
   '/api/health?hasOwnProperty=1',
   '/metrics?name[]=telemetry_collector_readings_stored_total',
   '/metrics?constructor[prototype][polluted]=1',
+  `${ALARMS}?state=active&state=all`,
+  `${ALARMS}?state[]=active`,
+  `${ALARMS}?device_id[$ne]=x`,
+  `${ALARMS}?limit=1e3`,
+  `${ALARMS}?limit=0`,
+  `${ALARMS}?limit=1001`,
+  `${ALARMS}?__proto__[state]=all`,
 ];
 
 /** Characters no error message needs: markup, quotes, backslash, NUL, line breaks. */
@@ -115,7 +139,14 @@ export async function attackSlot(base: string, slot: Slot): Promise<string[]> {
   const problems: string[] = [];
   for (const [, value] of HOSTILE) {
     for (const path of slot.paths(value)) {
-      problems.push(...problemsOf(path, value, await send(base, path)));
+      const res = await send(base, path);
+      if (slot.valid?.test(value)) {
+        if (res.status !== 200 || !Array.isArray(res.json)) {
+          problems.push(`${path.slice(0, 120)}: status ${res.status} for a valid value`);
+        }
+        continue;
+      }
+      problems.push(...problemsOf(path, value, res));
     }
   }
   return problems;

@@ -252,6 +252,72 @@ describe.each(brokers)('%s with the files of npm run mqtt-users', (_name, start)
     expect(collectorSeen.filter((l) => l.includes('/command'))).toEqual([]);
   });
 
+  it('health: a device publishes only its own; the collector and the dashboard read it', async () => {
+    const { seen } = await collectorView();
+    const forger = await as('vehicle_01');
+    expect(['acked', 'closed']).toContain(
+      await publishOutcome(forger, 'vehicles/vehicle_02/health', 'forged health'),
+    );
+    forger.end(true);
+    const dashboard = await as('dashboard');
+    const dashboardSeen = record(dashboard);
+    await dashboard.subscribeAsync('vehicles/+/health', { qos: 0 });
+    const device = await as('vehicle_01');
+    await device.publishAsync('vehicles/vehicle_01/health', 'own health', { qos: 1, retain: true });
+    await awaitLine(seen, 'vehicles/vehicle_01/health own health');
+    await awaitLine(dashboardSeen, 'vehicles/vehicle_01/health own health');
+    await sleep(SETTLE_MS);
+    expect([...seen, ...dashboardSeen].filter((l) => l.includes('forged'))).toEqual([]);
+  });
+
+  it('alarms: the collector writes alarm states and reads acks, the dashboard the reverse; devices neither', async () => {
+    /** A retained QoS 1 publish on a fresh connection that is closed after. */
+    const attempt = async (user: string, topic: string, payload: string) => {
+      const c = await as(user);
+      const outcome = await new Promise<string>((resolve) => {
+        c.once('close', () => resolve('closed'));
+        c.publish(topic, payload, { qos: 1, retain: true }, (err) =>
+          resolve(err ? 'closed' : 'acked'),
+        );
+      });
+      c.end(true);
+      return outcome;
+    };
+    for (const [user, topic] of [
+      ['vehicle_01', 'fleet/alarms/vehicle_01/overspeed'],
+      ['vehicle_01', 'fleet/alarms/ack'],
+      ['vehicle_01', 'fleet/registry'],
+      ['dashboard', 'fleet/alarms/vehicle_01/overspeed'],
+      ['collector', 'fleet/alarms/ack'],
+      ['collector', 'fleet/registry'],
+    ] as const) {
+      expect(['acked', 'closed']).toContain(await attempt(user, topic, `forged by ${user}`));
+    }
+    const device = await as('vehicle_02');
+    const deviceSeen = record(device);
+    for (const filter of ['#', 'fleet/#', 'fleet/alarms/+/+', 'fleet/alarms/ack']) {
+      await subscribeOutcome(device, filter);
+    }
+    const collector = await as('collector');
+    const collectorSeen = record(collector);
+    await collector.subscribeAsync('fleet/alarms/ack', { qos: 1 });
+    const dashboard = await as('dashboard');
+    const dashboardSeen = record(dashboard);
+    await dashboard.subscribeAsync('fleet/alarms/+/+', { qos: 1 });
+    await collector.publishAsync('fleet/alarms/vehicle_01/overspeed', 'real alarm', {
+      qos: 1,
+      retain: true,
+    });
+    await collector.publishAsync('fleet/alarms/~fleet/fleet_silent', 'fleet alarm', { qos: 1 });
+    await awaitLine(dashboardSeen, 'fleet/alarms/vehicle_01/overspeed real alarm');
+    await awaitLine(dashboardSeen, 'fleet/alarms/~fleet/fleet_silent fleet alarm');
+    await dashboard.publishAsync('fleet/alarms/ack', 'real ack', { qos: 1 });
+    await awaitLine(collectorSeen, 'fleet/alarms/ack real ack');
+    await sleep(SETTLE_MS);
+    expect([...collectorSeen, ...dashboardSeen].filter((l) => l.includes('forged'))).toEqual([]);
+    expect(deviceSeen.filter((l) => l.startsWith('fleet/'))).toEqual([]);
+  });
+
   it('defeats a client-id takeover: vehicle_01 asking for client id vehicle_02 gets its own session; vehicle_02 stays connected', async () => {
     const victim = await as('vehicle_02', 'vehicle_02', { clean: false });
     const victimSeen = record(victim);

@@ -95,16 +95,21 @@ describe('npm run mqtt-users', () => {
       const acl = readFileSync(users.aclFile, 'utf8');
       expect(acl).toContain(
         'user vehicle_02\ntopic write vehicles/vehicle_02/speed\ntopic write vehicles/vehicle_02/status\n' +
-          'topic write vehicles/vehicle_02/dropped\ntopic read vehicles/vehicle_02/ack\n' +
+          'topic write vehicles/vehicle_02/health\ntopic write vehicles/vehicle_02/dropped\n' +
+          'topic read vehicles/vehicle_02/ack\n' +
           'topic read vehicles/vehicle_02/command\ntopic write vehicles/vehicle_02/command/result\n',
       );
-      expect(acl).toContain('user collector\ntopic read vehicles/#\ntopic write vehicles/+/ack\n');
       expect(acl).toContain(
-        'user dashboard\ntopic read vehicles/+/speed\ntopic read vehicles/+/status\n' +
-          'topic write vehicles/+/command\ntopic read vehicles/+/command/result\n',
+        'user collector\ntopic read vehicles/#\ntopic write vehicles/+/ack\n' +
+          'topic write fleet/alarms/+/+\ntopic read fleet/alarms/ack\ntopic read fleet/registry\n',
       );
       expect(acl).toMatch(
-        /topic write vehicles\/\+\/ack\n(#.*\n)*topic deny vehicles\/\+\/command\ntopic deny vehicles\/\+\/command\/result\n/,
+        /topic read fleet\/registry\n(#.*\n)*topic deny vehicles\/\+\/command\ntopic deny vehicles\/\+\/command\/result\n/,
+      );
+      expect(acl).toContain(
+        'user dashboard\ntopic read vehicles/+/speed\ntopic read vehicles/+/status\n' +
+          'topic read vehicles/+/health\ntopic read fleet/alarms/+/+\ntopic write fleet/alarms/ack\n' +
+          'topic write vehicles/+/command\ntopic read vehicles/+/command/result\n',
       );
       expect(acl).toContain('user telegraf\ntopic read vehicles/+/speed\n');
       expect(acl).not.toMatch(/^pattern /m);

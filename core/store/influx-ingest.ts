@@ -128,11 +128,7 @@ export class InfluxIngest {
         throw err;
       }
       // In the same tick as the coverage update: a flush takes both or neither.
-      this.book?.add(
-        plan.fresh.map((r) => r.device_id),
-        plan.freshTimes,
-        plan.fresh.map((r) => r.speed),
-      );
+      this.book?.add(plan.fresh, plan.freshTimes);
     }
     this.progress.written(plan, batch);
     if (this.blind) return writeResult(plan);

@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { InfluxConnection } from './influx-connect.js';
 import { loadDevices, recomputeReadBack } from './influx-coverage-load.js';
 import { flushRollups } from './influx-flush.js';
-import { toPoints } from './influx-points.js';
+import { freshPoints } from './influx-points.js';
 import { InfluxProgress, summarize } from './influx-progress.js';
 import { RollupBook } from './influx-rollups.js';
 import { ROLLUP_TIERS } from './rollup.js';
@@ -122,7 +122,7 @@ export class InfluxIngest {
       }
       this.progress.writeStarted(batch);
       try {
-        await writer?.write(toPoints(plan.fresh).points);
+        await writer?.write(freshPoints(plan.fresh, plan.freshTimes));
       } catch (err) {
         this.progress.failed(plan, batch);
         throw err;

@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { InfluxConnection } from './influx-connect.js';
 import { loadDevices, recomputeReadBack } from './influx-coverage-load.js';
 import { flushRollups } from './influx-flush.js';
-import { toPoints } from './influx-points.js';
+import { freshPoints } from './influx-points.js';
 import { InfluxProgress, summarize } from './influx-progress.js';
 import { RollupBook } from './influx-rollups.js';
 import { ROLLUP_TIERS } from './rollup.js';
@@ -122,17 +122,13 @@ export class InfluxIngest {
       }
       this.progress.writeStarted(batch);
       try {
-        await writer?.write(toPoints(plan.fresh).points);
+        await writer?.write(freshPoints(plan.fresh, plan.freshTimes));
       } catch (err) {
         this.progress.failed(plan, batch);
         throw err;
       }
       // In the same tick as the coverage update: a flush takes both or neither.
-      this.book?.add(
-        plan.fresh.map((r) => r.device_id),
-        plan.freshTimes,
-        plan.fresh.map((r) => r.speed),
-      );
+      this.book?.add(plan.fresh, plan.freshTimes);
     }
     this.progress.written(plan, batch);
     if (this.blind) return writeResult(plan);

@@ -30,7 +30,13 @@ export interface PointBatch {
  * Ties inside a millisecond order by seq, as SQLite's `ORDER BY ts DESC, seq DESC` does.
  */
 export function pointTimeNs(timeMs: number, seq: number): string {
-  return (BigInt(timeMs) * 1_000_000n + BigInt(seq % SEQ_NS_SLOTS)).toString();
+  const sub = seq % SEQ_NS_SLOTS;
+  // Digits side by side for times after 1970 (the collector's hot path: no BigInt per reading).
+  if (timeMs > 0 && Number.isSafeInteger(timeMs)) {
+    const digits = String(sub);
+    return `${timeMs}${'000000'.slice(digits.length)}${digits}`;
+  }
+  return (BigInt(timeMs) * 1_000_000n + BigInt(sub)).toString();
 }
 
 /**
@@ -53,4 +59,27 @@ export function toPoints(readings: readonly SpeedReading[]): PointBatch {
     });
   }
   return { points: [...byKey.values()], duplicates: readings.length - byKey.size };
+}
+
+/**
+ * Points for readings a write plan found new: their times are parsed and no (device_id, seq) is
+ * there twice, so neither Date.parse nor toPoints' repeat check is needed again.
+ */
+export function freshPoints(
+  readings: readonly SpeedReading[],
+  times: readonly number[],
+): InfluxPoint[] {
+  const points: InfluxPoint[] = new Array(readings.length);
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i] as SpeedReading;
+    const time = times[i] as number;
+    points[i] = {
+      deviceId: r.device_id,
+      seq: r.seq,
+      speed: r.speed,
+      time,
+      timeNs: pointTimeNs(time, r.seq),
+    };
+  }
+  return points;
 }

@@ -63,8 +63,15 @@ export function summarize(plan: WritePlan): Map<string, BatchDevice> {
     const d = out.get(r.device_id);
     if (!d) out.set(r.device_id, { low: { ms, sub }, high: { ms, sub } });
     else {
-      if (ms < d.low.ms || (ms === d.low.ms && sub < d.low.sub)) d.low = { ms, sub };
-      if (ms > d.high.ms || (ms === d.high.ms && sub > d.high.sub)) d.high = { ms, sub };
+      // Mutated in place: in-order data raises `high` with every reading.
+      if (ms < d.low.ms || (ms === d.low.ms && sub < d.low.sub)) {
+        d.low.ms = ms;
+        d.low.sub = sub;
+      }
+      if (ms > d.high.ms || (ms === d.high.ms && sub > d.high.sub)) {
+        d.high.ms = ms;
+        d.high.sub = sub;
+      }
     }
   }
   return out;

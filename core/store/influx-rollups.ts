@@ -1,7 +1,8 @@
 // Rollups on InfluxDB: new readings' aggregates added to the stored buckets (a cache of them, read when missing).
 import { escape as lp } from '@influxdata/influxdb-client';
+import type { SpeedReading } from '../contract.js';
 import { DEVICE_TAG } from './influxql.js';
-import { type Aggregate, aggregateBatch, type BucketRow, merge, type TierName } from './rollup.js';
+import { type Aggregate, type BucketRow, bucketStart, merge, type TierName } from './rollup.js';
 
 export type RollupTier = Exclude<TierName, 'raw'>;
 
@@ -27,27 +28,52 @@ export const EMPTY: Aggregate = {
  * added; when it is retried and stored it is added then.
  */
 export class RollupBook {
-  private pending = new Map<RollupTier, Map<string, BucketRow>>();
+  /** Pending rows per tier, by device and bucket start. */
+  private readonly adding = new Map<RollupTier, Map<string, Map<number, BucketRow>>>();
   private readonly cache = new Map<RollupTier, Map<string, Aggregate>>();
 
   constructor(private readonly tiers: ReadonlyArray<{ name: RollupTier; bucketMs: number }>) {
     for (const t of tiers) {
-      this.pending.set(t.name, new Map());
+      this.adding.set(t.name, new Map());
       this.cache.set(t.name, new Map());
     }
   }
 
   get empty(): boolean {
-    for (const rows of this.pending.values()) if (rows.size > 0) return false;
+    for (const byDevice of this.adding.values()) if (byDevice.size > 0) return false;
     return true;
   }
 
-  /** Readings just stored (new to the store), as parallel arrays. */
-  add(deviceIds: readonly string[], times: readonly number[], speeds: readonly number[]): void {
+  /**
+   * Readings just stored (new to the store). On the collector's hot path: no object per reading,
+   * only per new bucket (device, then bucket start, as map keys).
+   */
+  add(readings: readonly SpeedReading[], times: readonly number[]): void {
     for (const t of this.tiers) {
-      const rows = this.pending.get(t.name) as Map<string, BucketRow>;
-      for (const row of aggregateBatch(deviceIds, times, speeds, t.bucketMs)) {
-        addRow(rows, row);
+      const byDevice = this.adding.get(t.name) as Map<string, Map<number, BucketRow>>;
+      let deviceId = '';
+      let buckets: Map<number, BucketRow> | undefined;
+      for (let i = 0; i < readings.length; i++) {
+        const r = readings[i] as SpeedReading;
+        if (r.device_id !== deviceId || !buckets) {
+          deviceId = r.device_id;
+          buckets = byDevice.get(deviceId);
+          if (!buckets) {
+            buckets = new Map();
+            byDevice.set(deviceId, buckets);
+          }
+        }
+        const bucket = bucketStart(times[i] as number, t.bucketMs);
+        const speed = r.speed;
+        const row = buckets.get(bucket);
+        if (!row)
+          buckets.set(bucket, { deviceId, bucket, count: 1, sum: speed, min: speed, max: speed });
+        else {
+          row.count += 1;
+          row.sum += speed;
+          if (speed < row.min) row.min = speed;
+          if (speed > row.max) row.max = speed;
+        }
       }
     }
   }
@@ -56,16 +82,28 @@ export class RollupBook {
   take(): Map<RollupTier, BucketRow[]> {
     const out = new Map<RollupTier, BucketRow[]>();
     for (const t of this.tiers) {
-      const rows = this.pending.get(t.name) as Map<string, BucketRow>;
-      out.set(t.name, [...rows.values()]);
-      this.pending.set(t.name, new Map());
+      const rows: BucketRow[] = [];
+      for (const buckets of (this.adding.get(t.name) ?? new Map()).values()) {
+        for (const row of buckets.values()) rows.push(row);
+      }
+      out.set(t.name, rows);
+      this.adding.set(t.name, new Map());
     }
     return out;
   }
 
   restore(tier: RollupTier, rows: readonly BucketRow[]): void {
-    const pending = this.pending.get(tier) as Map<string, BucketRow>;
-    for (const row of rows) addRow(pending, { ...row });
+    const byDevice = this.adding.get(tier) as Map<string, Map<number, BucketRow>>;
+    for (const row of rows) {
+      let buckets = byDevice.get(row.deviceId);
+      if (!buckets) {
+        buckets = new Map();
+        byDevice.set(row.deviceId, buckets);
+      }
+      const seen = buckets.get(row.bucket);
+      if (seen) merge(seen, row);
+      else buckets.set(row.bucket, { ...row });
+    }
   }
 
   /** Rows whose stored bucket is not cached: read them back before merging. */
@@ -101,13 +139,6 @@ export class RollupBook {
   forget(): void {
     for (const cache of this.cache.values()) cache.clear();
   }
-}
-
-function addRow(rows: Map<string, BucketRow>, row: BucketRow): void {
-  const key = keyOf(row.deviceId, row.bucket);
-  const seen = rows.get(key);
-  if (seen) merge(seen, row);
-  else rows.set(key, row);
 }
 
 function remember(cache: Map<string, Aggregate>, key: string, value: Aggregate): void {

@@ -2,7 +2,7 @@
 import type { InfluxHttp } from './influx-http.js';
 import type { InfluxPoint } from './influx-points.js';
 import { type PointWriter, SerialWrites, WRITE_CHUNK } from './influx-writer.js';
-import { pointLine } from './line-protocol.js';
+import { pointLines } from './line-protocol.js';
 
 export class V1Writer implements PointWriter {
   private readonly serial = new SerialWrites();
@@ -16,8 +16,8 @@ export class V1Writer implements PointWriter {
   write(points: readonly InfluxPoint[]): Promise<void> {
     return this.serial.run(async () => {
       for (let i = 0; i < points.length; i += WRITE_CHUNK) {
-        const lines = points.slice(i, i + WRITE_CHUNK).map(pointLine);
-        await this.http.write(lines, this.database, this.retentionPolicy);
+        const body = pointLines(points.slice(i, i + WRITE_CHUNK));
+        await this.http.write([body], this.database, this.retentionPolicy);
       }
     });
   }

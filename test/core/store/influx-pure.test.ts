@@ -8,7 +8,12 @@ import {
 } from '../../../core/store/influx-checkpoint.js';
 import { authorizationFor, databaseOf, detectServer } from '../../../core/store/influx-detect.js';
 import { cutPieces } from '../../../core/store/influx-history.js';
-import { pointTimeNs, toPoints } from '../../../core/store/influx-points.js';
+import {
+  freshPoints,
+  type InfluxPoint,
+  pointTimeNs,
+  toPoints,
+} from '../../../core/store/influx-points.js';
 import { checkpointQuery, windowStatement } from '../../../core/store/influx-tier-ql.js';
 import { toClientPoint } from '../../../core/store/influx-write-v2.js';
 import {
@@ -21,7 +26,7 @@ import {
   sinceNs,
   timeRange,
 } from '../../../core/store/influxql.js';
-import { pointLine } from '../../../core/store/line-protocol.js';
+import { pointLine, pointLines } from '../../../core/store/line-protocol.js';
 
 describe('InfluxQL values', () => {
   it('quotes strings and identifiers so that quotes and backslashes cannot end them', () => {
@@ -209,5 +214,22 @@ describe('points and line protocol', () => {
       'vehicle_speed,device_id=v seq=3i,speed=70 9000003',
     );
     api.dispose();
+  });
+
+  it('builds a batch body on the fast path exactly as point by point', () => {
+    const readings = [
+      { device_id: 'vehicle_01', seq: 42, timestamp: '2026-11-24T09:00:00.123Z', speed: 63.25 },
+      { device_id: 'a b,c=d', seq: 1_000_007, timestamp: '2026-11-24T09:00:00.123Z', speed: 0.1 },
+      { device_id: 'v', seq: 3, timestamp: '1969-12-31T23:59:59.999Z', speed: 70 },
+      { device_id: 'v', seq: 4, timestamp: '1970-01-01T00:00:00.000Z', speed: 71 },
+    ];
+    const times = readings.map((r) => Date.parse(r.timestamp));
+    const fast = freshPoints(readings, times);
+    expect(fast).toEqual(toPoints(readings).points);
+    expect(fast[2]?.timeNs).toBe('-999997');
+    expect(pointLines(fast)).toBe(fast.map(pointLine).join('\n'));
+    expect(() => pointLines([{ ...(fast[0] as InfluxPoint), speed: Number.NaN }])).toThrow(
+      RangeError,
+    );
   });
 });

@@ -3,6 +3,7 @@ import type { IPublishPacket } from 'mqtt';
 import {
   ALL_VEHICLE_TOPICS,
   type DeviceStatus,
+  REGISTRY_TOPIC,
   type SpeedReading,
   type StatusMessage,
 } from '../core/contract.js';
@@ -10,10 +11,12 @@ import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import type { TelemetryStore, WriteResult } from '../core/store/types.js';
 import type { RejectReason } from '../core/validate.js';
+import { RegistryFollower } from '../registry/follower.js';
 import { Acker } from './acker.js';
 import { DeviceProgressBoard, type TrackSnapshot } from './device-progress.js';
 import { DEFAULT_INGEST_OPTIONS, Ingest, type IngestOptions } from './ingest.js';
 import { PubackGate } from './puback-gate.js';
+import { RegistryHold } from './registry-hold.js';
 import { RejectCounter } from './reject-counter.js';
 import {
   DEFAULT_RETENTION_RUNNER,
@@ -27,6 +30,8 @@ export interface CollectorDeps {
   session: MqttSession;
   log: Logger;
   now: () => number;
+  /** The device registry as the dashboard publishes it (default: a follower of its own). */
+  registry?: RegistryFollower;
 }
 
 export interface CollectorOptions {
@@ -36,6 +41,10 @@ export interface CollectorOptions {
   ackIntervalMs: number;
   /** undefined: no retention runs (nothing configured to expire). */
   retention: RetentionRunnerOptions | undefined;
+  /** DEVICE_ALLOWLIST: only registered devices' readings are stored (others: `unknown_device`). */
+  allowlist: boolean;
+  /** How often a collector still waiting for the registry says so. */
+  registryWarnMs: number;
 }
 
 export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
@@ -43,14 +52,21 @@ export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   endToEndAcks: true,
   ackIntervalMs: 1000,
   retention: DEFAULT_RETENTION_RUNNER,
+  allowlist: false,
+  registryWarnMs: 30_000,
 };
 
 /**
  * One wildcard instead of speed + status + dropped: the broker delivers nothing nobody subscribed
  * to, so only a collector that sees all of vehicles/ can count stray topics as rejects. The price
- * is our own acks coming back once (ignored).
+ * is our own acks coming back once (ignored). The registry at QoS 0: it is retained and sent again
+ * at every resubscribe, and QoS 0 is not held back behind the QoS 1 messages in flight (which a
+ * collector waiting for the registry does not acknowledge yet).
  */
-const SUBSCRIPTIONS = [ALL_VEHICLE_TOPICS];
+const SUBSCRIPTIONS = {
+  [ALL_VEHICLE_TOPICS]: { qos: 1 as const },
+  [REGISTRY_TOPIC]: { qos: 0 as const },
+};
 
 export interface CollectorStats {
   connected: boolean;
@@ -70,6 +86,8 @@ export interface CollectorStats {
   droppedNoticesIgnored: number;
   acksSent: number;
   retention: RetentionStats | undefined;
+  /** Registered devices as last published, whether a snapshot arrived, messages held for it. */
+  registry: { devices: number; received: boolean; held: number };
   devices: Record<string, TrackSnapshot & { status?: DeviceStatus }>;
 }
 
@@ -79,6 +97,9 @@ export class Collector {
   private rejects: RejectCounter | undefined;
   private acker: Acker | undefined;
   private retention: RetentionRunner | undefined;
+  private hold: RegistryHold | undefined;
+  /** The registry this collector follows (alarms read speed limits from it too). */
+  readonly registry: RegistryFollower;
   private readonly statuses = new Map<string, DeviceStatus>();
   private readonly storedListeners: Array<(readings: readonly SpeedReading[]) => void> = [];
   private started = false;
@@ -98,6 +119,7 @@ export class Collector {
     options: Partial<CollectorOptions> = {},
   ) {
     this.options = { ...DEFAULT_COLLECTOR_OPTIONS, ...options };
+    this.registry = deps.registry ?? new RegistryFollower(deps.log);
   }
 
   /** Called after each durable write, with the readings of that batch (duplicates included). */
@@ -156,26 +178,56 @@ export class Collector {
         for (const l of this.storedListeners) l(readings);
       },
       onStatus: (s) => this.onStatus(s),
+      ...(this.options.allowlist
+        ? { admit: (id: string) => this.registry.lookup(id) !== undefined }
+        : {}),
     });
     this.ingest = ingest;
-
-    client.handleMessage = (packet: IPublishPacket, callback: (err?: Error) => void) => {
-      const ticket =
-        packet.qos > 0 && packet.messageId !== undefined ? gate.hold(packet.messageId) : undefined;
-      ingest.accept(packet.topic, toBytes(packet.payload), ticket);
-      // Backpressure: past maxPending, MQTT.js reads no further packet until the store catches up.
+    // Backpressure: past maxPending, MQTT.js reads no further packet until the store catches up.
+    const afterRoom = (callback: () => void) => {
       if (ingest.full) ingest.waitForRoom().then(() => callback());
       else callback();
+    };
+    const hold = this.options.allowlist
+      ? new RegistryHold({
+          log,
+          deliver: (topic, payload, ticket) => ingest.accept(topic, payload, ticket),
+          resume: afterRoom,
+          maxHeld: this.options.ingest.maxPending,
+          warnEveryMs: this.options.registryWarnMs,
+        })
+      : undefined;
+    this.hold = hold;
+    if (hold) this.registry.onSnapshot(() => hold.release());
+
+    client.handleMessage = (packet: IPublishPacket, callback: (err?: Error) => void) => {
+      if (packet.topic === REGISTRY_TOPIC) {
+        this.registry.accept(toBytes(packet.payload));
+        callback();
+        return;
+      }
+      const ticket =
+        packet.qos > 0 && packet.messageId !== undefined ? gate.hold(packet.messageId) : undefined;
+      if (hold?.holding) {
+        hold.hold(packet.topic, toBytes(packet.payload), ticket, () => callback());
+        return;
+      }
+      ingest.accept(packet.topic, toBytes(packet.payload), ticket);
+      afterRoom(() => callback());
     };
     client.on('connect', (connack) => {
       log.info({ sessionPresent: connack.sessionPresent }, 'connected to broker');
       // Resubscribe on every connect: harmless with a kept session, essential without one.
-      client.subscribe(SUBSCRIPTIONS, { qos: 1 }, (err) => {
+      client.subscribe(SUBSCRIPTIONS, (err, granted) => {
         if (err) {
           log.error({ err: err.message }, 'subscribe failed');
           return;
         }
-        log.info({ topics: SUBSCRIPTIONS }, 'subscribed');
+        const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+        if (refused.length > 0) {
+          log.warn({ topics: refused }, 'the broker refused a subscription (ACL?)');
+        }
+        log.info({ topics: Object.keys(SUBSCRIPTIONS) }, 'subscribed');
         this.markSubscribed();
         // Retained acks may have been lost with a broker's state: every device hears its ack again.
         this.acker?.markAll();
@@ -192,6 +244,7 @@ export class Collector {
       connected = false;
     });
     this.started = true;
+    hold?.start();
     session.start();
     this.acker?.start();
     if (this.options.retention) {
@@ -240,6 +293,11 @@ export class Collector {
       droppedNoticesIgnored: tracker?.droppedIgnored ?? 0,
       acksSent: this.acker?.sent ?? 0,
       retention: this.retention && { ...this.retention.stats },
+      registry: {
+        devices: this.registry.size,
+        received: this.registry.ready,
+        held: this.hold?.count ?? 0,
+      },
       devices,
     };
   }
@@ -248,6 +306,7 @@ export class Collector {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    this.hold?.stop();
     await this.retention?.stop();
     await this.ingest?.stop();
     this.acker?.stop(); // the last acks go out before the DISCONNECT

@@ -4,6 +4,7 @@ import type { Logger } from '../core/log.js';
 import { COLLECTOR_USER } from '../core/mqtt-credentials.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { createStore } from '../core/store/create-store.js';
+import { RegistryFollower } from '../registry/follower.js';
 import { Collector, type CollectorOptions } from './collector.js';
 import { DEFAULT_RETENTION_RUNNER } from './retention-runner.js';
 
@@ -20,6 +21,7 @@ export function createCollector(config: Config, log: Logger): Collector {
       }),
       log,
       now: Date.now,
+      registry: new RegistryFollower(log),
     },
     collectorOptions(config),
   );
@@ -32,5 +34,6 @@ export function collectorOptions(config: Config): Partial<CollectorOptions> {
     ackIntervalMs: config.delivery.ackIntervalMs,
     // The collector is the store's writer, so it is the one that applies retention.
     retention: rawMs + oneMinuteMs + oneHourMs > 0 ? DEFAULT_RETENTION_RUNNER : undefined,
+    allowlist: config.deviceAllowlist,
   };
 }

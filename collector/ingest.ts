@@ -40,6 +40,11 @@ export interface IngestDeps {
   onStored: (readings: readonly SpeedReading[], result: WriteResult) => void;
   onStatus: (status: StatusMessage) => void;
   onHealth?: (health: HealthMessage) => void;
+  /**
+   * DEVICE_ALLOWLIST=true: false for a device missing from the registry; its readings are counted
+   * as `unknown_device`, acknowledged and not stored. Unset: every device is admitted.
+   */
+  admit?: (deviceId: string) => boolean;
 }
 
 interface Batch {
@@ -104,6 +109,8 @@ export class Ingest {
       this.deps.onHealth?.(result.health);
     } else if (result.kind === 'ack' || result.kind === 'command') {
       // Our own acks, echoed by the vehicles/# subscription; commands are the dashboard's.
+    } else if (this.deps.admit && !this.deps.admit(result.reading.device_id)) {
+      this.deps.rejects.count('unknown_device', topic, 'device not in the registry');
     } else {
       batch.readings.push(result.reading);
     }

@@ -24,6 +24,11 @@ export const REJECT_REASONS = [
   'out_of_range',
   'device_mismatch',
   'future_timestamp',
+  /**
+   * DEVICE_ALLOWLIST=true and the device is not in the registry: decided by the receiver (collector,
+   * HTTP ingest), never by the validation functions here, which know no registry.
+   */
+  'unknown_device',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
@@ -110,7 +115,12 @@ function nonFiniteField(value: Record<string, unknown>): string | undefined {
  */
 export function validateMessage(topic: string, payload: Uint8Array, now: number): Validated {
   const result = validateInbound(topic, payload, now);
-  if (!result.ok || result.kind === 'speed' || result.kind === 'status' || result.kind === 'health') {
+  if (
+    !result.ok ||
+    result.kind === 'speed' ||
+    result.kind === 'status' ||
+    result.kind === 'health'
+  ) {
     return result;
   }
   return reject('unknown_topic', 'not a telemetry topic');

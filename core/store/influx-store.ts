@@ -12,6 +12,7 @@ import { InfluxHttp, InfluxHttpError, type InfluxSeries } from './influx-http.js
 import { type InfluxLayout, resolveLayout } from './influx-layout.js';
 import { toPoints } from './influx-points.js';
 import { InfluxProgress } from './influx-progress.js';
+import { influxReadings } from './influx-readings.js';
 import { RollupBook } from './influx-rollups.js';
 import { rows } from './influx-rows.js';
 import {
@@ -33,6 +34,7 @@ import {
   seqsQuery,
   showDatabasesQuery,
 } from './influxql.js';
+import { readingChunks } from './reading-chunks.js';
 import { ROLLUP_TIERS } from './rollup.js';
 import type { DeviceProgress } from './seq-coverage.js';
 import {
@@ -43,6 +45,9 @@ import {
   KEEP_FOREVER,
   type LatestReading,
   type PruneStep,
+  type RawReading,
+  type ReadingsQuery,
+  type ReadingsRange,
   type Retention,
   type TelemetryStore,
   type WriteResult,
@@ -440,6 +445,14 @@ export class InfluxStore implements TelemetryStore {
       }
     }
     return { windowMs, points: mergeWindows(windows, windowMs) };
+  }
+
+  async readings(q: ReadingsQuery): Promise<RawReading[]> {
+    return influxReadings(q, (await this.currentLayout()).raw, (s) => this.query(s, true));
+  }
+
+  readingChunks(range: ReadingsRange, chunkRows: number): AsyncIterable<RawReading[]> {
+    return readingChunks((q) => this.readings(q), range, chunkRows);
   }
 
   async seqs(deviceId: string): Promise<number[]> {

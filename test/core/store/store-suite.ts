@@ -240,7 +240,8 @@ export function storeSuite(name: string, makeFixture: () => Promise<StoreFixture
         return [...byIdx].sort((a, b) => a[0] - b[0]).map(([idx, a]) => ({ idx, ...a }));
       };
       const check = async (q: number) => {
-        const span = [90_000, 600_000, 3_600_000, 4 * 3_600_000, 6.5 * 3_600_000][q % 5] ?? 3_600_000;
+        const span =
+          [90_000, 600_000, 3_600_000, 4 * 3_600_000, 6.5 * 3_600_000][q % 5] ?? 3_600_000;
         const from = T0 - 7 * 3_600_000 + ((q * 2_654_435_761) % (7 * 3_600_000 - span));
         const to = from + span + (q % 3) * 17;
         const maxPoints = [20, 100, 300][q % 3] ?? 100;

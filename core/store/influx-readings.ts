@@ -1,0 +1,78 @@
+// Raw readings from InfluxDB (InfluxQL): keyset pages on the point's time, which carries seq below the millisecond.
+import type { InfluxSeries } from './influx-http.js';
+import { SEQ_NS_SLOTS } from './influx-points.js';
+import { rows } from './influx-rows.js';
+import {
+  deviceFilter,
+  epochMs,
+  InfluxQLValueError,
+  isQueryableDeviceId,
+  quoteIdent,
+  type SeriesSource,
+  sourceRef,
+} from './influxql.js';
+import type { RawReading, ReadingPosition, ReadingsQuery } from './types.js';
+
+/** InfluxDB's time range (int64 ns), in ms: a bound beyond it is no bound at all. */
+const INFLUX_MIN_MS = -9_223_372_036_854;
+const INFLUX_MAX_MS = 9_223_372_036_853;
+
+/** A point's time in ns: the reading's millisecond plus seq mod 10^6 (see influx-points.ts). */
+function pointNs(p: ReadingPosition): string {
+  if (!Number.isSafeInteger(p.ts) || !Number.isSafeInteger(p.seq) || p.seq < 0) {
+    throw new InfluxQLValueError(`position out of range: ${p.ts} ms, seq ${p.seq}`);
+  }
+  return (BigInt(p.ts) * 1_000_000n + BigInt(p.seq % SEQ_NS_SLOTS)).toString();
+}
+
+/** A speed bound as an InfluxQL number literal: plain decimal notation, never an exponent. */
+export function speedLiteral(kmh: number): string {
+  if (!Number.isFinite(kmh) || kmh < 0 || kmh > 1e6) {
+    throw new InfluxQLValueError(`speed bound out of range: ${kmh}`);
+  }
+  const text = String(kmh);
+  return /^\d+(\.\d+)?$/.test(text) ? text : kmh.toFixed(9);
+}
+
+/**
+ * One page: columns time (ms, floored), seq, speed. Both ends of the range are inclusive
+ * milliseconds, as SQLite compares them; a point's sub-millisecond ns (its seq) keep it inside
+ * its millisecond, hence `time < (to + 1) ms`.
+ */
+export function readingsStatement(q: ReadingsQuery, raw: SeriesSource): string | undefined {
+  if (!isQueryableDeviceId(q.deviceId)) return undefined;
+  if (!Number.isSafeInteger(q.limit) || q.limit < 1) return undefined;
+  const from = Math.ceil(q.from);
+  const to = Math.floor(q.to);
+  if (from > to || from > INFLUX_MAX_MS || to < INFLUX_MIN_MS) return undefined;
+  const where = [deviceFilter(q.deviceId)];
+  if (from > INFLUX_MIN_MS) where.push(`time >= ${epochMs(from)}`);
+  if (to < INFLUX_MAX_MS) where.push(`time < ${epochMs(to + 1)}`);
+  const asc = q.order === 'asc';
+  // Bare integers are nanoseconds in InfluxQL.
+  if (q.after) where.push(`time ${asc ? '>' : '<'} ${pointNs(q.after)}`);
+  const speed = quoteIdent('speed');
+  if (q.minSpeed !== undefined) where.push(`${speed} >= ${speedLiteral(q.minSpeed)}`);
+  if (q.maxSpeed !== undefined) where.push(`${speed} <= ${speedLiteral(q.maxSpeed)}`);
+  return (
+    `SELECT ${quoteIdent('seq')}, ${speed} FROM ${sourceRef(raw)} WHERE ${where.join(' AND ')} ` +
+    `ORDER BY time ${asc ? 'ASC' : 'DESC'} LIMIT ${q.limit}`
+  );
+}
+
+/** Runs one page; `query` is the store's (chunked, and refusing servers that are not InfluxDB). */
+export async function influxReadings(
+  q: ReadingsQuery,
+  raw: SeriesSource,
+  query: (statement: string) => Promise<InfluxSeries[]>,
+): Promise<RawReading[]> {
+  const statement = readingsStatement(q, raw);
+  if (statement === undefined) return [];
+  const out: RawReading[] = [];
+  for (const series of await query(statement)) {
+    for (const r of rows(series)) {
+      out.push({ seq: r.num('seq'), timestamp: r.num('time'), speed: r.num('speed') });
+    }
+  }
+  return out;
+}

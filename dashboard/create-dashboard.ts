@@ -5,6 +5,7 @@ import type { Logger } from '../core/log.js';
 import { DASHBOARD_USER } from '../core/mqtt-credentials.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { createStore } from '../core/store/create-store.js';
+import { SqliteRegistryStore } from '../registry/sqlite-registry-store.js';
 import { Dashboard } from './dashboard.js';
 
 /** The version in package.json, reported by /api/health. */
@@ -17,9 +18,14 @@ export function packageVersion(): string {
 
 export function createDashboard(config: Config, log: Logger): Dashboard {
   return new Dashboard(
-    { ...config.dashboard, version: packageVersion() },
+    { ...config.dashboard, version: packageVersion(), deviceAllowlist: config.deviceAllowlist },
     {
       createStore: () => createStore(config.store, log, { readonly: true }),
+      // HTTP ingest writes only with a token (nothing writes without one): SQLite takes a second
+      // writer safely (coverage is read inside each write's transaction); see README.
+      createWriteStore:
+        config.dashboard.apiToken === undefined ? undefined : () => createStore(config.store, log),
+      registry: new SqliteRegistryStore(config.dashboard.statePath),
       session: new MqttSession({
         mqtt: config.mqtt,
         // Persistent, so QoS 1 messages meant for the dashboard (command results, alarm events)

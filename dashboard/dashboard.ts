@@ -7,7 +7,10 @@ import { LATE_AFTER_MS } from '../core/dashboard-contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import type { TelemetryStore } from '../core/store/types.js';
+import { RegistryPublisher } from '../registry/publisher.js';
+import type { RegistryStore } from '../registry/registry-store.js';
 import { DeviceBoard } from './device-board.js';
+import { DeviceRegistry } from './device-registry.js';
 import { LiveFeed } from './live.js';
 import { buildPageBundle } from './page-bundle.js';
 import { rawRequestAddress } from './security/client-address.js';
@@ -37,11 +40,20 @@ export interface DashboardOptions extends SecurityConfig {
   /** `latest_data` period; the interface says every second. */
   tickMs?: number;
   storeRetryMs?: number;
+  /** DEVICE_ALLOWLIST: HTTP ingest refuses readings of unregistered devices (`unknown_device`). */
+  deviceAllowlist?: boolean;
 }
 
 export interface DashboardDeps {
   /** Builds a read-only store; called again after a failed open. */
   createStore: () => TelemetryStore;
+  /**
+   * Builds the writable store HTTP ingest writes to (only with DASHBOARD_API_TOKEN: without one
+   * nothing may write); undefined: no HTTP ingest.
+   */
+  createWriteStore?: (() => TelemetryStore) | undefined;
+  /** The device registry this dashboard owns (DASHBOARD_STATE_PATH). */
+  registry: RegistryStore;
   session: MqttSession;
   log: Logger;
   now: () => number;
@@ -53,6 +65,9 @@ export class Dashboard {
   readonly board: DeviceBoard;
   readonly live: LiveFeed;
   readonly store: StoreLink;
+  readonly ingestStore: StoreLink | undefined;
+  readonly registry: DeviceRegistry;
+  readonly registryPublisher: RegistryPublisher;
   private http: HttpServer | undefined;
   private io: Io | undefined;
   private ticker: NodeJS.Timeout | undefined;
@@ -76,6 +91,20 @@ export class Dashboard {
       retryMs: options.storeRetryMs ?? 2000,
       onOpen: (store) => this.seed(store),
     });
+    this.ingestStore =
+      deps.createWriteStore &&
+      new StoreLink({
+        create: deps.createWriteStore,
+        log: deps.log.child({ store: 'ingest' }),
+        retryMs: options.storeRetryMs ?? 2000,
+        onOpen: async () => {},
+      });
+    this.registryPublisher = new RegistryPublisher({
+      store: deps.registry,
+      log: deps.log,
+      now: deps.now,
+    });
+    this.registry = new DeviceRegistry(deps.registry, this.registryPublisher);
   }
 
   /** Resolves once the live MQTT subscription is in place. */
@@ -110,12 +139,17 @@ export class Dashboard {
     const security = securitySettings(this.options);
     this.logSecurity(security);
     const pageScript = await buildPageBundle();
+    await this.deps.registry.start();
     await this.store.start();
+    await this.ingestStore?.start();
     const headers = securityHeaders();
     this.rateLimit = apiRateLimit(security.rateLimitPerMin, log);
     const app = buildApp({
       store: this.store,
       board: this.board,
+      registry: this.registry,
+      ingestStore: this.ingestStore,
+      allowlist: this.options.deviceAllowlist ?? false,
       brokerConnected: () => this.live.connected,
       now,
       version: this.options.version,
@@ -149,6 +183,8 @@ export class Dashboard {
     });
     this.live.onReading((reading) => io.emit('reading', reading));
     this.live.start();
+    // Same session, same tick: its first CONNACK already publishes the registry.
+    this.registryPublisher.attach(this.deps.session.mqtt);
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(this.options.port, this.options.host, () => {
@@ -214,7 +250,10 @@ export class Dashboard {
     } else if (http?.listening) {
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }
+    await this.registryPublisher.stop();
     await this.live.stop();
     await this.store.stop();
+    await this.ingestStore?.stop();
+    await this.deps.registry.stop();
   }
 }

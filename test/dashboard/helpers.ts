@@ -4,6 +4,7 @@ import { type Logger, silentLogger } from '../../core/log.js';
 import { MqttSession } from '../../core/mqtt-session.js';
 import { createStore } from '../../core/store/create-store.js';
 import { Dashboard } from '../../dashboard/dashboard.js';
+import { SqliteRegistryStore } from '../../registry/sqlite-registry-store.js';
 
 export const TEST_VERSION = '0.0.0-test';
 
@@ -13,7 +14,7 @@ export interface TestDashboardOptions {
   log?: Logger;
 }
 
-/** The production composition (read-only store, clean session) with test knobs. */
+/** The production composition (read-only store, writer with a token, registry; clean session) with test knobs. */
 export function testDashboard(config: Config, options: TestDashboardOptions = {}): Dashboard {
   const log = options.log ?? silentLogger();
   return new Dashboard(
@@ -23,9 +24,13 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
       port: 0,
       version: TEST_VERSION,
       storeRetryMs: options.storeRetryMs ?? 100,
+      deviceAllowlist: config.deviceAllowlist,
     },
     {
       createStore: () => createStore(config.store, log, { readonly: true }),
+      createWriteStore:
+        config.dashboard.apiToken === undefined ? undefined : () => createStore(config.store, log),
+      registry: new SqliteRegistryStore(config.dashboard.statePath),
       session: new MqttSession({
         mqtt: config.mqtt,
         clientId: `dashboard-test-${process.pid}-${Math.random().toString(16).slice(2)}`,

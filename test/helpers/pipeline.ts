@@ -21,6 +21,8 @@ export function testConfig(dir: string, port: number, overrides: ConfigOverrides
       MQTT_BROKER_PORT: String(port),
       MQTT_RECONNECT_MAX_MS: '1000',
       SQLITE_PATH: join(dir, 'telemetry.db'),
+      DASHBOARD_STATE_PATH: join(dir, 'dashboard-state.db'),
+      COLLECTOR_STATE_PATH: join(dir, 'collector-state.db'),
       QUEUE_DIR: join(dir, 'queues'),
       PUBLISH_INTERVAL_MS: '20',
       LOG_LEVEL: 'silent',

@@ -49,8 +49,15 @@ export function readingsStatement(q: ReadingsQuery, raw: SeriesSource): string |
   if (from > INFLUX_MIN_MS) where.push(`time >= ${epochMs(from)}`);
   if (to < INFLUX_MAX_MS) where.push(`time < ${epochMs(to + 1)}`);
   const asc = q.order === 'asc';
-  // Bare integers are nanoseconds in InfluxQL.
-  if (q.after) where.push(`time ${asc ? '>' : '<'} ${pointNs(q.after)}`);
+  const after = q.after;
+  if (after) {
+    // A position beyond InfluxDB's time range: nothing lies past it, or everything does.
+    const beyond = asc ? after.ts > INFLUX_MAX_MS : after.ts < INFLUX_MIN_MS;
+    if (beyond) return undefined;
+    const inRange = after.ts >= INFLUX_MIN_MS && after.ts <= INFLUX_MAX_MS;
+    // Bare integers are nanoseconds in InfluxQL.
+    if (inRange) where.push(`time ${asc ? '>' : '<'} ${pointNs(after)}`);
+  }
   const speed = quoteIdent('speed');
   if (q.minSpeed !== undefined) where.push(`${speed} >= ${speedLiteral(q.minSpeed)}`);
   if (q.maxSpeed !== undefined) where.push(`${speed} <= ${speedLiteral(q.maxSpeed)}`);

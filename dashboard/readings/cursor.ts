@@ -1,6 +1,12 @@
 // The raw readings route's opaque cursor: the query's fixed range and the last position served, base64url JSON.
 import { z } from 'zod';
-import type { ReadingPosition, ReadingsRange } from '../../core/store/types.js';
+import { DEVICE_ID_PATTERN, MAX_SPEED_KMH } from '../../core/contract.js';
+import {
+  EARLIEST_MS,
+  LATEST_MS,
+  type ReadingPosition,
+  type ReadingsRange,
+} from '../../core/store/types.js';
 import { InvalidParameterError } from '../errors.js';
 
 /** What a cursor pins down: the range (so later pages answer the same query) and the position. */
@@ -9,16 +15,18 @@ export interface CursorState {
   after: ReadingPosition;
 }
 
-const finite = z.number().refine(Number.isFinite);
+/** Times a Date can hold (what every range and position is made of); speeds as the route takes them. */
+const time = z.int().min(EARLIEST_MS).max(LATEST_MS);
+const speed = z.number().min(0).max(MAX_SPEED_KMH);
 const cursorSchema = z.strictObject({
   v: z.literal(1),
-  d: z.string(),
+  d: z.string().regex(DEVICE_ID_PATTERN),
   o: z.enum(['asc', 'desc']),
-  f: finite,
-  t: finite,
-  lo: finite.nullable(),
-  hi: finite.nullable(),
-  ts: z.int(),
+  f: time,
+  t: time,
+  lo: speed.nullable(),
+  hi: speed.nullable(),
+  ts: time,
   sq: z.int().min(0),
 });
 

@@ -1,6 +1,7 @@
 // The dashboard: store link, live MQTT feed, Express app and Socket.IO on one HTTP server; start()/stop().
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import { Server as SocketServer } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../core/dashboard-contract.js';
 import { LATE_AFTER_MS } from '../core/dashboard-contract.js';
@@ -69,6 +70,7 @@ export class Dashboard {
   readonly registry: DeviceRegistry;
   readonly registryPublisher: RegistryPublisher;
   private http: HttpServer | undefined;
+  private expressApp: Express | undefined;
   private io: Io | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private rateLimit: ApiRateLimit | undefined;
@@ -105,6 +107,11 @@ export class Dashboard {
       now: deps.now,
     });
     this.registry = new DeviceRegistry(deps.registry, this.registryPublisher);
+  }
+
+  /** The Express app once started (tests walk its routes against the OpenAPI document). */
+  get app(): Express | undefined {
+    return this.expressApp;
   }
 
   /** Resolves once the live MQTT subscription is in place. */
@@ -159,6 +166,7 @@ export class Dashboard {
       headers,
       rateLimit: this.rateLimit.middleware,
     });
+    this.expressApp = app;
     const http = createServer(app);
     this.http = http;
     const socketLimit = new SocketLimit(security.maxSocketsPerIp, rawRequestAddress(app), log);

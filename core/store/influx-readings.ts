@@ -13,6 +13,9 @@ import {
 } from './influxql.js';
 import type { RawReading, ReadingPosition, ReadingsQuery } from './types.js';
 
+/** Readings per query when streaming a range: one HTTP round trip for many chunks. */
+export const INFLUX_PAGE_ROWS = 10_000;
+
 /** InfluxDB's time range (int64 ns), in ms: a bound beyond it is no bound at all. */
 const INFLUX_MIN_MS = -9_223_372_036_854;
 const INFLUX_MAX_MS = 9_223_372_036_853;

@@ -18,14 +18,21 @@ export async function* readingChunks(
   readPage: (query: ReadingsQuery) => Promise<RawReading[]>,
   range: ReadingsRange,
   chunkRows: number,
+  /** Readings per query when a query costs more than its rows (an HTTP round trip): sliced. */
+  pageRows = chunkRows,
 ): AsyncGenerator<RawReading[]> {
+  const size = Math.max(1, chunkRows);
+  const perQuery = Math.max(size, pageRows);
   let after: ReadingPosition | undefined;
   for (;;) {
-    const page = await readPage({ ...range, limit: chunkRows, after });
-    if (page.length > 0) yield page;
-    if (page.length < chunkRows) return;
+    const page = await readPage({ ...range, limit: perQuery, after });
+    for (let i = 0; i < page.length; i += size) {
+      yield page.slice(i, i + size);
+      // SQLite answers synchronously: without this, a consumer that never waits would hold the
+      // event loop for the whole range.
+      await nextTurn();
+    }
+    if (page.length < perQuery) return;
     after = positionAfter(page);
-    // SQLite answers synchronously: without this, a consumer that never waits would hold the loop.
-    await nextTurn();
   }
 }

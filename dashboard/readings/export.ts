@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { Response } from 'express';
 import { CSV_HEADER } from '../../core/dashboard-contract.js';
 import type { RawReading } from '../../core/store/types.js';
+import { IsoTime } from './iso-time.js';
 
 export type ExportFormat = 'csv' | 'ndjson';
 
@@ -15,16 +16,19 @@ export const EXPORT_TYPES: Record<ExportFormat, string> = {
 export const EXPORT_CHUNK_ROWS = 2000;
 
 /** One chunk as text: device ids match ^[A-Za-z0-9_-]{1,64}$, so nothing needs quoting. */
-export function renderChunk(format: ExportFormat, deviceId: string, rows: readonly RawReading[]) {
+export function renderChunk(
+  format: ExportFormat,
+  deviceId: string,
+  rows: readonly RawReading[],
+  iso: IsoTime = new IsoTime(),
+): string {
   let text = '';
   if (format === 'csv') {
-    for (const r of rows) {
-      text += `${deviceId},${r.seq},${new Date(r.timestamp).toISOString()},${r.speed}\n`;
-    }
+    for (const r of rows) text += `${deviceId},${r.seq},${iso.format(r.timestamp)},${r.speed}\n`;
   } else {
     const prefix = `{"device_id":${JSON.stringify(deviceId)},"seq":`;
     for (const r of rows) {
-      text += `${prefix}${r.seq},"timestamp":"${new Date(r.timestamp).toISOString()}","speed":${r.speed}}\n`;
+      text += `${prefix}${r.seq},"timestamp":"${iso.format(r.timestamp)}","speed":${r.speed}}\n`;
     }
   }
   return text;
@@ -53,6 +57,7 @@ export async function streamExport(
   rest: AsyncIterator<RawReading[]>,
 ): Promise<{ rows: number; complete: boolean }> {
   let rows = 0;
+  const iso = new IsoTime();
   if (format === 'csv' && !res.write(`${CSV_HEADER}\n`) && !(await drained(res))) {
     return { rows, complete: false };
   }
@@ -62,7 +67,7 @@ export async function streamExport(
       return { rows, complete: false };
     }
     rows += next.value.length;
-    if (!res.write(renderChunk(format, deviceId, next.value)) && !(await drained(res))) {
+    if (!res.write(renderChunk(format, deviceId, next.value, iso)) && !(await drained(res))) {
       await rest.return?.();
       return { rows, complete: false };
     }

@@ -1,5 +1,4 @@
 // The collector: a persistent-session MQTT subscriber feeding the ingest pipeline; PUBACK only after durable storage.
-import type { IPublishPacket } from 'mqtt';
 import {
   ALL_VEHICLE_TOPICS,
   type DeviceStatus,
@@ -14,9 +13,10 @@ import type { RejectReason } from '../core/validate.js';
 import { RegistryFollower } from '../registry/follower.js';
 import { Acker } from './acker.js';
 import { DeviceProgressBoard, type TrackSnapshot } from './device-progress.js';
+import { inbound } from './inbound.js';
 import { DEFAULT_INGEST_OPTIONS, Ingest, type IngestOptions } from './ingest.js';
 import { PubackGate } from './puback-gate.js';
-import { RegistryHold } from './registry-hold.js';
+import type { RegistryHold } from './registry-hold.js';
 import { RejectCounter } from './reject-counter.js';
 import {
   DEFAULT_RETENTION_RUNNER,
@@ -183,38 +183,17 @@ export class Collector {
         : {}),
     });
     this.ingest = ingest;
-    // Backpressure: past maxPending, MQTT.js reads no further packet until the store catches up.
-    const afterRoom = (callback: () => void) => {
-      if (ingest.full) ingest.waitForRoom().then(() => callback());
-      else callback();
-    };
-    const hold = this.options.allowlist
-      ? new RegistryHold({
-          log,
-          deliver: (topic, payload, ticket) => ingest.accept(topic, payload, ticket),
-          resume: afterRoom,
-          maxHeld: this.options.ingest.maxPending,
-          warnEveryMs: this.options.registryWarnMs,
-        })
-      : undefined;
+    const { handleMessage, hold } = inbound({
+      gate,
+      ingest,
+      registry: this.registry,
+      log,
+      allowlist: this.options.allowlist,
+      registryWarnMs: this.options.registryWarnMs,
+      maxPending: this.options.ingest.maxPending,
+    });
     this.hold = hold;
-    if (hold) this.registry.onSnapshot(() => hold.release());
-
-    client.handleMessage = (packet: IPublishPacket, callback: (err?: Error) => void) => {
-      if (packet.topic === REGISTRY_TOPIC) {
-        this.registry.accept(toBytes(packet.payload));
-        callback();
-        return;
-      }
-      const ticket =
-        packet.qos > 0 && packet.messageId !== undefined ? gate.hold(packet.messageId) : undefined;
-      if (hold?.holding) {
-        hold.hold(packet.topic, toBytes(packet.payload), ticket, () => callback());
-        return;
-      }
-      ingest.accept(packet.topic, toBytes(packet.payload), ticket);
-      afterRoom(() => callback());
-    };
+    client.handleMessage = handleMessage;
     client.on('connect', (connack) => {
       log.info({ sessionPresent: connack.sessionPresent }, 'connected to broker');
       // Resubscribe on every connect: harmless with a kept session, essential without one.
@@ -313,8 +292,4 @@ export class Collector {
     await this.deps.session.stop();
     await this.deps.store.stop();
   }
-}
-
-function toBytes(payload: Buffer | string): Uint8Array {
-  return typeof payload === 'string' ? Buffer.from(payload) : payload;
 }

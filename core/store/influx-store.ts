@@ -46,6 +46,7 @@ import {
   type LatestReading,
   type PruneStep,
   type RawReading,
+  type ReadingColumns,
   type ReadingsQuery,
   type ReadingsRange,
   type Retention,
@@ -451,7 +452,7 @@ export class InfluxStore implements TelemetryStore {
     return influxReadings(q, (await this.currentLayout()).raw, (s) => this.query(s, true));
   }
 
-  readingChunks(range: ReadingsRange, chunkRows: number): AsyncIterable<RawReading[]> {
+  readingChunks(range: ReadingsRange, chunkRows: number): AsyncIterable<ReadingColumns> {
     return readingChunks((q) => this.readings(q), range, chunkRows, INFLUX_PAGE_ROWS);
   }
 

@@ -25,6 +25,7 @@ import {
   type LatestReading,
   type PruneStep,
   type RawReading,
+  type ReadingColumns,
   type ReadingsQuery,
   type ReadingsRange,
   type Retention,
@@ -278,7 +279,7 @@ export class SqliteStore implements TelemetryStore {
     return readingsPage(this.statements().readings, query);
   }
 
-  readingChunks(range: ReadingsRange, chunkRows: number): AsyncIterable<RawReading[]> {
+  readingChunks(range: ReadingsRange, chunkRows: number): AsyncIterable<ReadingColumns> {
     return readingChunks((q) => this.readings(q), range, chunkRows);
   }
 

@@ -112,6 +112,18 @@ export interface RawReading {
   speed: number;
 }
 
+/**
+ * A chunk of readings as columns: an export of millions of readings then holds typed arrays (their
+ * memory outside the V8 heap), never an object per reading, across its waits for the socket.
+ */
+export interface ReadingColumns {
+  length: number;
+  seq: Float64Array;
+  /** Device timestamps, ms since epoch. */
+  timestamp: Float64Array;
+  speed: Float64Array;
+}
+
 export interface TelemetryStore {
   readonly kind: 'sqlite' | 'influxdb';
   start(): Promise<void>;
@@ -140,11 +152,11 @@ export interface TelemetryStore {
   /** One page of raw readings, at most `limit`, strictly after `after` in the query's order. */
   readings(query: ReadingsQuery): Promise<RawReading[]>;
   /**
-   * The whole range as chunks of at most `chunkRows` readings, each read by its own keyset query
-   * and the event loop given a turn between chunks: an export of millions of rows holds one chunk
-   * in memory and never blocks other requests for longer than one chunk's query.
+   * The whole range as chunks of at most `chunkRows` readings, read by keyset queries, the event
+   * loop given a turn between chunks: an export of millions of rows holds about one query's worth
+   * in memory and never blocks other requests for longer than one chunk.
    */
-  readingChunks(range: ReadingsRange, chunkRows: number): AsyncIterable<RawReading[]>;
+  readingChunks(range: ReadingsRange, chunkRows: number): AsyncIterable<ReadingColumns>;
   /**
    * Every raw seq of a device in ascending order, repeats included: proof of loss or duplicates
    * (tests and drills; it reads every row, so no program calls it).

@@ -1,11 +1,10 @@
 // Streams a range of raw readings as CSV or NDJSON: one chunk at a time, waiting for the socket to drain.
-import { once } from 'node:events';
 import type { Response } from 'express';
 import { CSV_HEADER } from '../../core/dashboard-contract.js';
-import type { RawReading } from '../../core/store/types.js';
-import { IsoTime } from './iso-time.js';
+import type { ReadingColumns } from '../../core/store/types.js';
+import { ChunkEncoder, type ExportFormat } from './chunk-encoder.js';
 
-export type ExportFormat = 'csv' | 'ndjson';
+export type { ExportFormat };
 
 export const EXPORT_TYPES: Record<ExportFormat, string> = {
   csv: 'text/csv; charset=utf-8',
@@ -15,50 +14,44 @@ export const EXPORT_TYPES: Record<ExportFormat, string> = {
 /** Rows per store query: small enough that one chunk's query and rendering are a short stall. */
 export const EXPORT_CHUNK_ROWS = 2000;
 
-/** One chunk as text: device ids match ^[A-Za-z0-9_-]{1,64}$, so nothing needs quoting. */
-export function renderChunk(
-  format: ExportFormat,
-  deviceId: string,
-  rows: readonly RawReading[],
-  iso: IsoTime = new IsoTime(),
-): string {
-  let text = '';
-  if (format === 'csv') {
-    for (const r of rows) text += `${deviceId},${r.seq},${iso.format(r.timestamp)},${r.speed}\n`;
-  } else {
-    const prefix = `{"device_id":${JSON.stringify(deviceId)},"seq":`;
-    for (const r of rows) {
-      text += `${prefix}${r.seq},"timestamp":"${iso.format(r.timestamp)}","speed":${r.speed}}\n`;
-    }
-  }
-  return text;
-}
-
-/** Resolves when the socket takes more, or when the client is gone (false). */
-async function drained(res: Response): Promise<boolean> {
-  if (res.destroyed) return false;
-  const closed = once(res, 'close').then(() => false);
-  const drain = once(res, 'drain').then(() => true);
-  return Promise.race([drain, closed]);
+/**
+ * Writes and resolves once the socket has taken the bytes (true: the encoder's buffer may be
+ * reused), or when the client is gone (false). Leaves no listener behind.
+ */
+function written(res: Response, bytes: Buffer): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onClose = () => done(false);
+    res.on('close', onClose);
+    res.write(bytes, (err) => done(!err && !res.destroyed));
+  });
 }
 
 /**
- * Writes `first` and every following chunk. Memory stays at about one chunk plus the socket's
- * buffer: a chunk is only read from the store once the previous one was taken by the socket
- * (res.write() returning false means wait for 'drain'). A client that goes away stops the export
- * (the store is not read further); a store failure midway ends the response abruptly, so the
- * client sees a truncated transfer rather than a complete-looking file.
+ * Writes `first` and every following chunk. Memory stays at one chunk and its encoded bytes: a
+ * chunk is only read from the store once the socket has taken the previous one (its write
+ * callback), which is backpressure at its strictest, and lets the encoder reuse one buffer. A
+ * client that goes away stops the export (the store is not read further); a store failure midway
+ * ends the response abruptly, so the client sees a truncated transfer rather than a
+ * complete-looking file.
  */
 export async function streamExport(
   res: Response,
   format: ExportFormat,
   deviceId: string,
-  first: IteratorResult<RawReading[]>,
-  rest: AsyncIterator<RawReading[]>,
+  first: IteratorResult<ReadingColumns>,
+  rest: AsyncIterator<ReadingColumns>,
 ): Promise<{ rows: number; complete: boolean }> {
   let rows = 0;
-  const iso = new IsoTime();
-  if (format === 'csv' && !res.write(`${CSV_HEADER}\n`) && !(await drained(res))) {
+  const encoder = new ChunkEncoder(format, deviceId);
+  if (format === 'csv' && !(await written(res, Buffer.from(`${CSV_HEADER}\n`)))) {
     return { rows, complete: false };
   }
   for (let next = first; !next.done; next = await rest.next()) {
@@ -67,7 +60,7 @@ export async function streamExport(
       return { rows, complete: false };
     }
     rows += next.value.length;
-    if (!res.write(renderChunk(format, deviceId, next.value, iso)) && !(await drained(res))) {
+    if (!(await written(res, encoder.encode(next.value)))) {
       await rest.return?.();
       return { rows, complete: false };
     }

@@ -1,4 +1,5 @@
 // Export: a 30-day CSV of one vehicle (2.6 M readings) from `npm run dashboard`: rows/s, the process's memory growth, the longest event-loop stall, and other requests' latency meanwhile.
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { InfluxdProcess } from '../harness/influxd.js';
 import { freePort, waitForPort } from '../harness/ports.js';
@@ -19,6 +20,8 @@ export interface ExportRun {
   /** Slowest GET /api/health answered while the export ran (another client's view). */
   healthMaxMs: number;
   healthRequests: number;
+  /** The machine's 1-minute load average when the export ended (other work competing for CPU). */
+  loadAvg: number;
 }
 
 /** One reading a second for `days` ending a minute ago, straight into the SQLite file. */
@@ -161,6 +164,7 @@ export async function exportRun(
       eventLoopMaxMs: loopMax ?? 0,
       healthMaxMs: Math.max(...result.health),
       healthRequests: result.health.length,
+      loadAvg: loadavg()[0] ?? 0,
     };
   } finally {
     await dashboard.kill('SIGTERM');

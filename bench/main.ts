@@ -165,6 +165,7 @@ if (only.includes('export')) {
       [`${prefix}_rss_growth_mb`]: round(median(r.map((x) => x.rssGrowthMb))),
       [`${prefix}_event_loop_max_ms`]: round(median(r.map((x) => x.eventLoopMaxMs))),
       [`${prefix}_health_max_ms`]: round(median(r.map((x) => x.healthMaxMs))),
+      [`${prefix}_load_avg`]: round(median(r.map((x) => x.loadAvg))),
     });
     results.export = {
       rows: runs.sqlite[0]?.rows ?? 0,

@@ -1,5 +1,5 @@
 // A whole range of raw readings as chunks of keyset pages, in columns, the event loop given a turn between them (exports).
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type {
   RawReading,
   ReadingColumns,
@@ -7,6 +7,9 @@ import type {
   ReadingsQuery,
   ReadingsRange,
 } from './types.js';
+
+const PAGE_ATTEMPTS = 3;
+const PAGE_RETRY_MS = 500;
 
 /** Where the next page starts: after the last reading of this one. */
 export function positionAfter(page: readonly RawReading[]): ReadingPosition | undefined {
@@ -59,8 +62,18 @@ export async function* readingChunks(
 ): AsyncGenerator<ReadingColumns> {
   const size = Math.max(1, chunkRows);
   const perQuery = Math.max(size, pageRows);
-  const readColumns = async (after: ReadingPosition | undefined) =>
-    toColumns(await readPage({ ...range, limit: perQuery, after }));
+  const readColumns = async (after: ReadingPosition | undefined) => {
+    // A page read is idempotent (keyset), so a hiccup of the store (an InfluxDB request timing out
+    // under load) is retried before it ends an export of millions of readings.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return toColumns(await readPage({ ...range, limit: perQuery, after }));
+      } catch (err) {
+        if (attempt >= PAGE_ATTEMPTS) throw err;
+        await sleep(PAGE_RETRY_MS * attempt);
+      }
+    }
+  };
   let after: ReadingPosition | undefined;
   for (;;) {
     const page = await readColumns(after);

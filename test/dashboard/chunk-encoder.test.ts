@@ -13,7 +13,7 @@ function readings(): RawReading[] {
   const out: RawReading[] = [];
   const start = Date.parse('2026-10-31T23:59:58.997Z');
   // A month at about 1 Hz across minute, day and month edges.
-  for (let i = 0; i < 30 * 86_400; i += 13) {
+  for (let i = 0; i < 30 * 86_400; i += 37) {
     out.push({ seq: i, timestamp: start + i * 1000 + (i % 1000), speed: (i % 12_000) / 100 });
   }
   for (let i = 0; i < 5000; i++) {

@@ -1,5 +1,5 @@
 // Raw readings from InfluxDB (InfluxQL): keyset pages on the point's time, which carries seq below the millisecond.
-import type { InfluxSeries } from './influx-http.js';
+import { type InfluxHttp, InfluxHttpError, type InfluxSeries } from './influx-http.js';
 import { SEQ_NS_SLOTS } from './influx-points.js';
 import { rows } from './influx-rows.js';
 import {
@@ -7,14 +7,20 @@ import {
   epochMs,
   InfluxQLValueError,
   isQueryableDeviceId,
+  MEASUREMENT,
   quoteIdent,
   type SeriesSource,
   sourceRef,
 } from './influxql.js';
-import type { RawReading, ReadingPosition, ReadingsQuery } from './types.js';
+import type { RawReading, ReadingColumns, ReadingPosition, ReadingsQuery } from './types.js';
 
 /** Readings per query when streaming a range: one HTTP round trip for many chunks. */
 export const INFLUX_PAGE_ROWS = 10_000;
+/**
+ * Rows per chunk of InfluxDB's chunked answer while streaming: each chunk is one JSON line, kept
+ * under V8's large-object size (~128 kB; ~30 bytes a row) so no line lands in the old generation.
+ */
+const STREAM_CHUNK_ROWS = 2000;
 
 /** InfluxDB's time range (int64 ns), in ms: a bound beyond it is no bound at all. */
 const INFLUX_MIN_MS = -9_223_372_036_854;
@@ -85,4 +91,54 @@ export async function influxReadings(
     }
   }
   return out;
+}
+
+/**
+ * One page straight into columns, InfluxDB's answer read chunk by chunk as it arrives: no string
+ * of the whole answer, and no object per reading alive across the waits for the network (either
+ * would be promoted to V8's old generation and pile up over an export of millions of readings).
+ */
+export async function influxReadingColumns(
+  q: ReadingsQuery,
+  http: InfluxHttp,
+  database: string,
+  raw: SeriesSource,
+): Promise<ReadingColumns> {
+  const statement = readingsStatement(q, raw);
+  const cap = statement === undefined ? 0 : q.limit;
+  const columns = {
+    seq: new Float64Array(cap),
+    timestamp: new Float64Array(cap),
+    speed: new Float64Array(cap),
+  };
+  let n = 0;
+  if (statement !== undefined) {
+    await http.stream(
+      [statement],
+      database,
+      (_statement, series) => {
+        // VictoriaMetrics answers InfluxQL with a canned SHOW DATABASES: not "no data".
+        if (series.name !== MEASUREMENT) {
+          throw new InfluxHttpError(200, `unexpected series "${series.name}" in the answer`);
+        }
+        const t = series.columns.indexOf('time');
+        const s = series.columns.indexOf('seq');
+        const v = series.columns.indexOf('speed');
+        for (const row of series.values) {
+          if (n >= cap) break;
+          columns.timestamp[n] = Number(row[t]);
+          columns.seq[n] = Number(row[s]);
+          columns.speed[n] = Number(row[v]);
+          n += 1;
+        }
+      },
+      STREAM_CHUNK_ROWS,
+    );
+  }
+  return {
+    length: n,
+    seq: columns.seq.subarray(0, n),
+    timestamp: columns.timestamp.subarray(0, n),
+    speed: columns.speed.subarray(0, n),
+  };
 }

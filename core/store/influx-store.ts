@@ -12,7 +12,7 @@ import { InfluxHttp, InfluxHttpError, type InfluxSeries } from './influx-http.js
 import { type InfluxLayout, resolveLayout } from './influx-layout.js';
 import { toPoints } from './influx-points.js';
 import { InfluxProgress } from './influx-progress.js';
-import { INFLUX_PAGE_ROWS, influxReadings } from './influx-readings.js';
+import { INFLUX_PAGE_ROWS, influxReadingColumns, influxReadings } from './influx-readings.js';
 import { RollupBook } from './influx-rollups.js';
 import { rows } from './influx-rows.js';
 import {
@@ -453,7 +453,11 @@ export class InfluxStore implements TelemetryStore {
   }
 
   readingChunks(range: ReadingsRange, chunkRows: number): AsyncIterable<ReadingColumns> {
-    return readingChunks((q) => this.readings(q), range, chunkRows, INFLUX_PAGE_ROWS);
+    const read = async (q: ReadingsQuery) => {
+      const { http, database } = this.connection();
+      return influxReadingColumns(q, http, database, (await this.currentLayout()).raw);
+    };
+    return readingChunks(read, range, chunkRows, INFLUX_PAGE_ROWS);
   }
 
   async seqs(deviceId: string): Promise<number[]> {

@@ -54,7 +54,7 @@ function slice(c: ReadingColumns, from: number, to: number): ReadingColumns {
  * V8's old generation and piled up there (measured with bench/export.ts).
  */
 export async function* readingChunks(
-  readPage: (query: ReadingsQuery) => Promise<RawReading[]>,
+  readPage: (query: ReadingsQuery) => Promise<ReadingColumns>,
   range: ReadingsRange,
   chunkRows: number,
   /** Readings per query when a query costs more than its rows (an HTTP round trip): sliced. */
@@ -62,12 +62,12 @@ export async function* readingChunks(
 ): AsyncGenerator<ReadingColumns> {
   const size = Math.max(1, chunkRows);
   const perQuery = Math.max(size, pageRows);
-  const readColumns = async (after: ReadingPosition | undefined) => {
+  const readColumns = async (after: ReadingPosition | undefined): Promise<ReadingColumns> => {
     // A page read is idempotent (keyset), so a hiccup of the store (an InfluxDB request timing out
     // under load) is retried before it ends an export of millions of readings.
     for (let attempt = 1; ; attempt++) {
       try {
-        return toColumns(await readPage({ ...range, limit: perQuery, after }));
+        return await readPage({ ...range, limit: perQuery, after });
       } catch (err) {
         if (attempt >= PAGE_ATTEMPTS) throw err;
         await sleep(PAGE_RETRY_MS * attempt);

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DroppedNotice, SpeedReading } from '../contract.js';
 import { mergeWindows, planHistory, type WindowRow } from './history-plan.js';
-import { readingChunks } from './reading-chunks.js';
+import { readingChunks, toColumns } from './reading-chunks.js';
 import { aggregateBatch, ROLLUP_TIERS, type TierName } from './rollup.js';
 import {
   type Coverage,
@@ -280,7 +280,7 @@ export class SqliteStore implements TelemetryStore {
   }
 
   readingChunks(range: ReadingsRange, chunkRows: number): AsyncIterable<ReadingColumns> {
-    return readingChunks((q) => this.readings(q), range, chunkRows);
+    return readingChunks(async (q) => toColumns(await this.readings(q)), range, chunkRows);
   }
 
   async seqs(deviceId: string): Promise<number[]> {

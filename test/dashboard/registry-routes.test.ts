@@ -247,3 +247,41 @@ describe('bad input answers 400 {error, message}; the registry is unchanged', ()
     );
   });
 });
+
+describe('a broker that lost its retained messages', () => {
+  it('gets the registry again when the dashboard reconnects', async () => {
+    // SIGKILL before any autosave: the restarted Mosquitto has no retained snapshot.
+    await fixture.broker.restart('SIGKILL');
+    const client = await waitFor(
+      () =>
+        mqtt
+          .connectAsync(`mqtt://127.0.0.1:${fixture.broker.port}`, { clean: true })
+          .catch(() => undefined),
+      (c) => c !== undefined,
+      { what: 'the restarted broker' },
+    );
+    try {
+      const seen: string[] = [];
+      client?.on('message', (_t, payload) => seen.push(payload.toString()));
+      await client?.subscribeAsync('fleet/registry', { qos: 1 });
+      const snapshot = await waitFor(
+        async () => {
+          // Resubscribing re-sends a retained message: the snapshot shows up once republished.
+          await client?.subscribeAsync('fleet/registry', { qos: 1 });
+          return seen.at(-1);
+        },
+        (s) => s !== undefined,
+        { intervalMs: 200, what: 'the republished snapshot' },
+      );
+      expect(
+        JSON.parse(snapshot as string).devices.map((d: { device_id: string }) => d.device_id),
+      ).toEqual(
+        (await list())
+          .filter((d) => (d as { registered: boolean }).registered)
+          .map((d) => (d as { device_id: string }).device_id),
+      );
+    } finally {
+      await client?.endAsync();
+    }
+  });
+});

@@ -1,7 +1,7 @@
 // readingChunks over any page reader: slices, positions, and a failing page read retried before it ends an export.
 import { describe, expect, it } from 'vitest';
-import { readingChunks } from '../../../core/store/reading-chunks.js';
-import type { RawReading, ReadingsQuery } from '../../../core/store/types.js';
+import { readingChunks, toColumns } from '../../../core/store/reading-chunks.js';
+import type { RawReading, ReadingColumns, ReadingsQuery } from '../../../core/store/types.js';
 
 const ROWS: RawReading[] = Array.from({ length: 25 }, (_, i) => ({
   seq: i,
@@ -12,12 +12,12 @@ const ROWS: RawReading[] = Array.from({ length: 25 }, (_, i) => ({
 /** Keyset pages over ROWS (ascending), failing the calls listed in `failOn`. */
 function reader(failOn: number[] = []) {
   const queries: ReadingsQuery[] = [];
-  const read = async (q: ReadingsQuery): Promise<RawReading[]> => {
+  const read = async (q: ReadingsQuery): Promise<ReadingColumns> => {
     queries.push(q);
     if (failOn.includes(queries.length)) throw new Error(`page ${queries.length} failed`);
     const after = q.after;
     const start = after ? ROWS.findIndex((r) => r.timestamp > after.ts) : 0;
-    return start < 0 ? [] : ROWS.slice(start, start + q.limit);
+    return toColumns(start < 0 ? [] : ROWS.slice(start, start + q.limit));
   };
   return { read, queries };
 }

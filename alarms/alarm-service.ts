@@ -15,7 +15,7 @@ import { Lifecycle } from './lifecycle.js';
 import { Dispatcher } from './notify/dispatcher.js';
 import type { NoticeSender } from './notify/sender.js';
 import { type RuleSet, shortestWaitMs } from './rules.js';
-import { RegistryLimits } from './speed-limits.js';
+import type { SpeedLimits } from './speed-limits.js';
 import { type AlarmDb, openAlarmDb } from './store/alarm-db.js';
 import { AlarmRows } from './store/alarm-rows.js';
 import { OutboxRows } from './store/outbox-rows.js';
@@ -34,6 +34,8 @@ export interface AlarmServiceOptions {
 
 export interface AlarmServiceDeps {
   senders: readonly NoticeSender[];
+  /** Per-vehicle speed limits: the collector's follower of the device registry (fleet/registry). */
+  limits: SpeedLimits;
   now: () => number;
   log: Logger;
 }
@@ -53,7 +55,6 @@ export interface AlarmStats {
 export class AlarmService {
   readonly name = 'alarms';
   readonly topics: readonly string[];
-  private readonly limits: RegistryLimits;
   private db: AlarmDb | undefined;
   private engine: AlarmEngine | undefined;
   private feed: AlarmFeed | undefined;
@@ -65,8 +66,7 @@ export class AlarmService {
     private readonly options: AlarmServiceOptions,
     private readonly deps: AlarmServiceDeps,
   ) {
-    this.limits = new RegistryLimits(deps.log);
-    this.topics = [ALARM_ACK_TOPIC, this.limits.topic];
+    this.topics = [ALARM_ACK_TOPIC];
   }
 
   start(client: MqttClient): void {
@@ -96,7 +96,7 @@ export class AlarmService {
     });
     const engine = new AlarmEngine(
       rules,
-      { rows, lifecycle, limits: this.limits, now, log },
+      { rows, lifecycle, limits: this.deps.limits, now, log },
       { updateEveryMs: this.options.updateEveryMs ?? 1000 },
     );
     engine.start();
@@ -155,10 +155,6 @@ export class AlarmService {
   }
 
   onMessage(topic: string, payload: Uint8Array): void {
-    if (topic === this.limits.topic) {
-      this.limits.accept(payload);
-      return;
-    }
     const request = parseAckRequest(payload);
     if (!request) {
       this.deps.log.warn({ topic }, 'alarm ack ignored: not a valid request');

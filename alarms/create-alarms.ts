@@ -7,6 +7,7 @@ import type { NoticeSender } from './notify/sender.js';
 import { WebhookSender } from './notify/webhook.js';
 import { BUILT_IN_RULES, type RuleSet } from './rules.js';
 import { loadRulesFile, RulesFileError } from './rules-file.js';
+import type { SpeedLimits } from './speed-limits.js';
 
 /** The rules in force; a bad file is a config error (one line per bad field) and stops the start. */
 export function ruleSetFor(config: Config): RuleSet {
@@ -29,9 +30,14 @@ export function noticeSenders(config: Config): NoticeSender[] {
   return senders;
 }
 
-export function createAlarmService(config: Config, log: Logger): AlarmService {
+export function createAlarmService(config: Config, log: Logger, limits: SpeedLimits): AlarmService {
   return new AlarmService(
     { statePath: config.collectorStatePath, rules: ruleSetFor(config) },
-    { senders: noticeSenders(config), now: Date.now, log: log.child({ component: 'alarms' }) },
+    {
+      senders: noticeSenders(config),
+      limits,
+      now: Date.now,
+      log: log.child({ component: 'alarms' }),
+    },
   );
 }

@@ -1,10 +1,11 @@
-// `npm run bench [-- --json] [--only ingest,latency,...] [--repeat N] [--quick]`: every figure a median of repeated runs.
+// `npm run bench [-- --json] [--only ingest,latency,...,export] [--repeat N] [--quick]`: every figure a median of repeated runs.
 import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StatusLine } from '../core/status-line.js';
+import { type ExportRun, exportRuns } from './export.js';
 import { fleetRun } from './fleet.js';
 import { historyRuns } from './history.js';
 import { ceilingRun, type IngestRun, influxRun, sqliteRun } from './ingest.js';
@@ -15,7 +16,7 @@ import { queueDrainRun } from './queue-drain.js';
 import { type Results, table } from './report.js';
 import { median, ratio, round } from './stats.js';
 
-const SUITES = ['ingest', 'latency', 'history', 'fleet', 'queue', 'longevity'] as const;
+const SUITES = ['ingest', 'latency', 'history', 'fleet', 'queue', 'longevity', 'export'] as const;
 type Suite = (typeof SUITES)[number];
 
 const { values } = parseArgs({
@@ -152,6 +153,27 @@ if (only.includes('longevity')) {
       say,
     });
     results.longevity = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (only.includes('export')) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-export-'));
+  try {
+    const runs = await exportRuns(dir, { days: quick ? 3 : 30, repeat, say });
+    const figures = (prefix: string, r: ExportRun[]) => ({
+      [`${prefix}_rows_per_s`]: round(median(r.map((x) => x.rowsPerS))),
+      [`${prefix}_rss_growth_mb`]: round(median(r.map((x) => x.rssGrowthMb))),
+      [`${prefix}_event_loop_max_ms`]: round(median(r.map((x) => x.eventLoopMaxMs))),
+      [`${prefix}_health_max_ms`]: round(median(r.map((x) => x.healthMaxMs))),
+      [`${prefix}_load_avg`]: round(median(r.map((x) => x.loadAvg))),
+    });
+    results.export = {
+      rows: runs.sqlite[0]?.rows ?? 0,
+      ...figures('sqlite', runs.sqlite),
+      ...figures('influxdb', runs.influxdb),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

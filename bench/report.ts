@@ -20,6 +20,8 @@ const GOALS: Record<string, ['>=' | '<=' | '<', number]> = {
   'longevity.history_ratio_1y': ['<=', 3],
   'longevity.retention_longest_step_ms': ['<=', 100],
   'longevity.event_loop_max_ms_during_retention': ['<=', 100],
+  'export.sqlite_rss_growth_mb': ['<', 50],
+  'export.influxdb_rss_growth_mb': ['<', 50],
 };
 
 export function goalMet(key: string, value: number): boolean | undefined {

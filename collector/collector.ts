@@ -3,6 +3,7 @@ import type { IPublishPacket } from 'mqtt';
 import {
   ALL_VEHICLE_TOPICS,
   type DeviceStatus,
+  REGISTRY_TOPIC,
   type SpeedReading,
   type StatusMessage,
 } from '../core/contract.js';
@@ -10,9 +11,11 @@ import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import type { TelemetryStore, WriteResult } from '../core/store/types.js';
 import type { RejectReason } from '../core/validate.js';
+import { RegistryFollower } from '../registry/follower.js';
 import { Acker } from './acker.js';
 import type { CollectorExtension } from './collector-extension.js';
 import { DeviceProgressBoard, type TrackSnapshot } from './device-progress.js';
+import { inbound, toBytes } from './inbound.js';
 import {
   DEFAULT_INGEST_OPTIONS,
   Ingest,
@@ -20,6 +23,7 @@ import {
   type IngestOptions,
 } from './ingest.js';
 import { PubackGate } from './puback-gate.js';
+import type { RegistryHold } from './registry-hold.js';
 import { RejectCounter } from './reject-counter.js';
 import {
   DEFAULT_RETENTION_RUNNER,
@@ -37,6 +41,8 @@ export interface CollectorDeps {
   observer?: IngestObserver;
   /** Capabilities that ride on the collector's session and inputs (the alarm engine). */
   extensions?: readonly CollectorExtension[];
+  /** The device registry as the dashboard publishes it (default: a follower of its own). */
+  registry?: RegistryFollower;
 }
 
 export interface CollectorOptions {
@@ -46,6 +52,10 @@ export interface CollectorOptions {
   ackIntervalMs: number;
   /** undefined: no retention runs (nothing configured to expire). */
   retention: RetentionRunnerOptions | undefined;
+  /** DEVICE_ALLOWLIST: only registered devices' readings are stored (others: `unknown_device`). */
+  allowlist: boolean;
+  /** How often a collector still waiting for the registry says so. */
+  registryWarnMs: number;
 }
 
 export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
@@ -53,14 +63,21 @@ export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   endToEndAcks: true,
   ackIntervalMs: 1000,
   retention: DEFAULT_RETENTION_RUNNER,
+  allowlist: false,
+  registryWarnMs: 30_000,
 };
 
 /**
  * One wildcard instead of speed + status + dropped: the broker delivers nothing nobody subscribed
  * to, so only a collector that sees all of vehicles/ can count stray topics as rejects. The price
- * is our own acks coming back once (ignored).
+ * is our own acks coming back once (ignored). The registry at QoS 0: it is retained and sent again
+ * at every resubscribe, and QoS 0 is not held back behind the QoS 1 messages in flight (which a
+ * collector waiting for the registry does not acknowledge yet).
  */
-const SUBSCRIPTIONS = [ALL_VEHICLE_TOPICS];
+const SUBSCRIPTIONS = {
+  [ALL_VEHICLE_TOPICS]: { qos: 1 as const },
+  [REGISTRY_TOPIC]: { qos: 0 as const },
+};
 
 /** The collector's running totals: cheap to read (metrics read them at every scrape). */
 export interface CollectorTotals {
@@ -89,6 +106,8 @@ export interface CollectorTotals {
   missing: number;
   /** Each extension's own figures, by name (e.g. alarms: active, skippedStale, notificationsSent). */
   extensions: Record<string, Record<string, number>>;
+  /** Registered devices as last published, whether a snapshot arrived, messages held for it. */
+  registry: { devices: number; received: boolean; held: number };
 }
 
 export interface CollectorStats extends CollectorTotals {
@@ -101,6 +120,9 @@ export class Collector {
   private rejects: RejectCounter | undefined;
   private acker: Acker | undefined;
   private retention: RetentionRunner | undefined;
+  private hold: RegistryHold | undefined;
+  /** The registry this collector follows (alarms read speed limits from it too). */
+  readonly registry: RegistryFollower;
   private readonly statuses = new Map<string, DeviceStatus>();
   private readonly storedListeners: Array<(readings: readonly SpeedReading[]) => void> = [];
   private started = false;
@@ -120,6 +142,7 @@ export class Collector {
     options: Partial<CollectorOptions> = {},
   ) {
     this.options = { ...DEFAULT_COLLECTOR_OPTIONS, ...options };
+    this.registry = deps.registry ?? new RegistryFollower(deps.log);
   }
 
   /** Called after each durable write, with the readings of that batch (duplicates included). */
@@ -189,36 +212,50 @@ export class Collector {
         for (const x of extensions) x.onHealth?.(h);
       },
       ...(this.deps.observer ? { observer: this.deps.observer } : {}),
+      ...(this.options.allowlist
+        ? { admit: (id: string) => this.registry.lookup(id) !== undefined }
+        : {}),
     });
     this.ingest = ingest;
-
+    const { handleMessage, hold } = inbound({
+      gate,
+      ingest,
+      registry: this.registry,
+      log,
+      allowlist: this.options.allowlist,
+      registryWarnMs: this.options.registryWarnMs,
+      maxPending: this.options.ingest.maxPending,
+    });
+    this.hold = hold;
     client.handleMessage = (packet: IPublishPacket, callback: (err?: Error) => void) => {
       if (serverTopics.has(packet.topic)) {
-        // fleet/... (alarm acks, the registry): handled at once, acknowledged by MQTT.js after.
+        // fleet/... of an extension (alarm acks): handled at once, acknowledged by MQTT.js after.
         for (const x of extensions) {
           if (x.topics.includes(packet.topic)) x.onMessage?.(packet.topic, toBytes(packet.payload));
         }
         callback();
         return;
       }
-      const ticket =
-        packet.qos > 0 && packet.messageId !== undefined ? gate.hold(packet.messageId) : undefined;
-      ingest.accept(packet.topic, toBytes(packet.payload), ticket);
-      // Backpressure: past maxPending, MQTT.js reads no further packet until the store catches up.
-      if (ingest.full) ingest.waitForRoom().then(() => callback());
-      else callback();
+      handleMessage(packet, callback);
     };
     client.on('connect', (connack) => {
       log.info({ sessionPresent: connack.sessionPresent }, 'connected to broker');
       for (const x of extensions) x.onConnect?.();
       // Resubscribe on every connect: harmless with a kept session, essential without one.
-      const topics = [...SUBSCRIPTIONS, ...serverTopics];
-      client.subscribe(topics, { qos: 1 }, (err) => {
+      const topics = {
+        ...SUBSCRIPTIONS,
+        ...Object.fromEntries([...serverTopics].map((t) => [t, { qos: 1 as const }])),
+      };
+      client.subscribe(topics, (err, granted) => {
         if (err) {
           log.error({ err: err.message }, 'subscribe failed');
           return;
         }
-        log.info({ topics }, 'subscribed');
+        const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+        if (refused.length > 0) {
+          log.warn({ topics: refused }, 'the broker refused a subscription (ACL?)');
+        }
+        log.info({ topics: Object.keys(topics) }, 'subscribed');
         this.markSubscribed();
         for (const x of extensions) x.onSubscribed?.();
         // Retained acks may have been lost with a broker's state: every device hears its ack again.
@@ -237,6 +274,7 @@ export class Collector {
       connected = false;
     });
     this.started = true;
+    hold?.start();
     session.start();
     this.acker?.start();
     if (this.options.retention) {
@@ -288,6 +326,11 @@ export class Collector {
       extensions: Object.fromEntries(
         (this.deps.extensions ?? []).flatMap((x) => (x.stats ? [[x.name, x.stats()]] : [])),
       ),
+      registry: {
+        devices: this.registry.size,
+        received: this.registry.ready,
+        held: this.hold?.count ?? 0,
+      },
     };
   }
 
@@ -303,6 +346,7 @@ export class Collector {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    this.hold?.stop();
     await this.retention?.stop();
     await this.ingest?.stop();
     this.acker?.stop(); // the last acks go out before the DISCONNECT
@@ -310,8 +354,4 @@ export class Collector {
     await this.deps.session.stop();
     await this.deps.store.stop();
   }
-}
-
-function toBytes(payload: Buffer | string): Uint8Array {
-  return typeof payload === 'string' ? Buffer.from(payload) : payload;
 }

@@ -6,12 +6,16 @@ import type { Logger } from '../core/log.js';
 import { COLLECTOR_USER } from '../core/mqtt-credentials.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { createStore } from '../core/store/create-store.js';
+import { RegistryFollower } from '../registry/follower.js';
+import { speedLimitsOf } from '../registry/speed-limits.js';
 import { Collector, type CollectorOptions } from './collector.js';
 import { collectorMetrics, ingestHistograms } from './metrics.js';
 import { DEFAULT_RETENTION_RUNNER } from './retention-runner.js';
 
 /** `metrics`: the registry to report to (METRICS_PORT, or `npm start`'s shared one); none: no metrics. */
 export function createCollector(config: Config, log: Logger, metrics?: Registry): Collector {
+  // One follower of fleet/registry: the allow-list and the alarms' speed limits read the same.
+  const registry = new RegistryFollower(log);
   const collector = new Collector(
     {
       store: createStore(config.store, log),
@@ -25,8 +29,9 @@ export function createCollector(config: Config, log: Logger, metrics?: Registry)
       log,
       now: Date.now,
       ...(metrics ? { observer: ingestHistograms(metrics) } : {}),
+      registry,
       // Rules are evaluated here: the collector sees every stored reading once (see README, Alarms).
-      extensions: [createAlarmService(config, log)],
+      extensions: [createAlarmService(config, log, speedLimitsOf(registry))],
     },
     collectorOptions(config),
   );
@@ -41,5 +46,6 @@ export function collectorOptions(config: Config): Partial<CollectorOptions> {
     ackIntervalMs: config.delivery.ackIntervalMs,
     // The collector is the store's writer, so it is the one that applies retention.
     retention: rawMs + oneMinuteMs + oneHourMs > 0 ? DEFAULT_RETENTION_RUNNER : undefined,
+    allowlist: config.deviceAllowlist,
   };
 }

@@ -49,6 +49,11 @@ export interface IngestDeps {
   onHealth?: (health: HealthMessage) => void;
   /** Metrics of each successful write (collector/metrics.ts); absent when nobody scrapes. */
   observer?: IngestObserver;
+  /**
+   * DEVICE_ALLOWLIST=true: false for a device missing from the registry; its readings are counted
+   * as `unknown_device`, acknowledged and not stored. Unset: every device is admitted.
+   */
+  admit?: (deviceId: string) => boolean;
 }
 
 /** What the write path reports for histograms: called once per successful store write. */
@@ -119,6 +124,8 @@ export class Ingest {
       this.deps.onHealth?.(result.health);
     } else if (result.kind === 'ack' || result.kind === 'command') {
       // Our own acks, echoed by the vehicles/# subscription; commands are the dashboard's.
+    } else if (this.deps.admit && !this.deps.admit(result.reading.device_id)) {
+      this.deps.rejects.count('unknown_device', topic, 'device not in the registry');
     } else {
       batch.readings.push(result.reading);
     }

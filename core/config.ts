@@ -70,6 +70,10 @@ const envSchema = z.object({
   COLLECTOR_STATE_PATH: z.string().min(1).default('./data/collector-state.db'),
   DASHBOARD_PORT: int(0, 65535).default(5000),
   COMMAND_TIMEOUT_S: int(1, 86_400).default(30),
+  DEVICE_ALLOWLIST: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
   DEVICE_COUNT: int(1, 100_000).default(10),
   DEVICE_PREFIX: z
     .string()
@@ -179,6 +183,11 @@ export interface Config {
   alerts: AlertsConfig;
   delivery: DeliveryConfig;
   store: StoreConfig;
+  /**
+   * DEVICE_ALLOWLIST: readings of devices missing from the registry are rejected (`unknown_device`)
+   * by the collector and by HTTP ingest.
+   */
+  deviceAllowlist: boolean;
   dashboard: DashboardConfig;
   nodeEnv: string;
   devices: DevicesConfig;
@@ -300,6 +309,7 @@ export function loadConfig(
       },
       retention: retained,
     },
+    deviceAllowlist: e.DEVICE_ALLOWLIST,
     dashboard: {
       host: e.DASHBOARD_HOST,
       port: e.DASHBOARD_PORT,

@@ -1,5 +1,6 @@
 // The dashboard's wire contract: REST bodies and Socket.IO event maps, imported by the server and the page.
-import type { Alarm, HealthMessage, SpeedReading } from './contract.js';
+import type { Alarm, HealthMessage, RegistryEntry, SpeedReading } from './contract.js';
+import type { RejectReason } from './validate.js';
 
 /** Page range selector: each key with the `duration` it sends to the history route. */
 export const RANGES = {
@@ -95,6 +96,52 @@ export interface HistoryBody {
   to: string;
   window_ms: number;
   data_points: HistoryDataPoint[];
+}
+
+/** `GET /api/devices`: one entry per registered or seen vehicle, by device_id. */
+export interface DeviceListEntry extends RegistryEntry {
+  /** false: seen (live or in the store) but not in the registry; name, plate and limit are null. */
+  registered: boolean;
+  status: DeviceState;
+  /** Server time the vehicle was last heard from (ISO 8601 UTC); null: never. */
+  last_seen: string | null;
+}
+
+/** `PUT /api/devices/:id` answers the entry as stored, with the vehicle's live state. */
+export type DeviceBody = DeviceListEntry;
+
+/** `limit` of the raw readings route: default and maximum. */
+export const READINGS_DEFAULT_LIMIT = 1000;
+export const READINGS_MAX_LIMIT = 10_000;
+
+export interface RawReadingItem {
+  seq: number;
+  /** Device timestamp, ISO 8601 UTC, millisecond precision. */
+  timestamp: string;
+  speed: number;
+}
+
+/** `GET /api/devices/:id/readings` (JSON): one page; next_cursor null when the range has no more. */
+export interface ReadingsBody {
+  device_id: string;
+  readings: RawReadingItem[];
+  next_cursor: string | null;
+}
+
+/** The CSV export's header: the columns `npm run import` reads, so an export imports again. */
+export const CSV_HEADER = 'device_id,seq,timestamp,speed';
+
+/** `POST /api/readings`: at most this many readings per request. */
+export const INGEST_MAX_ITEMS = 10_000;
+
+/** `POST /api/readings`: what happened to the request's readings. */
+export interface IngestBody {
+  /** Readings newly stored. */
+  stored: number;
+  /** Valid readings whose (device_id, seq) was already stored (or repeated in the request). */
+  duplicates: number;
+  /** Each refused item: its index in the request and the reason MQTT would give. */
+  rejected: Array<{ index: number; reason: RejectReason }>;
 }
 
 export interface LatestDataEntry {
@@ -203,3 +250,5 @@ export const commandsPath = (deviceId: string): string =>
 export const ALARMS_PATH = '/api/alarms';
 export const alarmAckPath = (alarmId: string): string =>
   `/api/alarms/${encodeURIComponent(alarmId)}/ack`;
+export const readingsPath = (deviceId: string): string =>
+  `/api/devices/${encodeURIComponent(deviceId)}/readings`;

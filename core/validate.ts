@@ -24,6 +24,11 @@ export const REJECT_REASONS = [
   'out_of_range',
   'device_mismatch',
   'future_timestamp',
+  /**
+   * DEVICE_ALLOWLIST=true and the device is not in the registry: decided by the receiver (collector,
+   * HTTP ingest), never by the validation functions here, which know no registry.
+   */
+  'unknown_device',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -7,6 +7,7 @@ import { createMetricsRegistry } from '../core/metrics/registry.js';
 import { DASHBOARD_USER } from '../core/mqtt-credentials.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { createStore } from '../core/store/create-store.js';
+import { SqliteRegistryStore } from '../registry/sqlite-registry-store.js';
 import { SqliteCommandStore } from './commands/sqlite-command-store.js';
 import { Dashboard } from './dashboard.js';
 
@@ -21,9 +22,14 @@ export function packageVersion(): string {
 /** `metrics`: `npm start`'s registry shared by every part; alone, the dashboard makes its own. */
 export function createDashboard(config: Config, log: Logger, metrics?: Registry): Dashboard {
   return new Dashboard(
-    { ...config.dashboard, version: packageVersion() },
+    { ...config.dashboard, version: packageVersion(), deviceAllowlist: config.deviceAllowlist },
     {
       createStore: () => createStore(config.store, log, { readonly: true }),
+      // HTTP ingest writes only with a token (nothing writes without one): SQLite takes a second
+      // writer safely (coverage is read inside each write's transaction); see README.
+      createWriteStore:
+        config.dashboard.apiToken === undefined ? undefined : () => createStore(config.store, log),
+      registry: new SqliteRegistryStore(config.dashboard.statePath),
       session: new MqttSession({
         mqtt: config.mqtt,
         // Persistent, so QoS 1 messages meant for the dashboard (command results, alarm events)

@@ -1,6 +1,7 @@
 // The dashboard: store link, live MQTT feed, command dispatcher, Express app and Socket.IO on one HTTP server; start()/stop().
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import { Registry } from 'prom-client';
 import { Server as SocketServer } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../core/dashboard-contract.js';
@@ -8,12 +9,15 @@ import { LATE_AFTER_MS } from '../core/dashboard-contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import type { TelemetryStore } from '../core/store/types.js';
+import { RegistryPublisher } from '../registry/publisher.js';
+import type { RegistryStore } from '../registry/registry-store.js';
 import { AlarmCopy } from './alarms/alarm-copy.js';
 import { AlarmFollower } from './alarms/alarm-follower.js';
 import { commandBody } from './commands/command-body.js';
 import type { CommandStore } from './commands/command-store.js';
 import { CommandDispatcher } from './commands/dispatcher.js';
 import { DeviceBoard } from './device-board.js';
+import { DeviceRegistry } from './device-registry.js';
 import { LiveFeed } from './live.js';
 import { dashboardMetrics } from './metrics.js';
 import { buildPageBundle } from './page-bundle.js';
@@ -52,11 +56,20 @@ export interface DashboardOptions extends SecurityConfig {
   /** `latest_data` period; the interface says every second. */
   tickMs?: number;
   storeRetryMs?: number;
+  /** DEVICE_ALLOWLIST: HTTP ingest refuses readings of unregistered devices (`unknown_device`). */
+  deviceAllowlist?: boolean;
 }
 
 export interface DashboardDeps {
   /** Builds a read-only store; called again after a failed open. */
   createStore: () => TelemetryStore;
+  /**
+   * Builds the writable store HTTP ingest writes to (only with DASHBOARD_API_TOKEN: without one
+   * nothing may write); undefined: no HTTP ingest.
+   */
+  createWriteStore?: (() => TelemetryStore) | undefined;
+  /** The device registry this dashboard owns (DASHBOARD_STATE_PATH). */
+  registry: RegistryStore;
   session: MqttSession;
   /** Commands and their states (DASHBOARD_STATE_PATH); started and stopped by the dashboard. */
   commandStore: CommandStore;
@@ -78,7 +91,11 @@ export class Dashboard {
   readonly store: StoreLink;
   readonly metrics: Registry;
   readonly commands: CommandDispatcher;
+  readonly ingestStore: StoreLink | undefined;
+  readonly registry: DeviceRegistry;
+  readonly registryPublisher: RegistryPublisher;
   private http: HttpServer | undefined;
+  private expressApp: Express | undefined;
   private io: Io | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private rateLimit: ApiRateLimit | undefined;
@@ -120,11 +137,30 @@ export class Dashboard {
       onOpen: (store) => this.seed(store),
     });
     this.metrics = deps.metrics ?? new Registry();
+    this.ingestStore =
+      deps.createWriteStore &&
+      new StoreLink({
+        create: deps.createWriteStore,
+        log: deps.log.child({ store: 'ingest' }),
+        retryMs: options.storeRetryMs ?? 2000,
+        onOpen: async () => {},
+      });
+    this.registryPublisher = new RegistryPublisher({
+      store: deps.registry,
+      log: deps.log,
+      now: deps.now,
+    });
+    this.registry = new DeviceRegistry(deps.registry, this.registryPublisher);
   }
 
   /** Socket.IO clients connected to the page's namespace. */
   get socketClients(): number {
     return this.io?.of('/').sockets.size ?? 0;
+  }
+
+  /** The Express app once started (tests walk its routes against the OpenAPI document). */
+  get app(): Express | undefined {
+    return this.expressApp;
   }
 
   /** Resolves once the live MQTT subscription is in place. */
@@ -168,13 +204,18 @@ export class Dashboard {
     const pageScript = await buildPageBundle();
     // Before MQTT connects: answers the broker kept for this session arrive right after CONNACK.
     this.deps.commandStore.start();
+    await this.deps.registry.start();
     await this.store.start();
+    await this.ingestStore?.start();
     const headers = securityHeaders();
     this.rateLimit = apiRateLimit(security.rateLimitPerMin, log);
     const app = buildApp({
       store: this.store,
       board: this.board,
       commands: this.commands,
+      registry: this.registry,
+      ingestStore: this.ingestStore,
+      allowlist: this.options.deviceAllowlist ?? false,
       brokerConnected: () => this.live.connected,
       now,
       version: this.options.version,
@@ -186,6 +227,7 @@ export class Dashboard {
       metrics: this.metrics,
       alarms: this.alarms,
     });
+    this.expressApp = app;
     const http = createServer(app);
     this.http = http;
     const socketLimit = new SocketLimit(security.maxSocketsPerIp, rawRequestAddress(app), log);
@@ -217,6 +259,8 @@ export class Dashboard {
     // Same tick as live.start(): their listeners are on the session's client before the CONNACK.
     this.commands.attach();
     this.alarms.start();
+    // Same session, same tick: its first CONNACK already publishes the registry.
+    this.registryPublisher.attach(this.deps.session.mqtt);
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(this.options.port, this.options.host, () => {
@@ -283,10 +327,13 @@ export class Dashboard {
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }
     this.commands.stop();
+    await this.registryPublisher.stop();
     await this.live.stop();
     // After the session: an answer arriving while it closes is still stored.
     this.deps.commandStore.stop();
     this.alarms.stop();
     await this.store.stop();
+    await this.ingestStore?.stop();
+    await this.deps.registry.stop();
   }
 }

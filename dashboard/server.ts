@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../core/log.js';
 import type { AlarmsView } from './alarms/alarm-follower.js';
 import { ApiRouter } from './api/api-router.js';
-import { openApiRoutes } from './api/openapi-routes.js';
+import { openApiRoutes, SWAGGER_UI_URL } from './api/openapi-routes.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { SOCKET_IO_CLIENT_URL } from './page-bundle.js';
 import { alarmRoutes } from './routes/alarms.js';
@@ -16,7 +16,10 @@ import type { RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
+import { ingestRoutes } from './routes/ingest.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { readingsRoutes } from './routes/readings.js';
+import { registryRoutes } from './routes/registry.js';
 import { corsForReads, READ_METHODS } from './security/cors.js';
 import type { SecuritySettings } from './security/settings.js';
 import { writeGuard } from './security/write-guard.js';
@@ -44,7 +47,8 @@ const UPLOT_DIST = join(dirname(require.resolve('uplot/package.json')), 'dist');
  * by Express rather than by Socket.IO (`serveClient`) so it gets the same headers as every file.
  */
 const SOCKET_IO_DIST = join(dirname(require.resolve('socket.io/package.json')), 'client-dist');
-/** JSON bodies of write routes, parsed after the write guard (routes may set their own limit). */
+const SWAGGER_UI_DIST = dirname(require.resolve('swagger-ui-dist/package.json'));
+/** JSON bodies, after the guard, up to this size unless a route's spec asks for more (bodyLimit). */
 export const BODY_LIMIT = '16kb';
 
 export function buildApp(deps: AppDeps): Express {
@@ -56,16 +60,27 @@ export function buildApp(deps: AppDeps): Express {
   app.use(deps.rateLimit);
   app.use(writeGuard(deps.security.apiToken));
   const json = express.json({ limit: BODY_LIMIT });
-  app.use((req, res, next) => (READ_METHODS.has(req.method) ? next() : json(req, res, next)));
+  /** Parsers of routes whose spec allows a larger body, by exact path (filled below). */
+  const larger = new Map<string, RequestHandler>();
+  app.use((req, res, next) =>
+    READ_METHODS.has(req.method) ? next() : (larger.get(req.path) ?? json)(req, res, next),
+  );
 
   const api = new ApiRouter();
   healthRoutes(api, deps);
+  // Before the registry's /api/devices/:id, so /api/devices/status keeps its own Allow header.
   deviceRoutes(api, deps);
+  registryRoutes(api, deps);
   historyRoutes(api, deps);
   metricsRoutes(api, deps);
   commandRoutes(api, deps);
   alarmRoutes(api, deps.alarms);
+  readingsRoutes(api, deps);
+  ingestRoutes(api, deps);
   openApiRoutes(api, { version: deps.version });
+  for (const spec of api.list()) {
+    if (spec.bodyLimit) larger.set(spec.path, express.json({ limit: spec.bodyLimit }));
+  }
   app.use(api.finish());
   app.use('/api', notFoundHandler);
 
@@ -77,6 +92,9 @@ export function buildApp(deps: AppDeps): Express {
     ['/vendor/uplot/uPlot.iife.min.js', join(UPLOT_DIST, 'uPlot.iife.min.js')],
     ['/vendor/uplot/uPlot.min.css', join(UPLOT_DIST, 'uPlot.min.css')],
     [SOCKET_IO_CLIENT_URL, join(SOCKET_IO_DIST, 'socket.io.esm.min.js')],
+    // The API docs page (/api/docs).
+    [`${SWAGGER_UI_URL}/swagger-ui.css`, join(SWAGGER_UI_DIST, 'swagger-ui.css')],
+    [`${SWAGGER_UI_URL}/swagger-ui-bundle.js`, join(SWAGGER_UI_DIST, 'swagger-ui-bundle.js')],
   ];
   for (const [path, file] of vendor) {
     app.get(path, (_req, res, next) => {

@@ -122,9 +122,10 @@ export class InfluxHttp {
     statements: readonly string[],
     database: string | undefined,
     onSeries: (statement: number, series: InfluxSeries) => void,
+    chunkRows = CHUNK_ROWS,
   ): Promise<void> {
     if (statements.length === 0) return;
-    const params = queryParams(statements.join(';\n'), database, undefined, true);
+    const params = queryParams(statements.join(';\n'), database, undefined, true, chunkRows);
     const res = await this.request(this.url('query'), { method: 'POST', body: formBody(params) });
     const body = res.body;
     if (!body) return;
@@ -199,13 +200,14 @@ function queryParams(
   database: string | undefined,
   retentionPolicy: string | undefined,
   chunked: boolean,
+  chunkRows = CHUNK_ROWS,
 ): Record<string, string | undefined> {
   return {
     q: statement,
     db: database,
     rp: retentionPolicy,
     epoch: 'ms',
-    ...(chunked ? { chunked: 'true', chunk_size: String(CHUNK_ROWS) } : {}),
+    ...(chunked ? { chunked: 'true', chunk_size: String(chunkRows) } : {}),
   };
 }
 

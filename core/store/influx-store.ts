@@ -6,8 +6,10 @@ import { listDevices } from './influx-devices.js';
 import { readHistory } from './influx-history.js';
 import { InfluxIngest } from './influx-ingest.js';
 import type { InfluxLayout } from './influx-layout.js';
+import { INFLUX_PAGE_ROWS, influxReadingColumns, influxReadings } from './influx-readings.js';
 import { rows } from './influx-rows.js';
 import { deviceTagValuesQuery, isQueryableDeviceId, latestQuery, seqsQuery } from './influxql.js';
+import { readingChunks } from './reading-chunks.js';
 import type { DeviceProgress } from './seq-coverage.js';
 import {
   type DeviceSummary,
@@ -16,6 +18,10 @@ import {
   KEEP_FOREVER,
   type LatestReading,
   type PruneStep,
+  type RawReading,
+  type ReadingColumns,
+  type ReadingsQuery,
+  type ReadingsRange,
   type TelemetryStore,
   type WriteResult,
 } from './types.js';
@@ -112,6 +118,20 @@ export class InfluxStore implements TelemetryStore {
 
   history(q: HistoryQuery): Promise<HistoryResult> {
     return readHistory(this.connection(), q);
+  }
+
+  async readings(q: ReadingsQuery): Promise<RawReading[]> {
+    const conn = this.connection();
+    return influxReadings(q, (await conn.currentLayout()).raw, (s) => conn.query(s, true));
+  }
+
+  readingChunks(range: ReadingsRange, chunkRows: number): AsyncIterable<ReadingColumns> {
+    const read = async (q: ReadingsQuery) => {
+      const conn = this.connection();
+      const layout = await conn.currentLayout();
+      return influxReadingColumns(q, conn.http, conn.database, layout.raw);
+    };
+    return readingChunks(read, range, chunkRows, INFLUX_PAGE_ROWS);
   }
 
   async seqs(deviceId: string): Promise<number[]> {

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DroppedNotice, SpeedReading } from '../contract.js';
 import { mergeWindows, planHistory, type WindowRow } from './history-plan.js';
+import { readingChunks, toColumns } from './reading-chunks.js';
 import { aggregateBatch, ROLLUP_TIERS, type TierName } from './rollup.js';
 import {
   type Coverage,
@@ -13,6 +14,7 @@ import {
   encodeAbove,
   progressOf,
 } from './seq-coverage.js';
+import { prepareReadings, type ReadingStatements, readingsPage } from './sqlite-readings.js';
 import { SqlitePruner } from './sqlite-retention.js';
 import { migrate, SCHEMA_VERSION } from './sqlite-schema.js';
 import {
@@ -22,6 +24,10 @@ import {
   KEEP_FOREVER,
   type LatestReading,
   type PruneStep,
+  type RawReading,
+  type ReadingColumns,
+  type ReadingsQuery,
+  type ReadingsRange,
   type Retention,
   type TelemetryStore,
   type WriteResult,
@@ -62,6 +68,7 @@ interface Statements {
   coverage: Database.Statement<[], DeviceRow & { device_id: string }>;
   history: Record<TierName, Database.Statement<RangeParams, WindowRow>>;
   seqs: Database.Statement<[string], number>;
+  readings: ReadingStatements;
 }
 
 /** floor(column / @w), also for times before 1970 (SQLite's integer division truncates). */
@@ -106,6 +113,7 @@ function prepare(db: Database.Database): Statements {
     seqs: db
       .prepare<[string], number>('SELECT seq FROM readings WHERE device_id = ? ORDER BY seq')
       .pluck(),
+    readings: prepareReadings(db),
   };
 }
 
@@ -131,7 +139,9 @@ export class SqliteStore implements TelemetryStore {
   private db: Database.Database | undefined;
   private stmts: Statements | undefined;
   private writeTx:
-    | ((readings: readonly SpeedReading[], dropped: readonly DroppedNotice[]) => WriteResult)
+    | Database.Transaction<
+        (readings: readonly SpeedReading[], dropped: readonly DroppedNotice[]) => WriteResult
+      >
     | undefined;
   private pruner: SqlitePruner | undefined;
   private readonly inserts = new Map<number, Database.Statement<unknown[]>>();
@@ -233,7 +243,9 @@ export class SqliteStore implements TelemetryStore {
     dropped: readonly DroppedNotice[] = [],
   ): Promise<WriteResult> {
     if (!this.writeTx) throw new Error('SqliteStore not started for writing');
-    return this.writeTx(readings, dropped);
+    // IMMEDIATE: the write lock is taken before coverage is read, so a second writer (the
+    // dashboard's HTTP ingest) waits its turn instead of failing on a stale snapshot.
+    return this.writeTx.immediate(readings, dropped);
   }
 
   async coverage(): Promise<DeviceProgress[]> {
@@ -274,6 +286,14 @@ export class SqliteStore implements TelemetryStore {
       }
     }
     return { windowMs: w, points: mergeWindows(rows, w) };
+  }
+
+  async readings(query: ReadingsQuery): Promise<RawReading[]> {
+    return readingsPage(this.statements().readings, query);
+  }
+
+  readingChunks(range: ReadingsRange, chunkRows: number): AsyncIterable<ReadingColumns> {
+    return readingChunks(async (q) => toColumns(await this.readings(q)), range, chunkRows);
   }
 
   async seqs(deviceId: string): Promise<number[]> {

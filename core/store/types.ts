@@ -74,6 +74,56 @@ export interface HistoryResult {
   points: HistoryPoint[];
 }
 
+/** Where a page of raw readings stopped, in (timestamp, seq) order: the next page starts after it. */
+export interface ReadingPosition {
+  /** Device timestamp, ms since epoch. */
+  ts: number;
+  seq: number;
+}
+
+/** Bounds for "no bound": the range of a JavaScript Date (InfluxDB omits what lies beyond its own). */
+export const EARLIEST_MS = -8.64e15;
+export const LATEST_MS = 8.64e15;
+
+/** A device's raw readings in a time range, optionally within a speed band. */
+export interface ReadingsRange {
+  deviceId: string;
+  /** Inclusive bounds, ms since epoch (EARLIEST_MS / LATEST_MS: unbounded). */
+  from: number;
+  to: number;
+  /** asc: oldest first; ties in a millisecond by seq (InfluxDB: by seq mod 10^6, see influx-points.ts). */
+  order: 'asc' | 'desc';
+  /** Inclusive speed bounds (km/h). */
+  minSpeed?: number | undefined;
+  maxSpeed?: number | undefined;
+}
+
+/** One page: keyset pagination, so rows written meanwhile never shift what the next page returns. */
+export interface ReadingsQuery extends ReadingsRange {
+  limit: number;
+  /** Continue strictly after this position (in `order`); undefined: from the start of the range. */
+  after?: ReadingPosition | undefined;
+}
+
+export interface RawReading {
+  seq: number;
+  /** Device timestamp, ms since epoch. */
+  timestamp: number;
+  speed: number;
+}
+
+/**
+ * A chunk of readings as columns: an export of millions of readings then holds typed arrays (their
+ * memory outside the V8 heap), never an object per reading, across its waits for the socket.
+ */
+export interface ReadingColumns {
+  length: number;
+  seq: Float64Array;
+  /** Device timestamps, ms since epoch. */
+  timestamp: Float64Array;
+  speed: Float64Array;
+}
+
 export interface TelemetryStore {
   readonly kind: 'sqlite' | 'influxdb';
   start(): Promise<void>;
@@ -99,6 +149,14 @@ export interface TelemetryStore {
   devices(): Promise<DeviceSummary[]>;
   /** Downsampled to at most maxPoints windows of historyWindow() length, with mean/min/max each. */
   history(query: HistoryQuery): Promise<HistoryResult>;
+  /** One page of raw readings, at most `limit`, strictly after `after` in the query's order. */
+  readings(query: ReadingsQuery): Promise<RawReading[]>;
+  /**
+   * The whole range as chunks of at most `chunkRows` readings, read by keyset queries, the event
+   * loop given a turn between chunks: an export of millions of rows holds about one query's worth
+   * in memory and never blocks other requests for longer than one chunk.
+   */
+  readingChunks(range: ReadingsRange, chunkRows: number): AsyncIterable<ReadingColumns>;
   /**
    * Every raw seq of a device in ascending order, repeats included: proof of loss or duplicates
    * (tests and drills; it reads every row, so no program calls it).

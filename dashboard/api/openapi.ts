@@ -53,15 +53,14 @@ export function openApiDocument(specs: readonly RouteSpec[], info: DocumentInfo)
     const responses: Record<string, Json> = {};
     for (const [status, r] of Object.entries(spec.responses)) {
       const type = r.contentType ?? 'application/json';
+      const content: Record<string, Json> = {};
+      if (r.schema || r.contentType) {
+        content[type] = { schema: r.schema ? jsonSchema(r.schema, 'output') : { type: 'string' } };
+      }
+      for (const other of r.alsoAs ?? []) content[other] = { schema: { type: 'string' } };
       responses[status] = {
         description: r.description,
-        ...(r.schema || r.contentType
-          ? {
-              content: {
-                [type]: { schema: r.schema ? jsonSchema(r.schema, 'output') : { type: 'string' } },
-              },
-            }
-          : {}),
+        ...(Object.keys(content).length > 0 ? { content } : {}),
       };
     }
     const operation: Json = {

@@ -7,8 +7,10 @@ export interface ResponseSpec {
   description: string;
   /** The JSON body (omitted: no body, or not JSON: see contentType). */
   schema?: z.ZodType;
-  /** Default application/json; e.g. text/csv for a streamed export. */
+  /** Default application/json; e.g. text/html for a page. */
   contentType?: string;
+  /** Other content types the same status may carry (text, e.g. a CSV export chosen by a parameter). */
+  alsoAs?: string[];
 }
 
 /**
@@ -37,6 +39,8 @@ export interface RouteSpec<
   body?: B;
   /** Every status the route answers, errors included. */
   responses: Record<number, ResponseSpec>;
+  /** JSON body size limit when the server's default (16 kB) is too small, e.g. `2mb` for bulk ingest. */
+  bodyLimit?: string;
 }
 
 /** What a handler receives: input already validated by the spec's schemas. */

@@ -6,13 +6,17 @@ import {
   COMMAND_STATUSES,
   type CommandAccepted,
   type CommandBody,
+  type DeviceListEntry,
   type DevicesStatusBody,
   ERROR_CODES,
   type ErrorBody,
   type HealthBody,
   type HistoryBody,
+  type IngestBody,
   type LatestBody,
+  type ReadingsBody,
 } from '../../core/dashboard-contract.js';
+import { REJECT_REASONS } from '../../core/validate.js';
 import type { ResponseSpec } from './route-spec.js';
 
 /** True only when A and B are the same type (both directions, exactly). */
@@ -105,6 +109,31 @@ sameType<z.infer<typeof alarmBody>, Alarm>(true);
 
 export const alarmsBody = z.array(alarmBody);
 sameType<z.infer<typeof alarmsBody>, AlarmsBody>(true);
+export const deviceListEntry = z.object({
+  device_id: z.string(),
+  name: z.string().nullable(),
+  plate: z.string().nullable(),
+  speed_limit_kmh: z.number().nullable(),
+  registered: z.boolean(),
+  status: z.enum(['online', 'warning', 'offline']),
+  last_seen: isoTime.nullable(),
+});
+sameType<z.infer<typeof deviceListEntry>, DeviceListEntry>(true);
+export const deviceListBody = z.array(deviceListEntry);
+
+export const readingsBody = z.object({
+  device_id: z.string(),
+  readings: z.array(z.object({ seq: z.int().min(0), timestamp: isoTime, speed: z.number() })),
+  next_cursor: z.string().nullable(),
+});
+sameType<z.infer<typeof readingsBody>, ReadingsBody>(true);
+
+export const ingestBody = z.object({
+  stored: z.int().min(0),
+  duplicates: z.int().min(0),
+  rejected: z.array(z.object({ index: z.int().min(0), reason: z.enum(REJECT_REASONS) })),
+});
+sameType<z.infer<typeof ingestBody>, IngestBody>(true);
 
 const ERROR_TEXT: Record<number, string> = {
   400: 'a parameter or the body is invalid (every problem is listed)',

@@ -1,7 +1,9 @@
-// What the JSON routes use: the store link, the live device board, the command dispatcher, broker state, clock and version.
+// What the JSON routes use: the store link, the live device board, the command dispatcher, the registry, broker state, clock and version.
+import type { Logger } from '../../core/log.js';
 import type { StoredCommand } from '../commands/command-store.js';
 import type { Submission } from '../commands/dispatcher.js';
 import type { DeviceBoard } from '../device-board.js';
+import type { DeviceRegistry } from '../device-registry.js';
 import type { StoreLink } from '../store-link.js';
 
 /** The command routes' view of the dispatcher. */
@@ -16,7 +18,13 @@ export interface RouteDeps {
   store: StoreLink;
   board: DeviceBoard;
   commands: CommandService;
+  registry: DeviceRegistry;
+  /** A writable store for HTTP ingest; undefined without DASHBOARD_API_TOKEN (nothing writes). */
+  ingestStore: StoreLink | undefined;
+  /** DEVICE_ALLOWLIST: HTTP ingest refuses readings of unregistered devices too. */
+  allowlist: boolean;
   brokerConnected: () => boolean;
   now: () => number;
   version: string;
+  log: Logger;
 }

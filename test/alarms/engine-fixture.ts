@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { AlarmEngine } from '../../alarms/engine.js';
 import { type AlarmChange, Lifecycle } from '../../alarms/lifecycle.js';
 import type { RuleSet } from '../../alarms/rules.js';
-import { RegistryLimits } from '../../alarms/speed-limits.js';
 import { type AlarmDb, openAlarmDb } from '../../alarms/store/alarm-db.js';
 import { AlarmRows } from '../../alarms/store/alarm-rows.js';
 import { OutboxRows } from '../../alarms/store/outbox-rows.js';
 import type { AlarmRecord } from '../../alarms/store/records.js';
 import type { SpeedReading } from '../../core/contract.js';
 import { silentLogger } from '../../core/log.js';
+import { RegistryFollower } from '../../registry/follower.js';
+import { speedLimitsOf } from '../../registry/speed-limits.js';
 
 export const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -27,7 +28,7 @@ export class EngineFixture {
   readonly changes: Array<{ change: AlarmChange; alarm: AlarmRecord }> = [];
   readonly db: AlarmDb;
   readonly rows: AlarmRows;
-  readonly limits = new RegistryLimits(silentLogger());
+  readonly registry = new RegistryFollower(silentLogger());
   readonly engine: AlarmEngine;
 
   constructor(
@@ -49,7 +50,13 @@ export class EngineFixture {
     });
     this.engine = new AlarmEngine(
       rules,
-      { rows: this.rows, lifecycle, limits: this.limits, now: () => this.now, log: silentLogger() },
+      {
+        rows: this.rows,
+        lifecycle,
+        limits: speedLimitsOf(this.registry),
+        now: () => this.now,
+        log: silentLogger(),
+      },
       { updateEveryMs: 1000 },
     );
     this.engine.start();

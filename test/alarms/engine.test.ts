@@ -129,8 +129,8 @@ describe('inputs', () => {
       ],
       timestamp: iso(T0),
     };
-    f.limits.accept(Buffer.from(JSON.stringify(snapshot)));
-    f.limits.accept(Buffer.from('{"devices": "nope"}')); // ignored: the previous limits stay
+    f.registry.accept(Buffer.from(JSON.stringify(snapshot)));
+    f.registry.accept(Buffer.from('{"devices": "nope"}')); // ignored: the previous limits stay
     f.engine.onReadings([f.reading('v1', 0, 85), f.reading('v2', 0, 85)]);
     f.advance(1000);
     for (let i = 1; i <= 5; i++) {

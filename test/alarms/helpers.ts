@@ -1,4 +1,5 @@
 // Building blocks of the alarm tests on real brokers: a rules file, a collector with its alarm engine, a publisher, a webhook receiver.
+
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ import { silentLogger } from '../../core/log.js';
 import { MqttSession } from '../../core/mqtt-session.js';
 import { SqliteStore } from '../../core/store/sqlite-store.js';
 import { freePort } from '../../harness/ports.js';
+import { RegistryFollower } from '../../registry/follower.js';
+import { speedLimitsOf } from '../../registry/speed-limits.js';
 
 /** Short waits, so each rule opens and clears within seconds. */
 export const FAST_RULES = `
@@ -51,9 +54,10 @@ export function alarmCollector(
   senders: readonly NoticeSender[] = [],
 ): { collector: Collector; alarms: AlarmService } {
   const log = silentLogger();
+  const registry = new RegistryFollower(log);
   const alarms = new AlarmService(
     { statePath: config.collectorStatePath, rules: ruleSetFor(config), pollMs: 50 },
-    { senders, now: Date.now, log },
+    { senders, limits: speedLimitsOf(registry), now: Date.now, log },
   );
   const collector = new Collector(
     {
@@ -66,6 +70,7 @@ export function alarmCollector(
       }),
       log,
       now: Date.now,
+      registry,
       extensions: [alarms],
     },
     collectorOptions(config),

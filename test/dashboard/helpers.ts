@@ -6,6 +6,7 @@ import { MqttSession } from '../../core/mqtt-session.js';
 import { createStore } from '../../core/store/create-store.js';
 import { SqliteCommandStore } from '../../dashboard/commands/sqlite-command-store.js';
 import { Dashboard } from '../../dashboard/dashboard.js';
+import { SqliteRegistryStore } from '../../registry/sqlite-registry-store.js';
 import { tempDir } from '../helpers/tmp.js';
 
 export const TEST_VERSION = '0.0.0-test';
@@ -21,7 +22,7 @@ export interface TestDashboardOptions {
   clientId?: string;
 }
 
-/** The production composition (read-only store, clean session) with test knobs. */
+/** The production composition (read-only store, writer with a token, registry; clean session) with test knobs. */
 export function testDashboard(config: Config, options: TestDashboardOptions = {}): Dashboard {
   const log = options.log ?? silentLogger();
   // Commands and the alarm copy share the dashboard's state file, as in production.
@@ -35,9 +36,13 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
       version: TEST_VERSION,
       storeRetryMs: options.storeRetryMs ?? 100,
       ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
+      deviceAllowlist: config.deviceAllowlist,
     },
     {
       createStore: () => createStore(config.store, log, { readonly: true }),
+      createWriteStore:
+        config.dashboard.apiToken === undefined ? undefined : () => createStore(config.store, log),
+      registry: new SqliteRegistryStore(config.dashboard.statePath),
       session: new MqttSession({
         mqtt: config.mqtt,
         clientId:

@@ -49,6 +49,8 @@ function writeOnlyView(store: InfluxStore): TelemetryStore {
     devices: async () => [],
     latest: (id) => store.latest(id),
     history: (q) => store.history(q),
+    readings: (q) => store.readings(q),
+    readingChunks: (range, rows) => store.readingChunks(range, rows),
     seqs: (id) => store.seqs(id),
     ping: () => store.ping(),
   };

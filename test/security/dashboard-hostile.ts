@@ -29,12 +29,30 @@ export const HOSTILE: ReadonlyArray<readonly [string, string]> = [
 ];
 
 const enc = encodeURIComponent;
-export const ROUTES_WITHOUT_PARAMS = ['/api/health', '/api/devices/status', '/metrics'];
+export const ROUTES_WITHOUT_PARAMS = [
+  '/api/health',
+  '/api/devices/status',
+  '/metrics',
+  '/api/devices',
+  '/api/openapi.json',
+  '/api/docs',
+];
 const LATEST = '/api/devices/vehicle_01/latest';
 const HISTORY = '/api/devices/vehicle_01/history';
+const READINGS = '/api/devices/vehicle_01/readings';
 export const HISTORY_PARAMS = ['duration', 'from', 'to', 'points'] as const;
 const ALARMS = '/api/alarms';
 export const ALARMS_PARAMS = ['state', 'device_id', 'limit'] as const;
+export const READINGS_PARAMS = [
+  'from',
+  'to',
+  'limit',
+  'order',
+  'cursor',
+  'min_speed',
+  'max_speed',
+  'format',
+] as const;
 
 export interface Slot {
   what: string;
@@ -48,7 +66,7 @@ export interface Slot {
 
 /** Where a user can put text: every path parameter, every query parameter, unknown ones. */
 export function slots(routes: 'all' | 'store'): Slot[] {
-  const withParams = [LATEST, HISTORY];
+  const withParams = [LATEST, HISTORY, READINGS];
   const all = routes === 'all' ? [...ROUTES_WITHOUT_PARAMS, ...withParams, ALARMS] : withParams;
   // The alarm routes read the dashboard's own state file, whatever the store is.
   const alarmSlots: Slot[] =
@@ -66,6 +84,12 @@ export function slots(routes: 'all' | 'store'): Slot[] {
     ...HISTORY_PARAMS.map((p) => ({
       what: `${p} of /history`,
       paths: (v: string) => [`${HISTORY}?${p}=${enc(v)}`],
+    })),
+    { what: ':id of /readings', paths: (v) => [`/api/devices/${enc(v)}/readings?limit=5`] },
+    ...READINGS_PARAMS.map((p) => ({
+      what: `${p} of /readings`,
+      // Also beside format: an export is refused as early as a page.
+      paths: (v: string) => [`${READINGS}?${p}=${enc(v)}`, `${READINGS}?format=csv&${p}=${enc(v)}`],
     })),
     {
       what: 'a parameter name, on every route',
@@ -110,6 +134,16 @@ export const SHAPES: readonly string[] = [
   `${ALARMS}?limit=0`,
   `${ALARMS}?limit=1001`,
   `${ALARMS}?__proto__[state]=all`,
+  `${READINGS}?limit=10&limit=20`,
+  `${READINGS}?cursor[]=a`,
+  `${READINGS}?min_speed[$gt]=`,
+  `${READINGS}?order=asc%00`,
+  `${READINGS}?format=csv%0D%0AX-Injected:1`,
+  `${READINGS}?max_speed=%2B10`,
+  `${READINGS}?cursor=eyJ2IjoxfQ`,
+  `${READINGS}?constructor[prototype][polluted]=1`,
+  '/api/devices?__proto__[polluted]=1',
+  '/api/docs?url=https://evil.example.com/openapi.json',
 ];
 
 /** Characters no error message needs: markup, quotes, backslash, NUL, line breaks. */

@@ -177,6 +177,32 @@ describe.each(brokers)('%s with the files of npm run mqtt-users', (_name, start)
     expect([...dashboardSeen, ...readerSeen].filter((l) => l.includes('/ack '))).toEqual([]);
   });
 
+  it('only the dashboard writes the registry snapshot; the collector reads it, a vehicle neither', async () => {
+    // Same user, same client id: each forger takes over the previous session, so forge first
+    // (retained, so a forged snapshot that got through would reach the follower below).
+    for (const user of ['vehicle_01', 'collector']) {
+      const forger = await as(user);
+      expect(['acked', 'closed']).toContain(
+        await publishOutcome(forger, 'fleet/registry', `forged by ${user}`),
+      );
+      forger.end(true);
+    }
+    const vehicle = await as('vehicle_01');
+    const vehicleSeen = record(vehicle);
+    await subscribeOutcome(vehicle, 'fleet/registry'); // granted or refused: nothing may arrive
+    const follower = await as('collector');
+    const followerSeen = record(follower);
+    expect(await subscribeOutcome(follower, 'fleet/registry')).toBe('granted');
+    const dashboard = await as('dashboard');
+    await dashboard.publishAsync('fleet/registry', 'snapshot', { qos: 1, retain: true });
+    await awaitLine(followerSeen, 'fleet/registry snapshot');
+    await sleep(SETTLE_MS);
+    expect(followerSeen.filter((l) => l.includes('forged'))).toEqual([]);
+    expect(vehicleSeen).toEqual([]);
+    // Cleared again, so later cases see no retained registry.
+    await dashboard.publishAsync('fleet/registry', '', { qos: 1, retain: true });
+  });
+
   it('the collector publishes acks (delivered to that device) but no telemetry', async () => {
     const device = await as('vehicle_01');
     const deviceSeen = record(device);

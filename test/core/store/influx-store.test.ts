@@ -5,6 +5,7 @@ import type { SpeedReading } from '../../../core/contract.js';
 import { InfluxStore, type InfluxStoreOptions } from '../../../core/store/influx-store.js';
 import { InfluxdProcess } from '../../../harness/influxd.js';
 import { removeTempDirs, tempDir } from '../../helpers/tmp.js';
+import { readingsSuite } from './readings-suite.js';
 import { storeSuite } from './store-suite.js';
 
 const influxd = new InfluxdProcess({ dir: tempDir('influxd-') });
@@ -37,6 +38,11 @@ function reading(deviceId: string, seq: number): SpeedReading {
 }
 
 storeSuite('influxdb 1.6.7', async () => ({
+  store: new InfluxStore(options()),
+  cleanup: async () => {},
+}));
+
+readingsSuite('influxdb 1.6.7', async () => ({
   store: new InfluxStore(options()),
   cleanup: async () => {},
 }));

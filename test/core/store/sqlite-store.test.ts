@@ -2,12 +2,18 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { SqliteStore } from '../../../core/store/sqlite-store.js';
 import { removeTempDirs, tempDir } from '../../helpers/tmp.js';
+import { readingsSuite } from './readings-suite.js';
 import { storeSuite } from './store-suite.js';
 
 afterAll(removeTempDirs);
 
 storeSuite('sqlite', async () => ({
   store: new SqliteStore({ path: join(tempDir(), 'nested', 'telemetry.db') }),
+  cleanup: async () => {},
+}));
+
+readingsSuite('sqlite', async () => ({
+  store: new SqliteStore({ path: join(tempDir(), 'readings.db') }),
   cleanup: async () => {},
 }));
 

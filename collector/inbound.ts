@@ -1,0 +1,66 @@
+// The collector's MQTT message handler: the registry snapshot to its follower; everything else, once the registry is known (DEVICE_ALLOWLIST), into the pipeline with its PUBACK held.
+import type { IPublishPacket } from 'mqtt';
+import { REGISTRY_TOPIC } from '../core/contract.js';
+import type { Logger } from '../core/log.js';
+import type { RegistryFollower } from '../registry/follower.js';
+import type { Ingest } from './ingest.js';
+import type { PubackGate } from './puback-gate.js';
+import { RegistryHold } from './registry-hold.js';
+
+export interface InboundDeps {
+  gate: PubackGate;
+  ingest: Ingest;
+  registry: RegistryFollower;
+  log: Logger;
+  /** DEVICE_ALLOWLIST: nothing is judged before the first registry snapshot (see registry-hold.ts). */
+  allowlist: boolean;
+  registryWarnMs: number;
+  maxPending: number;
+}
+
+export interface Inbound {
+  handleMessage: (packet: IPublishPacket, callback: (err?: Error) => void) => void;
+  /** Set with DEVICE_ALLOWLIST: messages waiting for the registry (start() it, stop() it). */
+  hold: RegistryHold | undefined;
+}
+
+export function toBytes(payload: Buffer | string): Uint8Array {
+  return typeof payload === 'string' ? Buffer.from(payload) : payload;
+}
+
+export function inbound(deps: InboundDeps): Inbound {
+  const { gate, ingest, registry } = deps;
+  // Backpressure: past maxPending, MQTT.js reads no further packet until the store catches up.
+  const afterRoom = (callback: () => void) => {
+    if (ingest.full) ingest.waitForRoom().then(() => callback());
+    else callback();
+  };
+  const hold = deps.allowlist
+    ? new RegistryHold({
+        log: deps.log,
+        deliver: (topic, payload, ticket) => ingest.accept(topic, payload, ticket),
+        resume: afterRoom,
+        maxHeld: deps.maxPending,
+        warnEveryMs: deps.registryWarnMs,
+      })
+    : undefined;
+  if (hold) registry.onSnapshot(() => hold.release());
+  return {
+    hold,
+    handleMessage: (packet, callback) => {
+      if (packet.topic === REGISTRY_TOPIC) {
+        registry.accept(toBytes(packet.payload));
+        callback();
+        return;
+      }
+      const ticket =
+        packet.qos > 0 && packet.messageId !== undefined ? gate.hold(packet.messageId) : undefined;
+      if (hold?.holding) {
+        hold.hold(packet.topic, toBytes(packet.payload), ticket, () => callback());
+        return;
+      }
+      ingest.accept(packet.topic, toBytes(packet.payload), ticket);
+      afterRoom(() => callback());
+    },
+  };
+}

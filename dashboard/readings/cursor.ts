@@ -1,0 +1,83 @@
+// The raw readings route's opaque cursor: the query's fixed range and the last position served, base64url JSON.
+import { z } from 'zod';
+import { DEVICE_ID_PATTERN, MAX_SPEED_KMH } from '../../core/contract.js';
+import {
+  EARLIEST_MS,
+  LATEST_MS,
+  type ReadingPosition,
+  type ReadingsRange,
+} from '../../core/store/types.js';
+import { InvalidParameterError } from '../errors.js';
+
+/** What a cursor pins down: the range (so later pages answer the same query) and the position. */
+export interface CursorState {
+  range: ReadingsRange;
+  after: ReadingPosition;
+}
+
+/** Times a Date can hold (what every range and position is made of); speeds as the route takes them. */
+const time = z.int().min(EARLIEST_MS).max(LATEST_MS);
+const speed = z.number().min(0).max(MAX_SPEED_KMH);
+const cursorSchema = z.strictObject({
+  v: z.literal(1),
+  d: z.string().regex(DEVICE_ID_PATTERN),
+  o: z.enum(['asc', 'desc']),
+  f: time,
+  t: time,
+  lo: speed.nullable(),
+  hi: speed.nullable(),
+  ts: time,
+  sq: z.int().min(0),
+});
+
+/** Longer than any cursor this encodes (a 64-character device id and every field at its widest). */
+export const MAX_CURSOR_LENGTH = 512;
+
+/**
+ * Opaque to clients, but not secret: it only repeats what the client asked and where the page
+ * ended, so a tampered cursor can ask for nothing a plain query could not (it is validated as
+ * strictly as the parameters are).
+ */
+export function encodeCursor(state: CursorState): string {
+  const { range, after } = state;
+  const json = JSON.stringify({
+    v: 1,
+    d: range.deviceId,
+    o: range.order,
+    f: range.from,
+    t: range.to,
+    lo: range.minSpeed ?? null,
+    hi: range.maxSpeed ?? null,
+    ts: after.ts,
+    sq: after.seq,
+  });
+  return Buffer.from(json, 'utf8').toString('base64url');
+}
+
+const INVALID = 'cursor is not one this server gave out (pass next_cursor as it came)';
+
+export function decodeCursor(text: string): CursorState {
+  if (text.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) {
+    throw new InvalidParameterError(INVALID);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidParameterError(INVALID);
+  }
+  const parsed = cursorSchema.safeParse(value);
+  if (!parsed.success) throw new InvalidParameterError(INVALID);
+  const c = parsed.data;
+  return {
+    range: {
+      deviceId: c.d,
+      order: c.o,
+      from: c.f,
+      to: c.t,
+      ...(c.lo === null ? {} : { minSpeed: c.lo }),
+      ...(c.hi === null ? {} : { maxSpeed: c.hi }),
+    },
+    after: { ts: c.ts, seq: c.sq },
+  };
+}

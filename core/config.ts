@@ -91,6 +91,9 @@ const envSchema = z.object({
   ALERT_WEBHOOK_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .optional(),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
+    .optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   ALERT_EMAIL_FROM: z
     .string()
@@ -188,6 +191,11 @@ export interface Config {
    * by the collector and by HTTP ingest.
    */
   deviceAllowlist: boolean;
+  /**
+   * REDIS_URL: several collectors share the vehicles through leases, several dashboards share
+   * Socket.IO events (docs/scaling.md). Unset: one collector, one dashboard, no Redis (the default).
+   */
+  redisUrl: string | undefined;
   dashboard: DashboardConfig;
   nodeEnv: string;
   devices: DevicesConfig;
@@ -310,6 +318,7 @@ export function loadConfig(
       retention: retained,
     },
     deviceAllowlist: e.DEVICE_ALLOWLIST,
+    redisUrl: e.REDIS_URL,
     dashboard: {
       host: e.DASHBOARD_HOST,
       port: e.DASHBOARD_PORT,

@@ -63,7 +63,9 @@ function appOperations(app: Express): string[] {
     }
   };
   walk((app as unknown as { router: { stack: unknown[] } }).router.stack);
-  return [...out].filter((op) => op.split(' ')[1]?.startsWith('/api/')).sort();
+  // The API and /metrics (a documented operation too); the page's own paths are not operations.
+  const documented = (path = '') => path.startsWith('/api/') || path === '/metrics';
+  return [...out].filter((op) => documented(op.split(' ')[1])).sort();
 }
 
 function documentOperations(): string[] {
@@ -83,7 +85,8 @@ function conforms(template: string, method: string, url: string, res: RawRespons
   checked.set(key, (checked.get(key) ?? new Set()).add(res.status));
   const type = String(res.headers['content-type'] ?? '').split(';')[0] ?? '';
   if (!declared.content) return res.text === '' ? [] : [`${where}: a body where none is declared`];
-  const media = declared.content[type];
+  // Declared media types may carry parameters (`text/plain; version=0.0.4`): compare the types.
+  const media = Object.entries(declared.content).find(([t]) => t.split(';')[0] === type)?.[1];
   if (!media) return [`${where}: content type ${type} not declared`];
   if (type !== 'application/json') return typeof res.text === 'string' ? [] : [`${where}: no text`];
   const validate = ajv.compile(media.schema);

@@ -40,8 +40,16 @@ beforeAll(async () => {
     INFLUXDB_API: 'v1',
     DASHBOARD_API_TOKEN: TOKEN,
     DASHBOARD_RATE_LIMIT_PER_MIN: '100000',
+    // The fixture's readings are dated around NOW (2026-01-01): no retention policy may drop them
+    // as too old, neither the one this writer sets nor the dashboard's ingest store.
+    RETENTION_RAW: '0',
+    RETENTION_1M: '0',
   });
-  const writer = new InfluxStore({ ...config.store.influx, readonly: false });
+  const writer = new InfluxStore({
+    ...config.store.influx,
+    retention: config.store.retention,
+    readonly: false,
+  });
   await writer.start();
   await writer.write(READINGS);
   await writer.stop();

@@ -8,6 +8,7 @@ import { DASHBOARD_USER } from '../core/mqtt-credentials.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { createStore } from '../core/store/create-store.js';
 import { SqliteRegistryStore } from '../registry/sqlite-registry-store.js';
+import { RedisLink } from './cluster/redis-link.js';
 import { SqliteCommandStore } from './commands/sqlite-command-store.js';
 import { Dashboard } from './dashboard.js';
 
@@ -21,6 +22,12 @@ export function packageVersion(): string {
 
 /** `metrics`: `npm start`'s registry shared by every part; alone, the dashboard makes its own. */
 export function createDashboard(config: Config, log: Logger, metrics?: Registry): Dashboard {
+  if (config.redisUrl !== undefined && config.dashboard.clientId === 'dashboard') {
+    // Two instances on one client id take each other's session over and over (docs/scaling.md).
+    log.warn(
+      'REDIS_URL is set (several dashboards) and DASHBOARD_CLIENT_ID is the default: give each instance its own id (and, on a broker secured by `npm run mqtt-users`, its own MQTT user)',
+    );
+  }
   return new Dashboard(
     { ...config.dashboard, version: packageVersion(), deviceAllowlist: config.deviceAllowlist },
     {
@@ -45,6 +52,10 @@ export function createDashboard(config: Config, log: Logger, metrics?: Registry)
       log,
       now: Date.now,
       metrics: metrics ?? createMetricsRegistry(),
+      cluster:
+        config.redisUrl === undefined
+          ? undefined
+          : new RedisLink({ url: config.redisUrl }, log.child({ part: 'redis' })),
     },
   );
 }

@@ -4,6 +4,7 @@ import type { Config } from '../../core/config.js';
 import { type Logger, silentLogger } from '../../core/log.js';
 import { MqttSession } from '../../core/mqtt-session.js';
 import { createStore } from '../../core/store/create-store.js';
+import type { SocketCluster } from '../../dashboard/cluster/redis-link.js';
 import { SqliteCommandStore } from '../../dashboard/commands/sqlite-command-store.js';
 import { Dashboard } from '../../dashboard/dashboard.js';
 import { SqliteRegistryStore } from '../../registry/sqlite-registry-store.js';
@@ -20,6 +21,8 @@ export interface TestDashboardOptions {
   ackTimeoutMs?: number;
   /** A fixed id and a persistent session (default: a random id, clean session). */
   clientId?: string;
+  /** Several dashboards: the Socket.IO adapter's link to Redis. */
+  cluster?: SocketCluster;
 }
 
 /** The production composition (read-only store, writer with a token, registry; clean session) with test knobs. */
@@ -54,6 +57,7 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
       commandStore: new SqliteCommandStore(statePath),
       log,
       now: options.now ?? Date.now,
+      cluster: options.cluster,
     },
   );
 }

@@ -1,0 +1,208 @@
+// Two dashboards behind a real redis-server and a real Mosquitto: live events once per client, commands and alarm acks on one reach clients of the other, a Redis outage survived.
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SpeedReading } from '../../../core/contract.js';
+import { alarmAckPath } from '../../../core/dashboard-contract.js';
+import { MosquittoProcess } from '../../../harness/mosquitto.js';
+import { RedisProcess } from '../../../harness/redis.js';
+import { waitFor } from '../../../harness/wait.js';
+import { sendCommand, TOKEN } from '../../helpers/commands.js';
+import { removeTempDirs, tempDir } from '../../helpers/tmp.js';
+import {
+  type Client,
+  connectClient,
+  emptySeen,
+  FakeCollector,
+  fakeVehicle,
+  type Instance,
+  type Seen,
+  startInstance,
+} from './fixture.js';
+
+let broker: MosquittoProcess;
+let redis: RedisProcess;
+let a: Instance;
+let b: Instance;
+let late: Instance | undefined;
+let publisher: MqttClient;
+let vehicle: MqttClient;
+let collector: FakeCollector;
+const clients: Client[] = [];
+const seenA = emptySeen();
+const seenB = emptySeen();
+let seq = 0;
+
+beforeAll(async () => {
+  const dir = tempDir('cluster-');
+  broker = new MosquittoProcess({ dir });
+  redis = new RedisProcess();
+  await Promise.all([broker.start(), redis.start()]);
+  [a, b] = await Promise.all([
+    startInstance(broker.port, redis.url, 'a'),
+    startInstance(broker.port, redis.url, 'b'),
+  ]);
+  await waitFor(() => a.link.available && b.link.available, Boolean, { what: 'redis ready' });
+  clients.push(await connectClient(a, seenA), await connectClient(b, seenB));
+  publisher = await mqtt.connectAsync({ host: '127.0.0.1', port: broker.port, clientId: 'pub' });
+  vehicle = await fakeVehicle(broker.port, 'vehicle_01');
+  collector = await FakeCollector.start(broker.port);
+  for (const instance of [a, b]) {
+    await waitFor(
+      () => instance.dashboard.board.statusOf('vehicle_01', Date.now()),
+      (s) => s === 'online',
+      { what: 'vehicle_01 online' },
+    );
+  }
+}, 60_000);
+
+afterAll(async () => {
+  for (const client of clients) client.close();
+  await publisher?.endAsync();
+  await vehicle?.endAsync(true);
+  await collector?.stop();
+  await Promise.all([a?.dashboard.stop(), b?.dashboard.stop(), late?.dashboard.stop()]);
+  await Promise.all([broker?.stop(), redis?.stop()]);
+  removeTempDirs();
+});
+
+async function publishReading(deviceId = 'vehicle_02'): Promise<SpeedReading> {
+  seq += 1;
+  const reading = { device_id: deviceId, seq, timestamp: new Date().toISOString(), speed: 50 };
+  await publisher.publishAsync(`vehicles/${deviceId}/speed`, JSON.stringify(reading), { qos: 1 });
+  return reading;
+}
+
+const statuses = (seen: Seen, id: string) =>
+  seen.commands.filter((c) => c.command_id === id).map((c) => c.status);
+const readingsOf = (seen: Seen, r: SpeedReading) => seen.readings.filter((x) => x.seq === r.seq);
+
+async function commandEverywhere(on: Instance, seens: Seen[]): Promise<string> {
+  const id = await sendCommand(on.base, 'vehicle_01', { name: 'ping' });
+  for (const seen of seens) {
+    await waitFor(
+      () => statuses(seen, id),
+      (s) => s.includes('succeeded'),
+      { what: `command ${id} succeeded on a client` },
+    );
+  }
+  return id;
+}
+
+describe('two dashboards behind Redis', () => {
+  it('a command sent on A reaches clients of A and of B, each status once; B does not track it', async () => {
+    const id = await commandEverywhere(a, [seenA, seenB]);
+    expect(statuses(seenA, id)).toEqual(['queued', 'sent', 'succeeded']);
+    expect(statuses(seenB, id)).toEqual(['queued', 'sent', 'succeeded']);
+    // The command store is A's: B answers 404 (docs/scaling.md: commands are tracked where sent).
+    expect((await fetch(`${a.base}/api/commands/${id}`)).status).toBe(200);
+    expect((await fetch(`${b.base}/api/commands/${id}`)).status).toBe(404);
+  });
+
+  it('live readings reach each client once (each instance emits its own feed locally)', async () => {
+    const readings = [await publishReading(), await publishReading(), await publishReading()];
+    for (const seen of [seenA, seenB]) {
+      await waitFor(
+        () => readingsOf(seen, readings[2] as SpeedReading).length,
+        (n) => n > 0,
+      );
+    }
+    // A duplicate relayed by the other instance would come through the Redis stream before that
+    // instance's next `everywhere` event: one command from each side flushes both streams.
+    await commandEverywhere(b, [seenA, seenB]);
+    await commandEverywhere(a, [seenA, seenB]);
+    for (const seen of [seenA, seenB]) {
+      for (const r of readings) expect(readingsOf(seen, r)).toHaveLength(1);
+    }
+  });
+
+  it('an alarm acknowledged on A reaches the client of B, once', async () => {
+    const id = await collector.open('vehicle_01');
+    for (const seen of [seenA, seenB]) {
+      await waitFor(
+        () => seen.alarms.filter((x) => x.id === id).length,
+        (n) => n === 1,
+      );
+    }
+    const res = await fetch(`${a.base}${alarmAckPath(id)}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { state: string }).state).toBe('acknowledged');
+    await waitFor(
+      () => seenB.alarms.filter((x) => x.id === id && x.state === 'acknowledged').length,
+      (n) => n > 0,
+      { what: 'acknowledged alarm on B' },
+    );
+    await commandEverywhere(a, [seenA, seenB]);
+    await commandEverywhere(b, [seenA, seenB]);
+    for (const seen of [seenA, seenB]) {
+      expect(seen.alarms.filter((x) => x.id === id).map((x) => x.state)).toEqual([
+        'open',
+        'acknowledged',
+      ]);
+    }
+    // B's copy is acknowledged too (from the collector's retained topic, not from A).
+    const listed = (await (await fetch(`${b.base}/api/alarms?state=all`)).json()) as Array<{
+      id: string;
+      state: string;
+    }>;
+    expect(listed.find((x) => x.id === id)?.state).toBe('acknowledged');
+  });
+
+  it('Redis killed: each dashboard keeps its live feed, API and own commands; cross-instance events stop', async () => {
+    await redis.stop('SIGKILL');
+    await waitFor(
+      () => a.link.available || b.link.available,
+      (up) => !up,
+      { what: 'redis down' },
+    );
+    const reading = await publishReading();
+    for (const seen of [seenA, seenB]) {
+      await waitFor(
+        () => readingsOf(seen, reading).length,
+        (n) => n === 1,
+      );
+    }
+    const health = await fetch(`${a.base}/api/health`);
+    expect(health.status).toBe(200);
+    // A command on A still reaches A's client (the adapter falls back to a local emit) …
+    const id = await commandEverywhere(a, [seenA]);
+    expect(statuses(seenA, id)).toEqual(['queued', 'sent', 'succeeded']);
+    // … and not B's: nothing carries it there while Redis is away.
+    expect(statuses(seenB, id)).toEqual([]);
+  });
+
+  it('a dashboard started while Redis is down starts and serves', async () => {
+    late = await startInstance(broker.port, redis.url, 'late');
+    expect(late.link.available).toBe(false);
+    // Serving: its store opens (the read-only link retries until the writer created the file).
+    const base = late.base;
+    await waitFor(
+      async () => (await fetch(`${base}/api/health`)).status,
+      (s) => s === 200,
+    );
+    const seenLate = emptySeen();
+    clients.push(await connectClient(late, seenLate));
+    const reading = await publishReading();
+    await waitFor(
+      () => readingsOf(seenLate, reading).length,
+      (n) => n === 1,
+    );
+  });
+
+  it('Redis back: the adapters reconnect and commands reach every instance again', async () => {
+    await redis.start();
+    const all = [a, b, late as Instance];
+    await waitFor(() => all.every((i) => i.link.available), Boolean, { what: 'redis ready again' });
+    const seenLate = emptySeen();
+    clients.push(await connectClient(late as Instance, seenLate));
+    // The readers resume at their own pace: wait for the first command to arrive everywhere.
+    const id = await commandEverywhere(a, [seenA, seenB, seenLate]);
+    for (const seen of [seenA, seenB, seenLate]) {
+      expect(statuses(seen, id)).toEqual(['queued', 'sent', 'succeeded']);
+    }
+    const fromLate = await commandEverywhere(late as Instance, [seenA, seenB, seenLate]);
+    expect(statuses(seenB, fromLate)).toEqual(['queued', 'sent', 'succeeded']);
+  });
+});

@@ -209,6 +209,7 @@ export class Dashboard {
       live: this.live,
       socketClients: () => this.socketClients,
       storeAvailable: () => this.store.available,
+      redisConnected: this.deps.cluster && (() => this.deps.cluster?.available === true),
       now,
     });
     const pageScript = await buildPageBundle();

@@ -1,5 +1,6 @@
 // Two dashboards behind a real redis-server and a real Mosquitto: live events once per client, commands and alarm acks on one reach clients of the other, a Redis outage survived.
 import mqtt, { type MqttClient } from 'mqtt';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SpeedReading } from '../../../core/contract.js';
 import { alarmAckPath } from '../../../core/dashboard-contract.js';
@@ -150,6 +151,27 @@ describe('two dashboards behind Redis', () => {
     expect(listed.find((x) => x.id === id)?.state).toBe('acknowledged');
   });
 
+  it('a page that lost its connection for a moment gets the command events it missed (connection-state recovery)', async () => {
+    const seen = emptySeen();
+    const client: Client = io(b.base, { transports: ['websocket'], reconnection: false });
+    clients.push(client);
+    client.on('command', (c) => seen.commands.push(c));
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    // A first event gives the page an offset in the stream to resume from.
+    await commandEverywhere(a, [seen]);
+    const gone = new Promise<void>((resolve) => client.once('disconnect', () => resolve()));
+    client.io.engine.close();
+    await gone;
+    const missed = await commandEverywhere(a, [seenB]);
+    client.connect();
+    await waitFor(
+      () => statuses(seen, missed),
+      (s) => s.includes('succeeded'),
+    );
+    expect(client.recovered).toBe(true);
+    expect(statuses(seen, missed)).toEqual(['queued', 'sent', 'succeeded']);
+  });
+
   it('Redis killed: each dashboard keeps its live feed, API and own commands; cross-instance events stop', async () => {
     await redis.stop('SIGKILL');
     await waitFor(
@@ -166,6 +188,9 @@ describe('two dashboards behind Redis', () => {
     }
     const health = await fetch(`${a.base}/api/health`);
     expect(health.status).toBe(200);
+    expect(await (await fetch(`${a.base}/metrics`)).text()).toContain(
+      'telemetry_dashboard_redis_connected 0',
+    );
     // A command on A still reaches A's client (the adapter falls back to a local emit) …
     const id = await commandEverywhere(a, [seenA]);
     expect(statuses(seenA, id)).toEqual(['queued', 'sent', 'succeeded']);
@@ -204,5 +229,8 @@ describe('two dashboards behind Redis', () => {
     }
     const fromLate = await commandEverywhere(late as Instance, [seenA, seenB, seenLate]);
     expect(statuses(seenB, fromLate)).toEqual(['queued', 'sent', 'succeeded']);
+    expect(await (await fetch(`${b.base}/metrics`)).text()).toContain(
+      'telemetry_dashboard_redis_connected 1',
+    );
   });
 });

@@ -22,12 +22,6 @@ export function packageVersion(): string {
 
 /** `metrics`: `npm start`'s registry shared by every part; alone, the dashboard makes its own. */
 export function createDashboard(config: Config, log: Logger, metrics?: Registry): Dashboard {
-  if (config.redisUrl !== undefined && config.dashboard.clientId === 'dashboard') {
-    // Two instances on one client id take each other's session over and over (docs/scaling.md).
-    log.warn(
-      'REDIS_URL is set (several dashboards) and DASHBOARD_CLIENT_ID is the default: give each instance its own id (and, on a broker secured by `npm run mqtt-users`, its own MQTT user)',
-    );
-  }
   return new Dashboard(
     { ...config.dashboard, version: packageVersion(), deviceAllowlist: config.deviceAllowlist },
     {

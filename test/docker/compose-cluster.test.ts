@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { loadConfig } from '../../core/config.js';
 import { instanceUsers } from '../../scripts/mqtt-users/acl-text.js';
 import { generateUsers } from '../../scripts/mqtt-users/generate.js';
@@ -137,5 +138,44 @@ describe('docker-compose.yml, profile "cluster"', () => {
     }
     // dashboard-2 is reached through the lb only.
     expect(service('dashboard-2').ports).toBeUndefined();
+  });
+
+  it('the engines on paper (docs/scaling/): compose files parse and their programs pass config validation', () => {
+    const paper = [
+      ['emqx/docker-compose.emqx.yml', undefined],
+      ['influxdb3/docker-compose.influxdb3.yml', 'http://influxdb3:8181'],
+      ['victoria-metrics/docker-compose.vm-cluster.yml', 'http://vminsert:8480/insert/0/influx'],
+    ] as const;
+    for (const [file, influxUrl] of paper) {
+      const text = readFileSync(join(DOCKER, '../docs/scaling', file), 'utf8');
+      const doc = parse(text, { merge: true }) as { services: Record<string, ComposeService> };
+      expect(Object.keys(doc.services).length, file).toBeGreaterThan(1);
+      const collector = doc.services.collector;
+      if (influxUrl === undefined) continue;
+      const env = Object.fromEntries(
+        Object.entries(collector?.environment ?? {}).map(([k, v]) => [
+          k,
+          interpolate(String(v), { INFLUXDB_TOKEN: 'apiv3_0123456789abcdef0123' }),
+        ]),
+      );
+      const config = loadConfig(env);
+      expect(config.store.kind, file).toBe('influxdb');
+      if (config.store.kind === 'influxdb') expect(config.store.influx.url, file).toBe(influxUrl);
+    }
+    // EMQX: three nodes on one cookie, each naming itself among the seeds; files it mounts exist.
+    const emqx = parse(
+      readFileSync(join(DOCKER, '../docs/scaling/emqx/docker-compose.emqx.yml'), 'utf8'),
+      {
+        merge: true,
+      },
+    ) as { services: Record<string, ComposeService> };
+    for (const [name, s] of Object.entries(emqx.services)) {
+      const node = s.environment?.EMQX_NODE__NAME ?? '';
+      expect(s.environment?.EMQX_CLUSTER__STATIC__SEEDS, name).toContain(node);
+      expect(s.image, name).toMatch(/^emqx\/emqx:5\.8\./);
+    }
+    const conf = readFileSync(join(DOCKER, '../docs/scaling/emqx/emqx.conf'), 'utf8');
+    expect(conf).toMatch(/max_mqueue_len = infinity/);
+    expect(conf).toMatch(/use_username_as_clientid = true/);
   });
 });

@@ -14,6 +14,7 @@ import type { RegistryStore } from '../registry/registry-store.js';
 import { AlarmCopy } from './alarms/alarm-copy.js';
 import { AlarmFollower } from './alarms/alarm-follower.js';
 import { type Broadcast, socketBroadcast } from './cluster/broadcast.js';
+import type { FollowedRegistry } from './cluster/followed-registry.js';
 import type { SocketCluster } from './cluster/redis-link.js';
 import { commandBody } from './commands/command-body.js';
 import type { CommandStore } from './commands/command-store.js';
@@ -72,8 +73,12 @@ export interface DashboardDeps {
    * nothing may write); undefined: no HTTP ingest.
    */
   createWriteStore?: (() => TelemetryStore) | undefined;
-  /** The device registry this dashboard owns (DASHBOARD_STATE_PATH). */
+  /**
+   * The device registry this dashboard owns (DASHBOARD_STATE_PATH), or, with `registryFollower`
+   * set, that follower (DASHBOARD_REGISTRY=follower: another instance owns and publishes it).
+   */
   registry: RegistryStore;
+  registryFollower?: FollowedRegistry | undefined;
   session: MqttSession;
   /** Commands and their states (DASHBOARD_STATE_PATH); started and stopped by the dashboard. */
   commandStore: CommandStore;
@@ -285,8 +290,10 @@ export class Dashboard {
     // Same tick as live.start(): their listeners are on the session's client before the CONNACK.
     this.commands.attach();
     this.alarms.start();
-    // Same session, same tick: its first CONNACK already publishes the registry.
-    this.registryPublisher.attach(this.deps.session.mqtt);
+    // Same session, same tick: its first CONNACK already publishes (or subscribes to) the registry.
+    const follower = this.deps.registryFollower;
+    if (follower) follower.attach(this.deps.session.mqtt);
+    else this.registryPublisher.attach(this.deps.session.mqtt);
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(this.options.port, this.options.host, () => {

@@ -53,7 +53,8 @@ const DASHBOARD_RULES: readonly string[] = [
   `topic write ${ALARM_ACK_TOPIC}`,
   `topic write ${COMMAND_SUBSCRIPTION}`,
   `topic read ${COMMAND_RESULT_SUBSCRIPTION}`,
-  `topic write ${REGISTRY_TOPIC}`,
+  // readwrite: a dashboard with DASHBOARD_REGISTRY=follower reads the owner's snapshot.
+  `topic readwrite ${REGISTRY_TOPIC}`,
 ];
 
 /**
@@ -85,7 +86,8 @@ export function aclFileText(
     '# The dashboard reads live speed, status and health and follows the alarms; it acknowledges',
     '# alarms (to the collector), alone sends commands to vehicles, and reads their results. It',
     '# publishes the device registry it owns (a retained snapshot): the only user that may write',
-    '# it, so no vehicle can register itself.',
+    '# it, so no vehicle can register itself. It reads it too: a further dashboard instance with',
+    "# DASHBOARD_REGISTRY=follower shows the owner's registry.",
     ...instanceUsers(DASHBOARD_USER, instances).flatMap((user) => [
       `user ${user}`,
       ...DASHBOARD_RULES,

@@ -90,6 +90,9 @@ describe('docker-compose.yml, profile "cluster"', () => {
       [...instanceUsers('collector', 3), ...instanceUsers('dashboard', 2)].sort(),
     );
     expect(clientIds.size).toBe(5);
+    // One owner of the device registry; the other dashboard follows it.
+    expect(configOf('dashboard', clusterEnv).dashboard.registryMode).toBe('owner');
+    expect(configOf('dashboard-2', clusterEnv).dashboard.registryMode).toBe('follower');
     expect(volumes.size).toBe(5);
   });
 

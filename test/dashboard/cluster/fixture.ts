@@ -39,17 +39,22 @@ export interface Instance {
   base: string;
 }
 
-/** A dashboard with its own state file and its own MQTT client id, linked to Redis (short retry). */
+/**
+ * A dashboard with its own state file and its own MQTT client id, linked to Redis (short retry);
+ * `registry`: whether it owns the device registry or follows the owner's snapshot.
+ */
 export async function startInstance(
   brokerPort: number,
   redisUrl: string,
   name: string,
+  registry: 'owner' | 'follower' = 'follower',
 ): Promise<Instance> {
   const dir = tempDir(`cluster-${name}-`);
   const config = testConfig(dir, brokerPort, {
     DASHBOARD_API_TOKEN: TOKEN,
     DASHBOARD_RATE_LIMIT_PER_MIN: '100000',
     DASHBOARD_STATE_PATH: join(dir, 'dashboard-state.db'),
+    DASHBOARD_REGISTRY: registry,
   });
   const link = new RedisLink(
     { url: redisUrl, reconnectMaxMs: 200, blockTimeMs: 500, publishTimeoutMs: 500 },

@@ -39,7 +39,7 @@ beforeAll(async () => {
   redis = new RedisProcess();
   await Promise.all([broker.start(), redis.start()]);
   [a, b] = await Promise.all([
-    startInstance(broker.port, redis.url, 'a'),
+    startInstance(broker.port, redis.url, 'a', 'owner'),
     startInstance(broker.port, redis.url, 'b'),
   ]);
   await waitFor(() => a.link.available && b.link.available, Boolean, { what: 'redis ready' });
@@ -149,6 +149,54 @@ describe('two dashboards behind Redis', () => {
       state: string;
     }>;
     expect(listed.find((x) => x.id === id)?.state).toBe('acknowledged');
+  });
+
+  it('one registry: changed on the owner A, shown by the followers, which refuse writes and never publish their own', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const put = await fetch(`${a.base}/api/devices/vehicle_01`, {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ name: 'Van 1', speed_limit_kmh: 90 }),
+    });
+    expect(put.status).toBe(201);
+    type Listed = Array<{ device_id: string; name: string | null; registered: boolean }>;
+    const registeredOn = (instance: Instance) =>
+      waitFor(
+        async () => (await (await fetch(`${instance.base}/api/devices`)).json()) as Listed,
+        (l) => l.some((d) => d.device_id === 'vehicle_01' && d.registered),
+        { what: 'vehicle_01 registered' },
+      );
+    expect((await registeredOn(b)).find((d) => d.device_id === 'vehicle_01')?.name).toBe('Van 1');
+    for (const [method, body] of [
+      ['PUT', JSON.stringify({ name: 'x' })],
+      ['DELETE', undefined],
+    ] as const) {
+      const res = await fetch(`${b.base}/api/devices/vehicle_01`, { method, headers: auth, body });
+      expect(res.status, method).toBe(409);
+      const error = (await res.json()) as { error: string; message: string };
+      expect(error.error).toBe('conflict');
+      expect(error.message).toContain('DASHBOARD_REGISTRY=follower');
+    }
+    // A follower started now (an owner would publish its empty registry at connect) learns the
+    // registry, and the retained snapshot is still A's.
+    const extra = await startInstance(broker.port, redis.url, 'extra');
+    try {
+      await registeredOn(extra);
+    } finally {
+      await extra.dashboard.stop();
+    }
+    const reader = await mqtt.connectAsync({
+      host: '127.0.0.1',
+      port: broker.port,
+      clientId: 'registry-reader',
+    });
+    const snapshot = await new Promise<string>((resolve) => {
+      reader.on('message', (_t, payload) => resolve(payload.toString()));
+      void reader.subscribeAsync('fleet/registry', { qos: 1 });
+    });
+    await reader.endAsync();
+    const devices = (JSON.parse(snapshot) as { devices: Array<{ device_id: string }> }).devices;
+    expect(devices.map((d) => d.device_id)).toEqual(['vehicle_01']);
   });
 
   it('a page that lost its connection for a moment gets the command events it missed (connection-state recovery)', async () => {

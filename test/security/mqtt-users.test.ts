@@ -189,6 +189,10 @@ describe('npm run mqtt-users', () => {
       ['--dir', dir, '--count', '2', '--prefix', 'a/b'],
       ['--dir', dir, '--count', '2', '--hasher', 'md5'],
       ['--dir', dir, '--count', '2', '--bogus'],
+      ['--dir', dir, '--count', '2', '--instances', '0'],
+      ['--dir', dir, '--count', '2', '--instances', '33'],
+      ['--dir', dir, '--count', '2', '--instances', '"><script>'],
+      ['--dir', dir, '--count', '2', '--instances', '1'.repeat(5000)],
     ];
     const runs = await Promise.all(cases.map((args) => mqttUsers(args)));
     runs.forEach((run, i) => {

@@ -220,6 +220,26 @@ describe('two dashboards behind Redis', () => {
     expect(statuses(seen, missed)).toEqual(['queued', 'sent', 'succeeded']);
   });
 
+  it("Redis hung (SIGSTOP): a command's events still reach the sending instance's page; the other gets them once Redis resumes", async () => {
+    redis.signal('SIGSTOP');
+    try {
+      // Each XADD is given up after publishTimeoutMs (500 ms here) and the event emitted locally.
+      const id = await commandEverywhere(a, [seenA]);
+      expect(statuses(seenA, id)).toEqual(['queued', 'sent', 'succeeded']);
+      redis.signal('SIGCONT');
+      // The XADDs were only waiting: B's page gets the events when Redis runs again, A's no repeat.
+      await waitFor(
+        () => statuses(seenB, id),
+        (s) => s.includes('succeeded'),
+      );
+      await commandEverywhere(b, [seenA, seenB]);
+      expect(statuses(seenA, id)).toEqual(['queued', 'sent', 'succeeded']);
+      expect(statuses(seenB, id)).toEqual(['queued', 'sent', 'succeeded']);
+    } finally {
+      redis.signal('SIGCONT');
+    }
+  });
+
   it('Redis killed: each dashboard keeps its live feed, API and own commands; cross-instance events stop', async () => {
     await redis.stop('SIGKILL');
     await waitFor(

@@ -38,7 +38,6 @@ const COLLECTOR_RULES: readonly string[] = [
   `topic write ${TOPIC_ROOT}/+/ack`,
   `topic write ${ALARM_SUBSCRIPTION}`,
   `topic read ${ALARM_ACK_TOPIC}`,
-  '# It follows the device registry the dashboard publishes (DEVICE_ALLOWLIST, speed limits).',
   `topic read ${REGISTRY_TOPIC}`,
   "# Commands and their results are between the dashboard and each vehicle: not the collector's.",
   `topic deny ${COMMAND_SUBSCRIPTION}`,
@@ -77,7 +76,8 @@ export function aclFileText(
     '# counted) and writes only its end-to-end acks: the one write it needs, because a device',
     '# deletes a queued reading only when the collector confirms that reading is stored.',
     "# It evaluates the alarm rules: it publishes each alarm's state under fleet/alarms/<device>/<rule>,",
-    '# takes acknowledgements from the dashboard, and reads the registry (per-vehicle speed limits).',
+    '# takes acknowledgements from the dashboard, and follows the device registry the dashboard',
+    '# publishes (DEVICE_ALLOWLIST, per-vehicle speed limits).',
     ...instanceUsers(COLLECTOR_USER, instances).flatMap((user) => [
       `user ${user}`,
       ...COLLECTOR_RULES,

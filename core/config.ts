@@ -67,6 +67,9 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .default('dashboard'),
   DASHBOARD_STATE_PATH: z.string().min(1).default('./data/dashboard-state.db'),
+  DASHBOARD_REGISTRY: z
+    .enum(['owner', 'follower'], { error: 'must be owner or follower' })
+    .default('owner'),
   COLLECTOR_STATE_PATH: z.string().min(1).default('./data/collector-state.db'),
   DASHBOARD_PORT: int(0, 65535).default(5000),
   COMMAND_TIMEOUT_S: int(1, 86_400).default(30),
@@ -224,6 +227,11 @@ export interface DashboardConfig {
   clientId: string;
   /** The dashboard's own state (device registry, commands): SQLite. */
   statePath: string;
+  /**
+   * DASHBOARD_REGISTRY: `owner` keeps the device registry in statePath and publishes it;
+   * `follower` (further instances, docs/scaling.md) reads the owner's snapshot, refuses writes.
+   */
+  registryMode: 'owner' | 'follower';
   /** A sent command without a result after this long is `timed_out`. */
   commandTimeoutS: number;
   offlineAfterS: number;
@@ -324,6 +332,7 @@ export function loadConfig(
       port: e.DASHBOARD_PORT,
       clientId: e.DASHBOARD_CLIENT_ID,
       statePath: e.DASHBOARD_STATE_PATH,
+      registryMode: e.DASHBOARD_REGISTRY,
       commandTimeoutS: e.COMMAND_TIMEOUT_S,
       offlineAfterS: e.OFFLINE_AFTER_S,
       healthIntervalS: e.HEALTH_INTERVAL_S,

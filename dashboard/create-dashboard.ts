@@ -8,6 +8,8 @@ import { DASHBOARD_USER } from '../core/mqtt-credentials.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { createStore } from '../core/store/create-store.js';
 import { SqliteRegistryStore } from '../registry/sqlite-registry-store.js';
+import { FollowedRegistry } from './cluster/followed-registry.js';
+import { RedisLink } from './cluster/redis-link.js';
 import { SqliteCommandStore } from './commands/sqlite-command-store.js';
 import { Dashboard } from './dashboard.js';
 
@@ -21,6 +23,8 @@ export function packageVersion(): string {
 
 /** `metrics`: `npm start`'s registry shared by every part; alone, the dashboard makes its own. */
 export function createDashboard(config: Config, log: Logger, metrics?: Registry): Dashboard {
+  const follower =
+    config.dashboard.registryMode === 'follower' ? new FollowedRegistry(log) : undefined;
   return new Dashboard(
     { ...config.dashboard, version: packageVersion(), deviceAllowlist: config.deviceAllowlist },
     {
@@ -29,7 +33,8 @@ export function createDashboard(config: Config, log: Logger, metrics?: Registry)
       // writer safely (coverage is read inside each write's transaction); see README.
       createWriteStore:
         config.dashboard.apiToken === undefined ? undefined : () => createStore(config.store, log),
-      registry: new SqliteRegistryStore(config.dashboard.statePath),
+      registry: follower ?? new SqliteRegistryStore(config.dashboard.statePath),
+      registryFollower: follower,
       session: new MqttSession({
         mqtt: config.mqtt,
         // Persistent, so QoS 1 messages meant for the dashboard (command results, alarm events)
@@ -45,6 +50,10 @@ export function createDashboard(config: Config, log: Logger, metrics?: Registry)
       log,
       now: Date.now,
       metrics: metrics ?? createMetricsRegistry(),
+      cluster:
+        config.redisUrl === undefined
+          ? undefined
+          : new RedisLink({ url: config.redisUrl }, log.child({ part: 'redis' })),
     },
   );
 }

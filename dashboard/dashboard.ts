@@ -13,6 +13,9 @@ import { RegistryPublisher } from '../registry/publisher.js';
 import type { RegistryStore } from '../registry/registry-store.js';
 import { AlarmCopy } from './alarms/alarm-copy.js';
 import { AlarmFollower } from './alarms/alarm-follower.js';
+import { type Broadcast, socketBroadcast } from './cluster/broadcast.js';
+import type { FollowedRegistry } from './cluster/followed-registry.js';
+import type { SocketCluster } from './cluster/redis-link.js';
 import { commandBody } from './commands/command-body.js';
 import type { CommandStore } from './commands/command-store.js';
 import { CommandDispatcher } from './commands/dispatcher.js';
@@ -37,6 +40,8 @@ import { StoreLink } from './store-link.js';
 const CONNECT_TIMEOUT_MS = 10_000;
 /** The page sends Socket.IO nothing but its CONNECT; no client message needs more. */
 const MAX_SOCKET_MESSAGE_BYTES = 16_384;
+/** With Redis: a page reconnecting within this gets the `everywhere` events it missed. */
+const RECOVERY_WINDOW_MS = 2 * 60_000;
 
 /** DASHBOARD_* values (config.dashboard) plus what the composition adds. */
 export interface DashboardOptions extends SecurityConfig {
@@ -68,8 +73,12 @@ export interface DashboardDeps {
    * nothing may write); undefined: no HTTP ingest.
    */
   createWriteStore?: (() => TelemetryStore) | undefined;
-  /** The device registry this dashboard owns (DASHBOARD_STATE_PATH). */
+  /**
+   * The device registry this dashboard owns (DASHBOARD_STATE_PATH), or, with `registryFollower`
+   * set, that follower (DASHBOARD_REGISTRY=follower: another instance owns and publishes it).
+   */
   registry: RegistryStore;
+  registryFollower?: FollowedRegistry | undefined;
   session: MqttSession;
   /** Commands and their states (DASHBOARD_STATE_PATH); started and stopped by the dashboard. */
   commandStore: CommandStore;
@@ -80,6 +89,11 @@ export interface DashboardDeps {
    * the process's shared one; absent (tests): a registry of the dashboard's metrics only.
    */
   metrics?: Registry;
+  /**
+   * REDIS_URL: the Socket.IO Redis streams adapter, so events only this instance knows reach the
+   * clients of every instance (cluster/broadcast.ts); undefined: one dashboard, in-memory adapter.
+   */
+  cluster?: SocketCluster | undefined;
 }
 
 type Io = SocketServer<ClientToServerEvents, ServerToClientEvents>;
@@ -97,6 +111,7 @@ export class Dashboard {
   private http: HttpServer | undefined;
   private expressApp: Express | undefined;
   private io: Io | undefined;
+  private broadcast: Broadcast | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private rateLimit: ApiRateLimit | undefined;
   private stopping: Promise<void> | undefined;
@@ -199,6 +214,7 @@ export class Dashboard {
       live: this.live,
       socketClients: () => this.socketClients,
       storeAvailable: () => this.store.available,
+      redisConnected: this.deps.cluster && (() => this.deps.cluster?.available === true),
       now,
     });
     const pageScript = await buildPageBundle();
@@ -231,13 +247,27 @@ export class Dashboard {
     const http = createServer(app);
     this.http = http;
     const socketLimit = new SocketLimit(security.maxSocketsPerIp, rawRequestAddress(app), log);
+    const cluster = this.deps.cluster;
+    // Does not wait for Redis: a dashboard starts and serves its own clients while Redis is down.
+    cluster?.start();
     const io: Io = new SocketServer(http, {
       serveClient: false,
       connectTimeout: CONNECT_TIMEOUT_MS,
       maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
       allowRequest: socketLimit.allowRequest,
+      // Recovery only with the Redis adapter: the in-memory one would keep every emitted packet
+      // (each live reading) for the whole window. Middlewares (the per-address limit) run again.
+      ...(cluster && {
+        adapter: cluster.adapter(),
+        connectionStateRecovery: {
+          maxDisconnectionDuration: RECOVERY_WINDOW_MS,
+          skipMiddlewares: false,
+        },
+      }),
     });
     this.io = io;
+    const broadcast = socketBroadcast(io);
+    this.broadcast = broadcast;
     // Socket.IO answers /socket.io/ before Express sees it: its responses get the headers too.
     io.engine.use(headers);
     socketLimit.attach(io);
@@ -251,16 +281,19 @@ export class Dashboard {
       socket.emit('latest_data', this.board.latestData(now()));
       for (const health of this.board.healths()) socket.emit('health', health);
     });
-    this.live.onReading((reading) => io.emit('reading', reading));
-    this.commands.onChange((command) => io.emit('command', commandBody(command)));
-    this.live.onHealth((health) => io.emit('health', health));
-    this.alarms.onAlarm((alarm) => io.emit('alarm', alarm));
+    // Alarms reach every instance from the collector's retained topics (acks included): local.
+    this.live.onReading((reading) => broadcast.local('reading', reading));
+    this.commands.onChange((command) => broadcast.everywhere('command', commandBody(command)));
+    this.live.onHealth((health) => broadcast.local('health', health));
+    this.alarms.onAlarm((alarm) => broadcast.local('alarm', alarm));
     this.live.start();
     // Same tick as live.start(): their listeners are on the session's client before the CONNACK.
     this.commands.attach();
     this.alarms.start();
-    // Same session, same tick: its first CONNACK already publishes the registry.
-    this.registryPublisher.attach(this.deps.session.mqtt);
+    // Same session, same tick: its first CONNACK already publishes (or subscribes to) the registry.
+    const follower = this.deps.registryFollower;
+    if (follower) follower.attach(this.deps.session.mqtt);
+    else this.registryPublisher.attach(this.deps.session.mqtt);
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(this.options.port, this.options.host, () => {
@@ -296,7 +329,7 @@ export class Dashboard {
     for (const change of this.board.transitions(now)) {
       this.deps.log.info(change, 'device status');
     }
-    this.io?.emit('latest_data', this.board.latestData(now));
+    this.broadcast?.local('latest_data', this.board.latestData(now));
   }
 
   private async seed(store: TelemetryStore): Promise<void> {
@@ -319,6 +352,7 @@ export class Dashboard {
     const io = this.io;
     const http = this.http;
     this.io = undefined;
+    this.broadcast = undefined;
     if (io) {
       const closed = io.close();
       http?.closeAllConnections();
@@ -326,6 +360,8 @@ export class Dashboard {
     } else if (http?.listening) {
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }
+    // After Socket.IO: closing it stops the adapter's readers first.
+    await this.deps.cluster?.stop();
     this.commands.stop();
     await this.registryPublisher.stop();
     await this.live.stop();

@@ -15,6 +15,8 @@ export interface DashboardMetricsSource {
   live: LiveFeed;
   socketClients(): number;
   storeAvailable(): boolean;
+  /** REDIS_URL set: whether the Socket.IO adapter's Redis is ready; unset: no such metric. */
+  redisConnected?: (() => boolean) | undefined;
   now(): number;
 }
 
@@ -75,6 +77,17 @@ export function dashboardMetrics(registry: Registry, source: DashboardMetricsSou
     { name: 'telemetry_dashboard_store_available', help: '1 while the store is open for reads' },
     () => (source.storeAvailable() ? 1 : 0),
   );
+  const redis = source.redisConnected;
+  if (redis) {
+    gaugeFrom(
+      registry,
+      {
+        name: 'telemetry_dashboard_redis_connected',
+        help: "1 while Redis carries this dashboard's Socket.IO events to the other instances",
+      },
+      () => (redis() ? 1 : 0),
+    );
+  }
   labelledGaugeFrom(
     registry,
     {

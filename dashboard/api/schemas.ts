@@ -141,7 +141,7 @@ const ERROR_TEXT: Record<number, string> = {
   403: 'writes are disabled (no DASHBOARD_API_TOKEN)',
   404: 'no such device or object',
   405: 'method not allowed on this path (see Allow)',
-  409: 'the request conflicts with the current state (too many pending commands; alarm already cleared)',
+  409: 'the request conflicts with the current state (too many pending commands; alarm already cleared; registry owned by another dashboard instance)',
   413: 'body too large',
   429: 'rate limited (see Retry-After)',
   503: 'the store (or broker) is not reachable yet',

@@ -81,7 +81,7 @@ export function registryRoutes(api: ApiRouter, deps: RouteDeps): void {
       responses: {
         200: { description: 'updated', schema: deviceListEntry },
         201: { description: 'registered', schema: deviceListEntry },
-        ...errorResponses(400, 401, 403, 413, 429),
+        ...errorResponses(400, 401, 403, 409, 413, 429),
       },
     },
     async ({ params, body }, _req, res) => {
@@ -100,7 +100,7 @@ export function registryRoutes(api: ApiRouter, deps: RouteDeps): void {
       query: noQuery,
       responses: {
         204: { description: 'unregistered' },
-        ...errorResponses(400, 401, 403, 404, 429),
+        ...errorResponses(400, 401, 403, 404, 409, 429),
       },
     },
     async ({ params }, _req, res) => {

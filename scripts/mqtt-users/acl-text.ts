@@ -24,12 +24,49 @@ import { COLLECTOR_USER, DASHBOARD_USER } from '../../core/mqtt-credentials.js';
 export const TELEGRAF_USER = 'telegraf';
 
 /**
+ * Several collectors or dashboards (docs/scaling.md): a broker with `use_username_as_clientid`
+ * makes the client id the username, so two instances on one user would take each other's session
+ * over and over. Each instance past the first gets its own user with the same rights:
+ * collector, collector_2, …; dashboard, dashboard_2, ….
+ */
+export function instanceUsers(role: string, instances: number): string[] {
+  return Array.from({ length: instances }, (_, i) => (i === 0 ? role : `${role}_${i + 1}`));
+}
+
+const COLLECTOR_RULES: readonly string[] = [
+  `topic read ${ALL_VEHICLE_TOPICS}`,
+  `topic write ${TOPIC_ROOT}/+/ack`,
+  `topic write ${ALARM_SUBSCRIPTION}`,
+  `topic read ${ALARM_ACK_TOPIC}`,
+  `topic read ${REGISTRY_TOPIC}`,
+  "# Commands and their results are between the dashboard and each vehicle: not the collector's.",
+  `topic deny ${COMMAND_SUBSCRIPTION}`,
+  `topic deny ${COMMAND_RESULT_SUBSCRIPTION}`,
+];
+
+const DASHBOARD_RULES: readonly string[] = [
+  `topic read ${SPEED_SUBSCRIPTION}`,
+  `topic read ${STATUS_SUBSCRIPTION}`,
+  `topic read ${HEALTH_SUBSCRIPTION}`,
+  `topic read ${ALARM_SUBSCRIPTION}`,
+  `topic write ${ALARM_ACK_TOPIC}`,
+  `topic write ${COMMAND_SUBSCRIPTION}`,
+  `topic read ${COMMAND_RESULT_SUBSCRIPTION}`,
+  // readwrite: a dashboard with DASHBOARD_REGISTRY=follower reads the owner's snapshot.
+  `topic readwrite ${REGISTRY_TOPIC}`,
+];
+
+/**
  * Explicit `topic` lines per user rather than `pattern write vehicles/%u/speed`: Mosquitto applies
  * pattern lines to every user, so the collector and the dashboard would also get write access to
  * `vehicles/collector/...` and `vehicles/dashboard/...` (a fake vehicle). With one block per
  * device nothing is granted that the table below does not list.
  */
-export function aclFileText(deviceIds: readonly string[], generatedAt: string): string {
+export function aclFileText(
+  deviceIds: readonly string[],
+  generatedAt: string,
+  instances = 1,
+): string {
   const lines = [
     `# acl_file written by \`npm run mqtt-users\` at ${generatedAt}.`,
     '# Enforced by Mosquitto (acl_file) and by the embedded broker (MQTT_ACL_FILE) alike.',
@@ -41,29 +78,20 @@ export function aclFileText(deviceIds: readonly string[], generatedAt: string): 
     "# It evaluates the alarm rules: it publishes each alarm's state under fleet/alarms/<device>/<rule>,",
     '# takes acknowledgements from the dashboard, and follows the device registry the dashboard',
     '# publishes (DEVICE_ALLOWLIST, per-vehicle speed limits).',
-    `user ${COLLECTOR_USER}`,
-    `topic read ${ALL_VEHICLE_TOPICS}`,
-    `topic write ${TOPIC_ROOT}/+/ack`,
-    `topic write ${ALARM_SUBSCRIPTION}`,
-    `topic read ${ALARM_ACK_TOPIC}`,
-    `topic read ${REGISTRY_TOPIC}`,
-    "# Commands and their results are between the dashboard and each vehicle: not the collector's.",
-    `topic deny ${COMMAND_SUBSCRIPTION}`,
-    `topic deny ${COMMAND_RESULT_SUBSCRIPTION}`,
+    ...instanceUsers(COLLECTOR_USER, instances).flatMap((user) => [
+      `user ${user}`,
+      ...COLLECTOR_RULES,
+    ]),
     '',
     '# The dashboard reads live speed, status and health and follows the alarms; it acknowledges',
     '# alarms (to the collector), alone sends commands to vehicles, and reads their results. It',
     '# publishes the device registry it owns (a retained snapshot): the only user that may write',
-    '# it, so no vehicle can register itself.',
-    `user ${DASHBOARD_USER}`,
-    `topic read ${SPEED_SUBSCRIPTION}`,
-    `topic read ${STATUS_SUBSCRIPTION}`,
-    `topic read ${HEALTH_SUBSCRIPTION}`,
-    `topic read ${ALARM_SUBSCRIPTION}`,
-    `topic write ${ALARM_ACK_TOPIC}`,
-    `topic write ${COMMAND_SUBSCRIPTION}`,
-    `topic read ${COMMAND_RESULT_SUBSCRIPTION}`,
-    `topic write ${REGISTRY_TOPIC}`,
+    '# it, so no vehicle can register itself. It reads it too: a further dashboard instance with',
+    "# DASHBOARD_REGISTRY=follower shows the owner's registry.",
+    ...instanceUsers(DASHBOARD_USER, instances).flatMap((user) => [
+      `user ${user}`,
+      ...DASHBOARD_RULES,
+    ]),
     '',
     "# docker/'s optional Telegraf collector only reads speed readings.",
     `user ${TELEGRAF_USER}`,

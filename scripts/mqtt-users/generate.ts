@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { COLLECTOR_USER, DASHBOARD_USER } from '../../core/mqtt-credentials.js';
-import { aclFileText, TELEGRAF_USER } from './acl-text.js';
+import { aclFileText, instanceUsers, TELEGRAF_USER } from './acl-text.js';
 import { checkPasswordFile, type Hasher, passwordFileText } from './password-file.js';
 
 export interface GenerateOptions {
@@ -13,12 +13,16 @@ export interface GenerateOptions {
   /** Replace existing files (every deployed password changes). */
   force: boolean;
   now?: Date;
+  /** Collectors and dashboards to make users for (several of each: docs/scaling.md); default 1. */
+  instances?: number;
 }
 
 export interface GenerateResult {
   dir: string;
   files: string[];
   users: number;
+  /** The role users (collector, dashboard, telegraf, then further instances). */
+  roles: string[];
   hasher: Hasher;
 }
 
@@ -35,6 +39,11 @@ export const FILES = {
   devicesEnv: 'devices.env',
 } as const;
 
+/** The env file of a further collector or dashboard instance (collector_2 → collector_2.env). */
+export function instanceEnvFile(user: string): string {
+  return `${user}.env`;
+}
+
 /** 24 random bytes: 32 base64url characters (no `:` or quoting issues in any of the files). */
 export function randomPassword(): string {
   return randomBytes(24).toString('base64url');
@@ -44,7 +53,13 @@ export async function generateUsers(options: GenerateOptions): Promise<GenerateR
   const dir = resolve(options.dir);
   const generatedAt = (options.now ?? new Date()).toISOString();
   const users = new Map<string, string>();
-  for (const user of [COLLECTOR_USER, DASHBOARD_USER, TELEGRAF_USER, ...options.deviceIds]) {
+  const instances = options.instances ?? 1;
+  const extra = [
+    ...instanceUsers(COLLECTOR_USER, instances).slice(1),
+    ...instanceUsers(DASHBOARD_USER, instances).slice(1),
+  ];
+  const roles = [COLLECTOR_USER, DASHBOARD_USER, TELEGRAF_USER, ...extra];
+  for (const user of [...roles, ...options.deviceIds]) {
     if (users.has(user)) throw new Error(`user ${user} twice (device id equal to a role name?)`);
     users.set(user, randomPassword());
   }
@@ -65,7 +80,7 @@ export async function generateUsers(options: GenerateOptions): Promise<GenerateR
   const env = (lines: string[]) => `${[header, ...lines].join('\n')}\n`;
   const texts: Array<[string, string]> = [
     [FILES.passwordFile, passwordFile],
-    [FILES.aclFile, aclFileText(options.deviceIds, generatedAt)],
+    [FILES.aclFile, aclFileText(options.deviceIds, generatedAt, instances)],
     [FILES.credentialsJson, json(Object.fromEntries(users))],
     // The devices' own file: a machine running vehicles gets no other role's password.
     [FILES.devicesJson, json(devices)],
@@ -83,6 +98,8 @@ export async function generateUsers(options: GenerateOptions): Promise<GenerateR
     [FILES.collectorEnv, env(loginLines(COLLECTOR_USER, users))],
     [FILES.dashboardEnv, env(loginLines(DASHBOARD_USER, users))],
     [FILES.telegrafEnv, env(loginLines(TELEGRAF_USER, users))],
+    // collector_2.env, dashboard_2.env, …: one login per further instance.
+    ...extra.map((user): [string, string] => [instanceEnvFile(user), env(loginLines(user, users))]),
     [
       FILES.devicesEnv,
       env([
@@ -92,7 +109,13 @@ export async function generateUsers(options: GenerateOptions): Promise<GenerateR
     ],
   ];
   for (const [name, text] of texts) writeSecret(path(name), text);
-  return { dir, files: texts.map(([name]) => name), users: users.size, hasher: options.hasher };
+  return {
+    dir,
+    files: texts.map(([name]) => name),
+    users: users.size,
+    roles,
+    hasher: options.hasher,
+  };
 }
 
 const json = (value: Record<string, string>) => `${JSON.stringify(value, null, 2)}\n`;

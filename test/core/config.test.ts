@@ -60,6 +60,16 @@ describe('loadConfig', () => {
     }
   });
 
+  it('several dashboards: DASHBOARD_REGISTRY owner (default) or follower; anything else is one named line', () => {
+    expect(loadConfig({}).dashboard.registryMode).toBe('owner');
+    expect(loadConfig({ DASHBOARD_REGISTRY: 'follower' }).dashboard.registryMode).toBe('follower');
+    for (const bad of ['Follower', '<script>alert(1)</script>', `"'`, 'x'.repeat(5000)]) {
+      expect(() => loadConfig({ DASHBOARD_REGISTRY: bad }), bad.slice(0, 20)).toThrow(
+        /DASHBOARD_REGISTRY=.*must be owner or follower/,
+      );
+    }
+  });
+
   it('lets flags override env and treats empty values as unset', () => {
     const c = loadConfig({ DEVICE_COUNT: '3', MQTT_BROKER_HOST: '' }, { DEVICE_COUNT: '7' });
     expect(c.devices.count).toBe(7);

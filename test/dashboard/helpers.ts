@@ -4,6 +4,8 @@ import type { Config } from '../../core/config.js';
 import { type Logger, silentLogger } from '../../core/log.js';
 import { MqttSession } from '../../core/mqtt-session.js';
 import { createStore } from '../../core/store/create-store.js';
+import { FollowedRegistry } from '../../dashboard/cluster/followed-registry.js';
+import type { SocketCluster } from '../../dashboard/cluster/redis-link.js';
 import { SqliteCommandStore } from '../../dashboard/commands/sqlite-command-store.js';
 import { Dashboard } from '../../dashboard/dashboard.js';
 import { SqliteRegistryStore } from '../../registry/sqlite-registry-store.js';
@@ -20,6 +22,8 @@ export interface TestDashboardOptions {
   ackTimeoutMs?: number;
   /** A fixed id and a persistent session (default: a random id, clean session). */
   clientId?: string;
+  /** Several dashboards: the Socket.IO adapter's link to Redis. */
+  cluster?: SocketCluster;
 }
 
 /** The production composition (read-only store, writer with a token, registry; clean session) with test knobs. */
@@ -27,6 +31,8 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
   const log = options.log ?? silentLogger();
   // Commands and the alarm copy share the dashboard's state file, as in production.
   const statePath = options.statePath ?? join(tempDir('dashboard-state-'), 'dashboard-state.db');
+  const follower =
+    config.dashboard.registryMode === 'follower' ? new FollowedRegistry(log) : undefined;
   return new Dashboard(
     {
       ...config.dashboard,
@@ -42,7 +48,8 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
       createStore: () => createStore(config.store, log, { readonly: true }),
       createWriteStore:
         config.dashboard.apiToken === undefined ? undefined : () => createStore(config.store, log),
-      registry: new SqliteRegistryStore(config.dashboard.statePath),
+      registry: follower ?? new SqliteRegistryStore(config.dashboard.statePath),
+      registryFollower: follower,
       session: new MqttSession({
         mqtt: config.mqtt,
         clientId:
@@ -54,6 +61,7 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
       commandStore: new SqliteCommandStore(statePath),
       log,
       now: options.now ?? Date.now,
+      cluster: options.cluster,
     },
   );
 }

@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
-import { FILES, generateUsers } from '../../scripts/mqtt-users/generate.js';
+import { instanceUsers } from '../../scripts/mqtt-users/acl-text.js';
+import { FILES, generateUsers, instanceEnvFile } from '../../scripts/mqtt-users/generate.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 import {
   type ComposeService,
@@ -34,6 +35,7 @@ const userEnv = {
 const SECRETS = './secrets/';
 /** The TLS certificate and key docker/README.md tells how to make (openssl) in secrets/certs/. */
 const CERTS_DIR = `${SECRETS}certs`;
+const CLUSTER_INSTANCES = 3;
 /** A secrets folder as `npm run mqtt-users -- --dir docker/secrets` leaves it (in a temp dir). */
 let secretsDir = '';
 
@@ -44,6 +46,8 @@ beforeAll(async () => {
     deviceIds: ['vehicle_01', 'vehicle_02'],
     hasher: 'node',
     force: false,
+    // Profile "cluster": 3 collectors and (up to) 3 dashboards, one MQTT user each.
+    instances: CLUSTER_INSTANCES,
   });
 });
 
@@ -86,6 +90,11 @@ describe('docker-compose.yml', () => {
         'mosquitto',
         'prometheus',
         'telegraf',
+        'redis',
+        'collector-2',
+        'collector-3',
+        'dashboard-2',
+        'lb',
       ].sort(),
     );
     expect(service('mosquitto').image).toMatch(/^eclipse-mosquitto:2(\.|$)/);
@@ -93,8 +102,22 @@ describe('docker-compose.yml', () => {
     expect(service('telegraf').profiles).toEqual(['telegraf']);
     expect(service('prometheus').profiles).toEqual(['monitoring']);
     expect(service('grafana').profiles).toEqual(['monitoring']);
+    for (const name of ['redis', 'collector-2', 'collector-3', 'dashboard-2', 'lb']) {
+      expect(service(name).profiles, name).toEqual(['cluster']);
+    }
     for (const name of Object.keys(services)) {
-      if (!['telegraf', 'prometheus', 'grafana'].includes(name)) {
+      if (
+        ![
+          'telegraf',
+          'prometheus',
+          'grafana',
+          'redis',
+          'collector-2',
+          'collector-3',
+          'dashboard-2',
+          'lb',
+        ].includes(name)
+      ) {
         expect(service(name).profiles, name).toBeUndefined();
       }
     }
@@ -118,7 +141,12 @@ describe('docker-compose.yml', () => {
   });
 
   it('mounts only files and folders that exist or that mqtt-users/openssl make, and declares every named volume', () => {
-    const made = new Set<string>(Object.values(FILES));
+    const made = new Set<string>([
+      ...Object.values(FILES),
+      ...['collector', 'dashboard'].flatMap((role) =>
+        instanceUsers(role, CLUSTER_INSTANCES).slice(1).map(instanceEnvFile),
+      ),
+    ]);
     for (const [name, s] of Object.entries(services)) {
       for (const volume of s.volumes ?? []) {
         const [source = ''] = volume.split(':');

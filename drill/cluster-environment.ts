@@ -55,13 +55,15 @@ export class ClusterEnvironment extends DrillEnvironment {
     await this.waitBalanced();
   }
 
-  /** Every partition served and each live collector holding at least its fair share's floor. */
+  /** Every partition served by a live collector, spread fairly (each at most ceil(P / live), none idle). */
   async waitBalanced(timeoutMs = 60_000): Promise<number> {
     const started = Date.now();
     for (;;) {
+      // Settled: no collector above its fair share, none empty, every partition served.
       const spread = Object.values(await this.spread());
-      const floor = Math.floor(this.cluster.partitions / spread.length);
-      if (spread.every((n) => n >= floor) && (await this.served())) return Date.now() - started;
+      const share = Math.ceil(this.cluster.partitions / spread.length);
+      if (spread.every((n) => n > 0 && n <= share) && (await this.served()))
+        return Date.now() - started;
       if (Date.now() - started > timeoutMs) throw new Error('partitions not balanced in time');
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -161,8 +161,52 @@ export class ClusterEnvironment extends DrillEnvironment {
     }
   }
 
-  override async stop(): Promise<void> {
+  /** Stops every collector cleanly (their last rollup flush goes out); the engines stay up. */
+  async stopCollectors(): Promise<void> {
     for (const m of this.members) await m.proc.kill('SIGTERM');
+  }
+
+  /**
+   * InfluxDB: per device, the readings stored (raw points) and what each rollup tier counts. A
+   * reading stored twice by two owners lands on the same point (same series and time), so only
+   * the rollups, which add every write, show it; a reading the new owner never counted shows too.
+   */
+  async rollupCounts(): Promise<Map<string, { raw: number; oneMinute: number; oneHour: number }>> {
+    const influx = this.influx;
+    const out = new Map<string, { raw: number; oneMinute: number; oneHour: number }>();
+    if (!influx) return out;
+    const db = this.env().INFLUXDB_BUCKET ?? 'drill';
+    const perDevice = async (q: string, field: 'raw' | 'oneMinute' | 'oneHour') => {
+      const answer = (await influx.query(q, db)) as {
+        results?: Array<{
+          series?: Array<{ tags?: Record<string, string>; values?: Array<[string, number]> }>;
+        }>;
+      };
+      for (const s of answer.results?.[0]?.series ?? []) {
+        const id = s.tags?.device_id;
+        if (!id) continue;
+        const row = out.get(id) ?? { raw: 0, oneMinute: 0, oneHour: 0 };
+        row[field] = Number(s.values?.[0]?.[1] ?? 0);
+        out.set(id, row);
+      }
+    };
+    await perDevice(
+      `SELECT count("seq") FROM "${db}"."autogen"."vehicle_speed" GROUP BY "device_id"`,
+      'raw',
+    );
+    await perDevice(
+      `SELECT sum("count") FROM "${db}"."rollup_1m"."vehicle_speed_1m" GROUP BY "device_id"`,
+      'oneMinute',
+    );
+    await perDevice(
+      `SELECT sum("count") FROM "${db}"."rollup_1h"."vehicle_speed_1h" GROUP BY "device_id"`,
+      'oneHour',
+    );
+    return out;
+  }
+
+  override async stop(): Promise<void> {
+    await this.stopCollectors();
     await super.stop();
     await this.redis.stop();
   }

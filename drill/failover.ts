@@ -83,6 +83,22 @@ export async function runFailover(
     const stored = await env.storedSeqs();
     const ledgers = env.ledgers();
     const watermarks = await env.watermarks();
+    if (env.influx) {
+      // After a clean stop every collector has flushed: each tier must count every reading once.
+      await env.stopCollectors();
+      const counts = await env.rollupCounts();
+      const off = [...counts].filter(([, c]) => c.oneMinute !== c.raw || c.oneHour !== c.raw);
+      extra.rollups_ok = off.length === 0 && counts.size > 0;
+      extra.rollup_devices = counts.size;
+      if (off.length > 0 || counts.size === 0) {
+        problems.push(
+          `rollups disagree with raw points: ${off
+            .slice(0, 5)
+            .map(([id, c]) => `${id} raw ${c.raw} 1m ${c.oneMinute} 1h ${c.oneHour}`)
+            .join(', ')}`,
+        );
+      }
+    }
     await env.stop();
     const t = tally(ledgers, stored);
     const wrong = ledgers.filter((l) => (watermarks.get(l.deviceId) ?? -1) !== l.nextSeq - 1);

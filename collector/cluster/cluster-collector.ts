@@ -92,19 +92,24 @@ export class ClusterCollector {
     this.keeper.start();
   }
 
+  /**
+   * Not awaited by the keeper: a start reads the partition's coverage from the store (on InfluxDB
+   * a read-back and a recompute of its buckets), and the keeper's round must go on renewing the
+   * other leases meanwhile, or a collector taking 16 partitions at once could outlive its first.
+   */
   private async gain(name: string): Promise<void> {
     const worker = this.deps.worker(name, { valid: () => this.keeper.valid(name) });
     const started = worker.start().catch((err: Error) => {
       this.deps.log.error({ lease: name, err: err.message }, 'cannot start serving a lease');
     });
     this.running.set(name, { worker, started });
-    await started;
   }
 
   private async lose(name: string, reason: LoseReason): Promise<void> {
     const r = this.running.get(name);
     if (!r) return;
     this.running.delete(name);
+    r.worker.cancel(); // a start still reading the store gives up
     await r.started;
     const clean = reason === 'released' || reason === 'stopping';
     await (clean ? r.worker.stop() : r.worker.fence()).catch((err: Error) => {

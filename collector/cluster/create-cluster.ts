@@ -1,6 +1,6 @@
 // Composition of a cluster member from config (REDIS_URL set): leases in Redis, the vehicle directory, one worker per held lease.
 import { createAlarmService } from '../../alarms/create-alarms.js';
-import { type Config, ConfigError } from '../../core/config.js';
+import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
 import { COLLECTOR_USER } from '../../core/mqtt-credentials.js';
 import { MqttSession } from '../../core/mqtt-session.js';
@@ -15,13 +15,6 @@ import { VehicleDirectory } from './vehicle-directory.js';
 export function createClusterCollector(config: Config, log: Logger): ClusterCollector {
   const redisUrl = config.redisUrl;
   if (!redisUrl) throw new Error('createClusterCollector needs REDIS_URL');
-  // The InfluxDB store keeps each device's coverage in memory, loaded once at start: a partition
-  // taken over would be judged against a stale copy (docs/scaling.md, "Several collectors").
-  if (config.store.kind !== 'sqlite') {
-    throw new ConfigError([
-      `STORE=${config.store.kind}: several collectors (REDIS_URL) need STORE=sqlite on one host for now`,
-    ]);
-  }
   const { id, partitions, leaseTtlMs } = config.cluster;
   const clog = log.child({ collector: id });
   const store = createStore(config.store, log);

@@ -9,7 +9,7 @@ export interface LeaseKeeperDeps {
   leases: LeaseStore;
   now: () => number;
   log: Logger;
-  /** A lease is ours: start serving it (resolves once started; renewals go on meanwhile). */
+  /** A lease is ours: start serving it (should resolve at once: the round waits for it). */
   onGain: (name: string, token: number) => Promise<void>;
   /** A lease is gone (`expired`, `taken`: stop at once, store nothing more) or handed over. */
   onLose: (name: string, reason: LoseReason) => Promise<void>;

@@ -31,6 +31,8 @@ export interface WorkerDeps {
 export interface LeaseWorker {
   readonly collector: Collector;
   start(): Promise<void>;
+  /** The lease is going: a start still waiting for the store gives up. */
+  cancel(): void;
   /** Lease lost: cut the connection, store and acknowledge nothing more. */
   fence(): Promise<void>;
   /** Handover or shutdown: pending writes and acks go out first. */
@@ -49,10 +51,12 @@ export function partitionWorker(
   fence: Fence,
 ): LeaseWorker {
   const mine = (id: string) => partitionOf(id, partitions) === n;
+  const key = `p${n}`;
+  let cancelled = false;
   const log = deps.log.child({ partition: n });
   const collector = new Collector(
     {
-      store: borrowedStore(deps.store, fence),
+      store: borrowedStore(deps.store, fence, { key, owns: mine, cancelled: () => cancelled }),
       session: deps.session(`${deps.clientIdBase}-p${n}`),
       log,
       now: deps.now,
@@ -77,6 +81,9 @@ export function partitionWorker(
   let unlisten = () => {};
   return {
     collector,
+    cancel() {
+      cancelled = true;
+    },
     async start() {
       unlisten = deps.directory.onNew((id) => {
         if (mine(id)) collector.subscribe(vehicleTopics(id));
@@ -86,10 +93,14 @@ export function partitionWorker(
     async fence() {
       unlisten();
       await collector.fence();
+      // Nothing more of these vehicles from here: their next owner recomputes what is uncounted.
+      await deps.store.disown(key, 'drop');
     },
     async stop() {
       unlisten();
       await collector.stop();
+      // Before the lease is freed: the next owner must find the rollups and checkpoints written.
+      await deps.store.disown(key, 'flush');
     },
   };
 }
@@ -129,6 +140,7 @@ export function alarmsWorker(
   );
   return {
     collector,
+    cancel: () => {},
     start: () => collector.start(),
     fence: () => collector.fence(),
     stop: () => collector.stop(),

@@ -104,17 +104,19 @@ if (only.includes('cluster')) {
   const loadDir = mkdtempSync(join(tmpdir(), 'bench-load-'));
   const load = writeLoad(loadDir, 10, quick ? 5000 : 30_000);
   const runs: Record<string, IngestRun[]> = {};
+  const add = (key: string, run: IngestRun) => {
+    runs[key] = [...(runs[key] ?? []), run];
+  };
   await repeated('cluster', async (dir) => {
     // The default collector (no REDIS_URL) beside them, in the same repetition: drift hits all alike.
     say('bench cluster: one collector without REDIS_URL into sqlite, then influxdb');
-    (runs.sqlite_no_redis_msgs_per_s ??= []).push(await sqliteRun(join(dir, 'single-s'), load));
-    (runs.influxdb_no_redis_msgs_per_s ??= []).push(await influxRun(join(dir, 'single-i'), load));
+    add('sqlite_no_redis_msgs_per_s', await sqliteRun(join(dir, 'single-s'), load));
+    add('influxdb_no_redis_msgs_per_s', await influxRun(join(dir, 'single-i'), load));
     for (const store of ['sqlite', 'influxdb'] as const) {
       for (const collectors of [1, 3]) {
         const key = `${store}_${collectors}_collectors_msgs_per_s`;
         say(`bench cluster: ${collectors} collector(s) into ${store}`);
-        const run = await clusterRun(join(dir, key), load, { collectors, store });
-        (runs[key] ??= []).push(run);
+        add(key, await clusterRun(join(dir, key), load, { collectors, store }));
       }
     }
   });

@@ -1,4 +1,5 @@
 // What a held lease runs: a partition's collector (its own persistent session, its vehicles' topics) or the alarms feed.
+import { randomUUID } from 'node:crypto';
 import {
   DROPPED_SUBSCRIPTION,
   HEALTH_SUBSCRIPTION,
@@ -51,7 +52,8 @@ export function partitionWorker(
   fence: Fence,
 ): LeaseWorker {
   const mine = (id: string) => partitionOf(id, partitions) === n;
-  const key = `p${n}`;
+  // One key per worker: a late disown of a fenced worker never ends the claim of its successor.
+  const key = `p${n}:${randomUUID().slice(0, 8)}`;
   let cancelled = false;
   const log = deps.log.child({ partition: n });
   const collector = new Collector(

@@ -32,6 +32,12 @@ export class InfluxClaims {
     return c?.owns;
   }
 
+  /** Some claim (valid or not) selects the device. */
+  claimed(deviceId: string): boolean {
+    for (const c of this.claims.values()) if (c.owns(deviceId)) return true;
+    return false;
+  }
+
   has(key: string): boolean {
     return this.claims.has(key);
   }

@@ -197,7 +197,7 @@ export class InfluxIngest {
     } catch (err) {
       // Not loaded: its devices stay unwritable (an empty coverage would store resends twice).
       this.claims.remove(key);
-      this.progress.forget(owns);
+      this.progress.forget((id) => owns(id) && !this.claims.claimed(id));
       throw err;
     }
     log?.info(
@@ -222,8 +222,10 @@ export class InfluxIngest {
     }
     const owns = this.claims.remove(key);
     if (!owns) return;
-    this.progress.forget(owns);
-    this.book?.drop(owns);
+    // A newer claim of the same vehicles (the lease taken again) keeps what it loaded.
+    const gone = (id: string) => owns(id) && !this.claims.claimed(id);
+    this.progress.forget(gone);
+    this.book?.drop(gone);
   }
 
   private scheduleFlush(): void {

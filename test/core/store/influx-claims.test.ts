@@ -34,6 +34,25 @@ describe('InfluxClaims', () => {
     expect(c.active).toBe(true);
   });
 
+  it("knows which devices another claim still selects (a late disown keeps its successor's state)", () => {
+    const c = new InfluxClaims();
+    c.set(
+      'p0:old',
+      (id) => id === 'v0',
+      () => false,
+    );
+    c.set(
+      'p0:new',
+      (id) => id === 'v0',
+      () => true,
+    );
+    c.remove('p0:old');
+    expect(c.claimed('v0')).toBe(true);
+    expect(c.writable('v0')).toBe(true);
+    c.remove('p0:new');
+    expect(c.claimed('v0')).toBe(false);
+  });
+
   it('refuses hostile device ids that no claim selects', () => {
     const c = new InfluxClaims();
     c.set(

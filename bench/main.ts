@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StatusLine } from '../core/status-line.js';
+import { clusterRun } from './cluster.js';
 import { type ExportRun, exportRuns } from './export.js';
 import { fleetRun } from './fleet.js';
 import { historyRuns } from './history.js';
@@ -16,7 +17,16 @@ import { queueDrainRun } from './queue-drain.js';
 import { type Results, table } from './report.js';
 import { median, ratio, round } from './stats.js';
 
-const SUITES = ['ingest', 'latency', 'history', 'fleet', 'queue', 'longevity', 'export'] as const;
+const SUITES = [
+  'ingest',
+  'latency',
+  'history',
+  'fleet',
+  'queue',
+  'longevity',
+  'export',
+  'cluster',
+] as const;
 type Suite = (typeof SUITES)[number];
 
 const { values } = parseArgs({
@@ -87,6 +97,33 @@ if (only.includes('ingest')) {
     ratio_influxdb: ratio(rate(influx), c),
   };
   results.collector = { rss_mb: round(median(sqlite.map((r) => r.rssMb ?? 0))) };
+}
+
+if (only.includes('cluster')) {
+  // Several collectors (REDIS_URL) on this one host: 1 vs 3 processes, into SQLite and into influxd.
+  const loadDir = mkdtempSync(join(tmpdir(), 'bench-load-'));
+  const load = writeLoad(loadDir, 10, quick ? 5000 : 30_000);
+  const runs: Record<string, IngestRun[]> = {};
+  const add = (key: string, run: IngestRun) => {
+    runs[key] = [...(runs[key] ?? []), run];
+  };
+  await repeated('cluster', async (dir) => {
+    // The default collector (no REDIS_URL) beside them, in the same repetition: drift hits all alike.
+    say('bench cluster: one collector without REDIS_URL into sqlite, then influxdb');
+    add('sqlite_no_redis_msgs_per_s', await sqliteRun(join(dir, 'single-s'), load));
+    add('influxdb_no_redis_msgs_per_s', await influxRun(join(dir, 'single-i'), load));
+    for (const store of ['sqlite', 'influxdb'] as const) {
+      for (const collectors of [1, 3]) {
+        const key = `${store}_${collectors}_collectors_msgs_per_s`;
+        say(`bench cluster: ${collectors} collector(s) into ${store}`);
+        add(key, await clusterRun(join(dir, key), load, { collectors, store }));
+      }
+    }
+  });
+  rmSync(loadDir, { recursive: true, force: true });
+  results.cluster = Object.fromEntries(
+    Object.entries(runs).map(([k, v]) => [k, round(median(v.map((r) => r.msgsPerS)))]),
+  );
 }
 
 if (only.includes('latency')) {

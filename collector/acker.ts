@@ -51,6 +51,13 @@ export class Acker {
     }
   }
 
+  /** Stops without sending what is pending (a fenced collector no longer speaks for the device). */
+  cancel(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.dirty.clear();
+  }
+
   /** Sends what is pending one last time. */
   stop(): void {
     clearInterval(this.timer);

@@ -56,6 +56,12 @@ export interface CollectorOptions {
   allowlist: boolean;
   /** How often a collector still waiting for the registry says so. */
   registryWarnMs: number;
+  /**
+   * Several collectors (collector/cluster/): the topics this one subscribes at every connect
+   * (default: vehicles/# and the registry) and the devices whose stored coverage it loads and acks.
+   */
+  subscriptions?: () => Record<string, { qos: 0 | 1 }>;
+  owns?: (deviceId: string) => boolean;
 }
 
 export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
@@ -159,7 +165,9 @@ export class Collector {
     // A store that cannot be read back (VictoriaMetrics answers no InfluxQL) starts every device
     // at -1: devices then resend what they still hold and declare the rest dropped.
     try {
-      tracker.load(await store.coverage());
+      const owns = this.options.owns;
+      const coverage = await store.coverage();
+      tracker.load(owns ? coverage.filter((p) => owns(p.deviceId)) : coverage);
     } catch (err) {
       log.warn(
         { err: (err as Error).message },
@@ -243,7 +251,7 @@ export class Collector {
       for (const x of extensions) x.onConnect?.();
       // Resubscribe on every connect: harmless with a kept session, essential without one.
       const topics = {
-        ...SUBSCRIPTIONS,
+        ...(this.options.subscriptions?.() ?? SUBSCRIPTIONS),
         ...Object.fromEntries([...serverTopics].map((t) => [t, { qos: 1 as const }])),
       };
       client.subscribe(topics, (err, granted) => {
@@ -281,6 +289,15 @@ export class Collector {
       this.retention = new RetentionRunner({ store, log, now }, this.options.retention);
       this.retention.start();
     }
+  }
+
+  /** Adds subscriptions on the live connection (a vehicle newly seen); the next connect has them too. */
+  subscribe(topics: readonly string[]): void {
+    const client = this.deps.session.connected ? this.deps.session.mqtt : undefined;
+    if (!client || topics.length === 0) return;
+    client.subscribe(Object.fromEntries(topics.map((t) => [t, { qos: 1 as const }])), (err) => {
+      if (err) this.deps.log.warn({ err: err.message }, 'subscribe failed');
+    });
   }
 
   private logProgress(result: WriteResult): void {
@@ -340,6 +357,22 @@ export class Collector {
       devices[id] = { ...s, ...(this.statuses.has(id) ? { status: this.statuses.get(id) } : {}) };
     }
     return { ...this.totals(), devices };
+  }
+
+  /**
+   * Self-fencing (collector/cluster/): the lease is gone, so the connection is cut at once and
+   * nothing pending is written or acknowledged (the broker redelivers it to the new owner).
+   */
+  async fence(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.acker?.cancel(); // no last acks: the new owner acks from the store
+    await this.deps.session.stop(0);
+    this.hold?.stop();
+    await this.retention?.stop();
+    await this.ingest?.stop(0);
+    for (const x of this.deps.extensions ?? []) await x.stop();
+    await this.deps.store.stop();
   }
 
   /** Writes and acknowledges what is pending, disconnects, closes the store. Safe to call twice. */

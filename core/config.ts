@@ -1,4 +1,5 @@
 // Configuration: env vars (and .env via dotenv) parsed and validated once, one clear line per bad value.
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN } from './contract.js';
 import { durationMs } from './duration.js';
@@ -71,6 +72,12 @@ const envSchema = z.object({
     .enum(['owner', 'follower'], { error: 'must be owner or follower' })
     .default('owner'),
   COLLECTOR_STATE_PATH: z.string().min(1).default('./data/collector-state.db'),
+  COLLECTOR_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . -')
+    .optional(),
+  COLLECTOR_PARTITIONS: int(1, 1024).default(16),
+  COLLECTOR_LEASE_TTL_MS: int(1000, 600_000).default(5000),
   DASHBOARD_PORT: int(0, 65535).default(5000),
   COMMAND_TIMEOUT_S: int(1, 86_400).default(30),
   DEVICE_ALLOWLIST: z
@@ -199,6 +206,8 @@ export interface Config {
    * Socket.IO events (docs/scaling.md). Unset: one collector, one dashboard, no Redis (the default).
    */
   redisUrl: string | undefined;
+  /** Used only with REDIS_URL: how several collectors share the vehicles (collector/cluster/). */
+  cluster: ClusterConfig;
   dashboard: DashboardConfig;
   nodeEnv: string;
   devices: DevicesConfig;
@@ -206,6 +215,15 @@ export interface Config {
   /** auto: human lines when stderr is a terminal, JSON lines otherwise. */
   logFormat: Env['LOG_FORMAT'];
   metrics: MetricsConfig;
+}
+
+export interface ClusterConfig {
+  /** This collector's name in Redis (leases, heartbeats): unique per running collector. */
+  id: string;
+  /** Vehicles are hashed into this many partitions, each leased to one collector at a time. */
+  partitions: number;
+  /** A dead collector's partitions are taken over within about this long (plus a renewal round). */
+  leaseTtlMs: number;
 }
 
 export interface MetricsConfig {
@@ -327,6 +345,11 @@ export function loadConfig(
     },
     deviceAllowlist: e.DEVICE_ALLOWLIST,
     redisUrl: e.REDIS_URL,
+    cluster: {
+      id: e.COLLECTOR_ID ?? defaultCollectorId(),
+      partitions: e.COLLECTOR_PARTITIONS,
+      leaseTtlMs: e.COLLECTOR_LEASE_TTL_MS,
+    },
     dashboard: {
       host: e.DASHBOARD_HOST,
       port: e.DASHBOARD_PORT,
@@ -358,6 +381,15 @@ export function loadConfig(
     logFormat: e.LOG_FORMAT,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
   };
+}
+
+/** hostname-pid: unique per process on a host, readable in Redis and logs. */
+function defaultCollectorId(): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9_.-]/g, '_')
+      .slice(0, 40) || 'host';
+  return `${host}-${process.pid}`;
 }
 
 /**

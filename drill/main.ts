@@ -16,6 +16,10 @@ scenarios: ${SCENARIOS.join(', ')}, all
   --ack-mode M       e2e | broker (e2e; broker shows what hop-by-hop acks alone lose)
   --queue-max N      device queue capacity (10000)
   --fuzz-count N     hostile messages per fuzz round (10000)
+  --warmup MS        normal traffic before each fault and after the last (2000)
+  --collectors N     collector-failover: collectors at start (3)
+  --partitions N     collector-failover: COLLECTOR_PARTITIONS (16)
+  --lease-ttl MS     collector-failover: COLLECTOR_LEASE_TTL_MS (5000)
   --json             one JSON document instead of the table
 Exit code 1 when any reading was lost or stored twice (or a fuzz check failed).`;
 
@@ -29,6 +33,9 @@ const flags = z.object({
   'queue-max': z.coerce.number().int().min(1).default(10_000),
   'fuzz-count': z.coerce.number().int().min(1).default(10_000),
   warmup: z.coerce.number().int().min(0).default(2000),
+  collectors: z.coerce.number().int().min(2).max(8).default(3),
+  partitions: z.coerce.number().int().min(1).max(1024).default(16),
+  'lease-ttl': z.coerce.number().int().min(1000).max(600_000).default(5000),
   json: z.boolean().default(false),
   keep: z.boolean().default(false),
 });
@@ -46,6 +53,9 @@ const { values, positionals } = parseArgs({
     'queue-max': str,
     'fuzz-count': str,
     warmup: str,
+    collectors: str,
+    partitions: str,
+    'lease-ttl': str,
     json: { type: 'boolean' },
     keep: { type: 'boolean' },
     help: { type: 'boolean' },
@@ -79,6 +89,7 @@ const options: DrillOptions = {
   fuzzCount: f['fuzz-count'],
   drainTimeoutMs: 120_000,
   keepDir: f.keep,
+  failover: { collectors: f.collectors, partitions: f.partitions, leaseTtlMs: f['lease-ttl'] },
 };
 
 const names: ScenarioName[] = which === 'all' ? [...SCENARIOS] : [which as ScenarioName];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { sleep } from '../harness/wait.js';
 import { tally } from './accounting.js';
 import { DrillEnvironment } from './environment.js';
+import { type FailoverOptions, runFailover } from './failover.js';
 import { ROUNDS, type ScenarioName } from './scenarios.js';
 
 export interface DrillOptions {
@@ -20,6 +21,8 @@ export interface DrillOptions {
   fuzzCount: number;
   drainTimeoutMs: number;
   keepDir: boolean;
+  /** collector-failover: collectors, partitions, lease TTL (default 3, 16, 5000 ms). */
+  failover?: FailoverOptions;
   /** What the drill is doing now (the progress line of `npm run drill`). */
   onPhase?: (phase: string) => void;
 }
@@ -43,6 +46,7 @@ export interface ScenarioResult {
 }
 
 export async function runScenario(name: ScenarioName, o: DrillOptions): Promise<ScenarioResult> {
+  if (name === 'collector-failover') return runFailover(o, o.failover);
   const dir = mkdtempSync(join(tmpdir(), `drill-${name}-`));
   const env = new DrillEnvironment({
     dir,

@@ -12,8 +12,11 @@ export const SCENARIOS = [
   'store-outage',
   'device-kill',
   'fuzz',
+  'collector-failover',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+/** Scenarios made of rounds in one standard environment (collector-failover has its own: drill/failover.ts). */
+export type RoundScenario = Exclude<ScenarioName, 'collector-failover'>;
 
 export interface RoundContext {
   env: DrillEnvironment;
@@ -39,6 +42,8 @@ export const DESCRIPTIONS: Record<ScenarioName, string> = {
   'device-kill':
     'devices process killed with SIGKILL while holding a backlog (collector paused), restarted',
   fuzz: '>= 10,000 hostile messages while normal traffic flows; the dashboard is polled throughout',
+  'collector-failover':
+    '3 collectors sharing partitions through Redis leases: one SIGKILLed for good, then one added',
 };
 
 async function timed(work: () => Promise<void>): Promise<number> {
@@ -47,7 +52,7 @@ async function timed(work: () => Promise<void>): Promise<number> {
   return Date.now() - started;
 }
 
-export const ROUNDS: Record<ScenarioName, (ctx: RoundContext) => Promise<RoundResult>> = {
+export const ROUNDS: Record<RoundScenario, (ctx: RoundContext) => Promise<RoundResult>> = {
   'broker-stop': async ({ env, outageMs }) => ({
     outageMs: await timed(async () => {
       await env.broker.stop('SIGTERM');

@@ -93,18 +93,23 @@ function absorb(device: LoadedDevice, series: InfluxSeries): void {
 
 /**
  * Every device's coverage: the newest checkpoint each, then the points at or after its `scan`
- * bound (usually the last second before the previous stop), streamed. Devices with raw points
+ * bound (usually the last second before the previous stop), streamed (those `only` selects: a
+ * partition taken over by one of several collectors). Devices with raw points
  * but no checkpoint are read in full, one at a time and streamed in chunks of 10,000 rows.
  */
 export async function loadDevices(
   http: InfluxHttp,
   layout: InfluxLayout,
   log: Logger | undefined,
+  only: (deviceId: string) => boolean = () => true,
 ): Promise<LoadedDevice[]> {
-  const [checkpoints, tagged] = await Promise.all([
+  const [allCheckpoints, allTagged] = await Promise.all([
     readCheckpoints(http, layout),
     taggedDevices(http, layout),
   ]);
+  // Several collectors: a partition taken over loads its own devices only (one row each to filter).
+  const checkpoints = new Map([...allCheckpoints].filter(([id]) => only(id)));
+  const tagged = allTagged.filter(only);
   const devices: LoadedDevice[] = [];
   for (const [deviceId, cp] of checkpoints) {
     devices.push({

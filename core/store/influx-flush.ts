@@ -13,6 +13,8 @@ export interface FlushDeps {
   http: InfluxHttp;
   layout: InfluxLayout;
   writeLines: (lines: string[], retentionPolicy: string | undefined) => Promise<void>;
+  /** Several collectors: rows of a device this process may no longer write are discarded. */
+  keep?: (deviceId: string) => boolean;
 }
 
 /** Reads the stored value of every bucket the book does not hold (one statement per device). */
@@ -73,7 +75,9 @@ export async function flushRollups(book: RollupBook, deps: FlushDeps): Promise<n
   let written = 0;
   for (let t = 0; t < tiers.length; t++) {
     const [tier, src] = tiers[t] as [RollupTier, SeriesSource];
-    const pending = taken.get(tier) ?? [];
+    const all = taken.get(tier) ?? [];
+    const keep = deps.keep;
+    const pending = keep ? all.filter((r) => keep(r.deviceId)) : all;
     for (let i = 0; i < pending.length; i += STEP_ROWS) {
       const step = pending.slice(i, i + STEP_ROWS);
       try {

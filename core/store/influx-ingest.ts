@@ -1,8 +1,9 @@
 // The InfluxDB store's write side: coverage loaded once, writes planned against it, rollups and checkpoints flushed after.
 import type { DroppedNotice, SpeedReading } from '../contract.js';
 import type { Logger } from '../log.js';
+import { InfluxClaims } from './influx-claims.js';
 import type { InfluxConnection } from './influx-connect.js';
-import { loadDevices, recomputeReadBack } from './influx-coverage-load.js';
+import { type LoadedDevice, loadDevices, recomputeReadBack } from './influx-coverage-load.js';
 import { flushRollups } from './influx-flush.js';
 import { freshPoints } from './influx-points.js';
 import { InfluxProgress, summarize } from './influx-progress.js';
@@ -24,6 +25,7 @@ import { planWrite, writeResult } from './write-plan.js';
 export class InfluxIngest {
   private readonly progress = new InfluxProgress();
   private readonly book: RollupBook | undefined;
+  private readonly claims = new InfluxClaims();
   private queue: Promise<unknown> = Promise.resolve();
   private flushes: Promise<unknown> = Promise.resolve();
   private loading: Promise<void> | undefined;
@@ -114,11 +116,13 @@ export class InfluxIngest {
     const cpRp = layout.coverage.retentionPolicy;
     const plan = planWrite(readings, dropped, (id) => this.progress.coverageCopy(id));
     const batch = summarize(plan);
+    this.guard(plan.coverages.keys());
     if (plan.fresh.length > 0) {
       if (!this.blind) {
         const lowered = this.progress.lowerBounds(batch, Date.now());
         await this.conn.writeLines(lowered.lines, cpRp);
         lowered.commit();
+        this.guard(batch.keys());
       }
       this.progress.writeStarted(batch);
       try {
@@ -139,6 +143,89 @@ export class InfluxIngest {
     }
     if (plan.fresh.length > 0 || plan.declaredDropped > 0) this.scheduleFlush();
     return writeResult(plan);
+  }
+
+  /** Several collectors: a device whose partition's lease may be gone is not written (the batch fails, unacknowledged). */
+  private guard(deviceIds: Iterable<string>): void {
+    const id = this.claims.refused(deviceIds);
+    if (id !== undefined) throw new Error(`partition lease lost: write of ${id} refused`);
+  }
+
+  /**
+   * Several collectors: the devices `owns` selects are this process's to write while `valid()`.
+   * What it held of them is dropped and read again as a start does (checkpoints, the points above
+   * them, their buckets recomputed from raw), since their previous owner may have stored readings
+   * it never counted. Why the previous owner cannot write meanwhile: it stops writing before its
+   * lease's TTL − margin (self-fencing, collector/cluster/lease-keeper.ts), and this process got
+   * the lease only once it had expired or been released after the owner's last flush.
+   */
+  async claim(
+    key: string,
+    owns: (deviceId: string) => boolean,
+    valid: () => boolean,
+  ): Promise<DeviceProgress[]> {
+    const { http, layout, writer } = this.conn;
+    const log = this.options.log;
+    this.claims.set(key, owns, valid);
+    // The first claim: never the load of every device (each partition loads its own).
+    this.loading ??= Promise.resolve();
+    if (this.blind) return [];
+    const started = Date.now();
+    let recomputed = 0;
+    let devices: LoadedDevice[];
+    try {
+      await this.queue;
+      this.progress.forget(owns);
+      this.book?.drop(owns);
+      devices = await loadDevices(http, layout, log, owns);
+      if (writer && layout.mode === 'tiered') {
+        recomputed = await recomputeReadBack(http, layout, devices, Date.now());
+      }
+      this.book?.drop(owns); // buckets read meanwhile may predate the recompute
+      await this.queued(async () => {
+        this.progress.load(devices);
+        if (!writer) return;
+        const snap = this.progress.snapshot(owns);
+        try {
+          const cps = this.progress.checkpointsFrom(snap, Date.now());
+          await this.conn.writeLines(cps.lines, layout.coverage.retentionPolicy);
+          cps.commit();
+        } finally {
+          this.progress.release(snap);
+        }
+      });
+    } catch (err) {
+      // Not loaded: its devices stay unwritable (an empty coverage would store resends twice).
+      this.claims.remove(key);
+      this.progress.forget((id) => owns(id) && !this.claims.claimed(id));
+      throw err;
+    }
+    log?.info(
+      {
+        claim: key,
+        devices: devices.length,
+        recomputeStatements: recomputed,
+        ms: Date.now() - started,
+      },
+      'InfluxDB coverage of a claim loaded',
+    );
+    return this.progress.progress().filter((p) => owns(p.deviceId));
+  }
+
+  /** The claim ends: `flush` writes its devices' pending rollups and checkpoints first; then they are forgotten. */
+  async disown(key: string, how: 'flush' | 'drop'): Promise<void> {
+    if (!this.claims.has(key)) return;
+    if (how === 'flush') {
+      await this.queue;
+      // What a failed flush leaves uncounted lies above the checkpoints: the next owner recomputes it.
+      await this.flush().catch(() => {});
+    }
+    const owns = this.claims.remove(key);
+    if (!owns) return;
+    // A newer claim of the same vehicles (the lease taken again) keeps what it loaded.
+    const gone = (id: string) => owns(id) && !this.claims.claimed(id);
+    this.progress.forget(gone);
+    this.book?.drop(gone);
   }
 
   private scheduleFlush(): void {
@@ -164,10 +251,17 @@ export class InfluxIngest {
     // Snapshot and the rollups' take happen in one tick: the checkpoint vouches for what is counted.
     const snap = this.progress.snapshot();
     try {
+      const keep = this.claims.active ? (id: string) => this.claims.writable(id) : undefined;
       if (this.book) {
-        await flushRollups(this.book, { http, layout, writeLines: this.conn.writeLines });
+        await flushRollups(this.book, {
+          http,
+          layout,
+          writeLines: this.conn.writeLines,
+          ...(keep ? { keep } : {}),
+        });
       }
       await this.queued(async () => {
+        if (keep) for (const id of [...snap.devices.keys()]) if (!keep(id)) snap.devices.delete(id);
         const cps = this.progress.checkpointsFrom(snap, Date.now());
         await this.conn.writeLines(cps.lines, layout.coverage.retentionPolicy);
         cps.commit();

@@ -230,11 +230,20 @@ export class InfluxProgress {
     return this.commitLater(next);
   }
 
-  /** The dirty devices now, for a flush taking the rollups' pending aggregates in the same tick. */
-  snapshot(): Snapshot {
+  /** Several collectors: these devices are no longer (or not yet) this process's to write. */
+  forget(owns: (deviceId: string) => boolean): void {
+    for (const id of [...this.devices.keys()]) if (owns(id)) this.devices.delete(id);
+  }
+
+  /**
+   * The dirty devices now (those `only` selects), for a flush taking the rollups' pending
+   * aggregates in the same tick.
+   */
+  snapshot(only?: (deviceId: string) => boolean): Snapshot {
     const snap: Snapshot = { devices: new Map(), lows: new Map() };
     for (const [id, s] of this.devices) {
       if (!s.dirty || s.coverage.highest < 0) continue;
+      if (only && !only(id)) continue;
       snap.devices.set(id, {
         coverage: cloneCoverage(s.coverage),
         ...(s.newest ? { newest: s.newest } : {}),

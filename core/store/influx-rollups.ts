@@ -135,6 +135,20 @@ export class RollupBook {
     for (const v of values) remember(cache, keyOf(v.deviceId, v.bucket), v);
   }
 
+  /**
+   * Several collectors: the pending rows and cached buckets of these devices are dropped (another
+   * collector writes their buckets now, or did meanwhile).
+   */
+  drop(owns: (deviceId: string) => boolean): void {
+    for (const byDevice of this.adding.values()) {
+      for (const id of [...byDevice.keys()]) if (owns(id)) byDevice.delete(id);
+    }
+    for (const cache of this.cache.values()) {
+      for (const key of [...cache.keys()])
+        if (owns(key.slice(0, key.indexOf('\n')))) cache.delete(key);
+    }
+  }
+
   /** Forgets every cached bucket (after a recompute from raw rewrote some behind the cache). */
   forget(): void {
     for (const cache of this.cache.values()) cache.clear();

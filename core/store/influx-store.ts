@@ -94,6 +94,19 @@ export class InfluxStore implements TelemetryStore {
     return ingest.progressOfAll();
   }
 
+  claim(
+    key: string,
+    owns: (deviceId: string) => boolean,
+    valid: () => boolean,
+  ): Promise<DeviceProgress[]> {
+    this.connection();
+    return (this.ingest as InfluxIngest).claim(key, owns, valid);
+  }
+
+  async disown(key: string, how: 'flush' | 'drop'): Promise<void> {
+    await this.ingest?.disown(key, how);
+  }
+
   /** InfluxDB applies retention itself (retention policies / bucket retention). */
   async prune(): Promise<PruneStep> {
     return { deleted: 0, more: false };

@@ -254,6 +254,14 @@ export class SqliteStore implements TelemetryStore {
       .map((row) => progressOf(row.device_id, toCoverage(row)));
   }
 
+  /** Every write re-reads coverage inside BEGIN IMMEDIATE: nothing is held in memory to reload. */
+  async claim(_key: string, owns: (deviceId: string) => boolean): Promise<DeviceProgress[]> {
+    return (await this.coverage()).filter((p) => owns(p.deviceId));
+  }
+
+  /** Each write is durable with its coverage and rollups in one transaction: nothing is pending. */
+  async disown(): Promise<void> {}
+
   async prune(now: number, budget: number): Promise<PruneStep> {
     if (!this.pruner) throw new Error('SqliteStore not started for writing');
     return this.pruner.step(now, budget);

@@ -141,6 +141,23 @@ export interface TelemetryStore {
   /** Every device's persisted coverage: what start-up needs, one small row per device. */
   coverage(): Promise<DeviceProgress[]>;
   /**
+   * Several collectors (collector/cluster/): the devices `owns` selects are written by this process
+   * from now on, and only while `valid()` holds (the partition's lease). Whatever the process held
+   * in memory of them is dropped and read again from the store, since another collector may have
+   * written them meanwhile; answers their coverage. A store whose every write re-reads coverage in
+   * its transaction (SQLite) only filters coverage().
+   */
+  claim(
+    key: string,
+    owns: (deviceId: string) => boolean,
+    valid: () => boolean,
+  ): Promise<DeviceProgress[]>;
+  /**
+   * The claim `key` ends. `flush`: a clean handover, what is pending of its devices (rollups,
+   * checkpoints) is written first. `drop`: the lease may be gone, nothing more of them is written.
+   */
+  disown(key: string, how: 'flush' | 'drop'): Promise<void>;
+  /**
    * Deletes at most `budget` rows past retention (one short transaction) and says whether more is
    * due; stores whose server applies retention itself answer at once.
    */

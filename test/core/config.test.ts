@@ -70,6 +70,34 @@ describe('loadConfig', () => {
     }
   });
 
+  it('several collectors: COLLECTOR_ID default hostname-pid, partitions and lease TTL bounded, hostile ids refused', () => {
+    const c = loadConfig({});
+    expect(c.cluster).toMatchObject({ partitions: 16, leaseTtlMs: 5000 });
+    expect(c.cluster.id).toMatch(new RegExp(`-${process.pid}$`));
+    expect(loadConfig({ COLLECTOR_ID: 'c1', COLLECTOR_PARTITIONS: '4' }).cluster).toEqual({
+      id: 'c1',
+      partitions: 4,
+      leaseTtlMs: 5000,
+    });
+    for (const [name, value] of [
+      ['COLLECTOR_ID', '"><script>alert(1)</script>'],
+      ['COLLECTOR_ID', 'x'.repeat(5000)],
+      ['COLLECTOR_PARTITIONS', '0'],
+      ['COLLECTOR_PARTITIONS', '1e9'],
+      ['COLLECTOR_LEASE_TTL_MS', '10'],
+    ] as const) {
+      try {
+        loadConfig({ [name]: value });
+        expect.unreachable(`${name}=${value} accepted`);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        const lines = (err as ConfigError).lines;
+        expect(lines).toHaveLength(1);
+        expect(lines[0]?.startsWith(`${name}=`)).toBe(true);
+      }
+    }
+  });
+
   it('lets flags override env and treats empty values as unset', () => {
     const c = loadConfig({ DEVICE_COUNT: '3', MQTT_BROKER_HOST: '' }, { DEVICE_COUNT: '7' });
     expect(c.devices.count).toBe(7);

@@ -45,6 +45,8 @@ function writeOnlyView(store: InfluxStore): TelemetryStore {
     stop: () => store.stop(),
     write: (readings, dropped) => store.write(readings, dropped),
     coverage: async () => [],
+    claim: async () => [],
+    disown: async () => {},
     prune: () => store.prune(),
     devices: async () => [],
     latest: (id) => store.latest(id),

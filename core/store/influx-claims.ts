@@ -42,9 +42,10 @@ export class InfluxClaims {
     return this.claims.has(key);
   }
 
+  /** Selected by a claim whose lease holds (a fenced predecessor not yet disowned does not count). */
   writable(deviceId: string): boolean {
     if (!this.partitioned) return true;
-    for (const c of this.claims.values()) if (c.owns(deviceId)) return c.valid();
+    for (const c of this.claims.values()) if (c.owns(deviceId) && c.valid()) return true;
     return false;
   }
 

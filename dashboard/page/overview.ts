@@ -18,8 +18,11 @@ import { isRange, RangeState } from './range-state.js';
 import { SocketLink } from './socket-link.js';
 import { SparkHistory } from './sparkline.js';
 
-/** GET /api/devices again at most this often when the fleet's size changes. */
-const LIST_REFRESH_MS = 5000;
+/**
+ * GET /api/devices again when the fleet's size changes, at most once a second, and at 1,000 and
+ * more vehicles at most once per 1,000 of them per second (the list is the whole fleet).
+ */
+const listGapMs = (vehicles: number): number => Math.max(1000, vehicles);
 
 export function startOverview(): void {
   const link = new SocketLink();
@@ -83,6 +86,15 @@ export function startOverview(): void {
   let listedCount = -1;
   let listing = false;
   let listedAt = 0;
+  let listTimer: number | undefined;
+  const scheduleList = (): void => {
+    if (listTimer !== undefined) return;
+    const wait = Math.max(0, listedAt + listGapMs(listedCount) - Date.now());
+    listTimer = window.setTimeout(() => {
+      listTimer = undefined;
+      void loadList();
+    }, wait);
+  };
   const loadList = async (): Promise<void> => {
     if (listing) return;
     listing = true;
@@ -146,7 +158,7 @@ export function startOverview(): void {
   // Live data.
   socket.on('fleet_summary', (s) => {
     summary.update(s);
-    if (s.devices !== listedCount && Date.now() - listedAt > LIST_REFRESH_MS) void loadList();
+    if (s.devices !== listedCount) scheduleList();
   });
   socket.on('fleet_rows', (rows) => {
     table.apply(rows);

@@ -68,9 +68,9 @@ export function startVehiclePage(): void {
     const q = (format: string) =>
       `${readingsPath(deviceId)}?${new URLSearchParams({ format, from: new Date(f).toISOString(), to: new Date(t).toISOString() })}`;
     csv.href = q('csv');
-    csv.download = `${deviceId}.csv`;
+    csv.download = '';
     ndjson.href = q('ndjson');
-    ndjson.download = `${deviceId}.ndjson`;
+    ndjson.download = '';
   };
 
   const rangeButtons = Array.from(document.querySelectorAll<HTMLButtonElement>('#range button'));

@@ -18,7 +18,12 @@ export function pageView(vehicles: number, offset = 0): ViewRequest {
 }
 
 export async function connectClient(base: string, view: ViewRequest | undefined): Promise<Client> {
-  const client: Client = io(base, { transports: ['websocket'], reconnection: false });
+  const client: Client = io(base, {
+    transports: ['websocket'],
+    reconnection: false,
+    // As the page does: a client that will send views gets no whole-fleet events meanwhile.
+    ...(view ? { auth: { view: true } } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('connect_error', reject);
@@ -43,7 +48,7 @@ export async function socketBytesPerS(
     bytes +=
       typeof d === 'string' ? Buffer.byteLength(d) : d instanceof ArrayBuffer ? d.byteLength : 0;
   });
-  await new Promise((r) => setTimeout(r, 1000));
+  await new Promise((r) => setTimeout(r, 2000));
   bytes = 0;
   const started = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));

@@ -22,7 +22,7 @@ export interface UiOptions {
   say: (line: string) => void;
 }
 
-interface Stage {
+export interface Stage {
   base: string;
   dashboard: ProgramProcess;
   traffic: FleetTraffic;
@@ -49,7 +49,7 @@ async function storeHistory(path: string, ids: readonly string[]): Promise<void>
 }
 
 /** A fresh store and dashboard process, and `count` vehicles publishing at 1 Hz, all online. */
-async function stage(dir: string, brokerPort: number, count: number): Promise<Stage> {
+export async function stage(dir: string, brokerPort: number, count: number): Promise<Stage> {
   mkdirSync(dir, { recursive: true });
   const ids = fleetIds('vehicle_', count);
   const sqlitePath = join(dir, 'telemetry.db');
@@ -91,7 +91,7 @@ async function stage(dir: string, brokerPort: number, count: number): Promise<St
   return { base, dashboard, traffic };
 }
 
-async function endStage(s: Stage): Promise<void> {
+export async function endStage(s: Stage): Promise<void> {
   await s.traffic.stop();
   await s.dashboard.kill('SIGTERM');
 }

@@ -264,16 +264,14 @@ export class Dashboard {
     socketLimit.attach(io);
     this.views.attach(io);
     io.on('connection', (socket) => {
-      this.views.connected(socket);
       socket.emit('hello', {
         server_time: new Date(now()).toISOString(),
         offline_after_s: this.options.offlineAfterS,
         late_after_ms: LATE_AFTER_MS,
         version: this.options.version,
       });
-      // Until it sends `view` a client is a legacy one: the whole fleet, as before views existed.
-      socket.emit('latest_data', this.board.latestData(now()));
-      for (const health of this.board.healths()) socket.emit('health', health);
+      // Legacy or view client: latest_data and health now, or only once it says what it shows.
+      this.views.connected(socket);
     });
     this.live.onReading((reading) => this.views.reading(reading));
     this.live.onHealth((health) => this.views.health(health));

@@ -1,7 +1,7 @@
 // The fleet overview (/): summary, the virtualized vehicle table, a paged chart grid, alarms; receives only what it shows (`view`).
 import { DEVICE_ID_PATTERN } from '../../core/contract.js';
 import type {
-  DeviceListEntry,
+  DevicesStatusBody,
   FleetSortKey,
   FleetStatusFilter,
 } from '../../core/dashboard-contract.js';
@@ -99,10 +99,12 @@ export function startOverview(): void {
     if (listing) return;
     listing = true;
     try {
-      const res = await fetch('/api/devices');
+      // The live board's vehicles, as the table has them (GET /api/devices also reads the store per vehicle: slower).
+      const res = await fetch('/api/devices/status');
       if (!res.ok) return;
-      const list = (await res.json()) as DeviceListEntry[];
-      const ids = list.map((d) => d.device_id).filter((id) => DEVICE_ID_PATTERN.test(id));
+      const ids = Object.keys((await res.json()) as DevicesStatusBody).filter((id) =>
+        DEVICE_ID_PATTERN.test(id),
+      );
       listedCount = ids.length;
       listedAt = Date.now();
       grid.setIds(ids);

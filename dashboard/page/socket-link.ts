@@ -17,7 +17,8 @@ export class SocketLink {
   private clockOffset = 0;
   offlineAfterMs = 10_000;
   lateAfterMs = LATE_AFTER_MS;
-  readonly socket: PageSocket = io();
+  /** `auth.view`: this page sends `view`, so the server sends it no whole-fleet events at all. */
+  readonly socket: PageSocket = io({ auth: { view: true } });
   private readonly connection = byId('connection');
   private connectedBefore = false;
 

@@ -59,9 +59,17 @@ export class LiveViews {
     this.io = io;
   }
 
-  /** A new connection: legacy until it sends `view`. */
+  /**
+   * A new connection: legacy until it sends `view` (it gets the whole fleet now, as before views
+   * existed), unless its handshake says `auth.view: true` (it will send a view: nothing until then).
+   */
   connected(socket: ClientSocket): void {
-    void socket.join(LEGACY_ROOM);
+    const auth = socket.handshake.auth as { view?: unknown } | undefined;
+    if (auth?.view !== true) {
+      void socket.join(LEGACY_ROOM);
+      socket.emit('latest_data', this.deps.board.latestData(this.deps.now()));
+      for (const health of this.deps.board.healths()) socket.emit('health', health);
+    }
     socket.on('view', (input: unknown) => this.onView(socket, input));
     socket.on('disconnect', () => this.views.delete(socket.id));
   }
@@ -84,7 +92,7 @@ export class LiveViews {
     }
     const now = this.deps.now();
     const state = this.views.get(socket.id) ?? { socket, view, windowStart: now, immediate: 0 };
-    if (!this.views.has(socket.id)) void socket.leave(LEGACY_ROOM);
+    if (!this.views.has(socket.id) && socket.rooms.has(LEGACY_ROOM)) void socket.leave(LEGACY_ROOM);
     const before = new Set(this.views.has(socket.id) ? state.view.vehicles : []);
     for (const id of before) if (!view.vehicles.includes(id)) void socket.leave(vehicleRoom(id));
     for (const id of view.vehicles) {

@@ -36,9 +36,12 @@ let publisher: MqttClient;
 const clients: Client[] = [];
 let seq = 0;
 
-function connect(): { client: Client; got: Got } {
+function connect(auth?: { view: boolean }): { client: Client; got: Got } {
   const got: Got = { latest: [], readings: [], rows: [], summaries: [] };
-  const client: Client = io(`http://127.0.0.1:${dashboard.port}`, { transports: ['websocket'] });
+  const client: Client = io(`http://127.0.0.1:${dashboard.port}`, {
+    transports: ['websocket'],
+    ...(auth ? { auth } : {}),
+  });
   client.on('latest_data', (d) => got.latest.push(d));
   client.on('reading', (r) => got.readings.push(r));
   client.on('fleet_rows', (r) => got.rows.push(r));
@@ -163,6 +166,26 @@ describe('live views', () => {
     expect(summary.speed_histogram.reduce((a, b) => a + b, 0)).toBe(30);
     // 3..90 km/h in 20 km/h buckets: 3–18 (6), 21–39 (7), 42–57 (6), 60–78 (7), 81–90 (4).
     expect(summary.speed_histogram.slice(0, 5)).toEqual([6, 7, 6, 7, 4]);
+  });
+
+  it('a client whose handshake says auth.view gets no whole-fleet event at all, not even on connect', async () => {
+    const { client, got } = connect({ view: true });
+    await connected(client);
+    await publishAll();
+    await new Promise((r) => setTimeout(r, 1500)); // a tick and the readings have passed
+    expect(got.latest).toEqual([]);
+    expect(got.readings).toEqual([]);
+    client.emit('view', { table: query({ limit: 2 }), vehicles: ['vehicle_30'] });
+    const rows = await nextRows(got);
+    expect(rows.rows.map((r) => r.device_id)).toEqual(['vehicle_01', 'vehicle_02']);
+    await publishAll();
+    await waitFor(
+      () => got.readings.length,
+      (n) => n >= 1,
+      { what: "vehicle_30's reading" },
+    );
+    expect(got.readings.map((r) => r.device_id)).toEqual(['vehicle_30']);
+    expect(got.latest).toEqual([]);
   });
 
   it('filters by text (id and registry name), status and alarm, server side', async () => {

@@ -7,7 +7,7 @@ import type {
 } from '../../core/dashboard-contract.js';
 import { AlarmPanel } from './alarm-panel.js';
 import { ApiTokenField } from './api-token.js';
-import { ChartGrid } from './chart-grid.js';
+import { ChartGrid, GRID_PAGE } from './chart-grid.js';
 import { CommandPanels } from './command-panel.js';
 import type { CardContext } from './device-card.js';
 import { byId } from './dom.js';
@@ -164,6 +164,18 @@ export function startOverview(): void {
   });
   socket.on('fleet_rows', (rows) => {
     table.apply(rows);
+    // Until the vehicle list is in, the first rows by id are the grid's first page already.
+    const f = table.filter;
+    if (
+      listedCount < 0 &&
+      rows.offset === 0 &&
+      f.sort === 'id' &&
+      f.order === 'asc' &&
+      f.text === '' &&
+      f.status === 'all' &&
+      !f.alarm
+    )
+      grid.setIds(rows.rows.slice(0, GRID_PAGE).map((r) => r.device_id));
     byId('fleet-count').textContent = `${rows.total} shown`;
     for (const r of rows.vehicles) {
       const card = grid.cards.get(r.device_id);

@@ -6,7 +6,7 @@ import type { SpeedReading } from '../core/contract.js';
 import type { DevicesStatusBody } from '../core/dashboard-contract.js';
 import { SqliteStore } from '../core/store/sqlite-store.js';
 import { fleetIds } from '../devices/create-device.js';
-import { FleetTraffic } from '../harness/fleet-traffic.js';
+import { FleetTraffic, waveSpeed } from '../harness/fleet-traffic.js';
 import { MosquittoProcess } from '../harness/mosquitto.js';
 import { freePort } from '../harness/ports.js';
 import { ProgramProcess } from '../harness/program.js';
@@ -26,6 +26,14 @@ export interface Stage {
   base: string;
   dashboard: ProgramProcess;
   traffic: FleetTraffic;
+  collector: ProgramProcess | undefined;
+}
+
+export interface StageExtras {
+  /** Also `npm run collector` (built: `npm run build`), so live readings are stored too. */
+  collector?: boolean;
+  /** Retained health messages this often (FleetTraffic). */
+  healthEveryMs?: number;
 }
 
 /** Five minutes of 1 Hz history for the vehicles the first chart page shows. */
@@ -34,27 +42,43 @@ async function storeHistory(path: string, ids: readonly string[]): Promise<void>
   await store.start();
   const end = Date.now();
   const readings: SpeedReading[] = [];
-  for (const id of ids.slice(0, 12)) {
+  ids.slice(0, 12).forEach((id, i) => {
     for (let k = 0; k < 300; k++) {
+      const at = end - (300 - k) * 1000;
       readings.push({
         device_id: id,
         seq: 1_000_000 + k,
-        timestamp: new Date(end - (300 - k) * 1000).toISOString(),
-        speed: 30 + ((k * 13) % 70),
+        timestamp: new Date(at).toISOString(),
+        speed: waveSpeed(id, i, at),
       });
     }
-  }
+  });
   await store.write(readings);
   await store.stop();
 }
 
 /** A fresh store and dashboard process, and `count` vehicles publishing at 1 Hz, all online. */
-export async function stage(dir: string, brokerPort: number, count: number): Promise<Stage> {
+export async function stage(
+  dir: string,
+  brokerPort: number,
+  count: number,
+  extras: StageExtras = {},
+): Promise<Stage> {
   mkdirSync(dir, { recursive: true });
   const ids = fleetIds('vehicle_', count);
   const sqlitePath = join(dir, 'telemetry.db');
   await storeHistory(sqlitePath, ids);
   const port = await freePort();
+  const collector = extras.collector
+    ? ProgramProcess.fromNpmScript('collector', [], {
+        MQTT_BROKER_HOST: '127.0.0.1',
+        MQTT_BROKER_PORT: String(brokerPort),
+        SQLITE_PATH: sqlitePath,
+        COLLECTOR_STATE_PATH: join(dir, 'collector-state.db'),
+        COLLECTOR_CLIENT_ID: `bench-collector-${count}-${process.pid}`,
+      })
+    : undefined;
+  collector?.start();
   const dashboard = ProgramProcess.fromNpmScript('dashboard', [], {
     MQTT_BROKER_HOST: '127.0.0.1',
     MQTT_BROKER_PORT: String(brokerPort),
@@ -77,7 +101,12 @@ export async function stage(dir: string, brokerPort: number, count: number): Pro
     (s) => s === 200,
     { what: 'the dashboard healthy', timeoutMs: 60_000, intervalMs: 200 },
   );
-  const traffic = new FleetTraffic({ port: brokerPort, ids, clients: count >= 10_000 ? 8 : 4 });
+  const traffic = new FleetTraffic({
+    port: brokerPort,
+    ids,
+    clients: count >= 10_000 ? 8 : 4,
+    ...(extras.healthEveryMs === undefined ? {} : { healthEveryMs: extras.healthEveryMs }),
+  });
   await traffic.start();
   await waitFor(
     async () => {
@@ -88,12 +117,13 @@ export async function stage(dir: string, brokerPort: number, count: number): Pro
     { what: `${count} vehicles online`, timeoutMs: 120_000, intervalMs: 500 },
   );
   await sleep(2000); // a couple of seconds of live traffic before measuring
-  return { base, dashboard, traffic };
+  return { base, dashboard, traffic, collector };
 }
 
 export async function endStage(s: Stage): Promise<void> {
   await s.traffic.stop();
   await s.dashboard.kill('SIGTERM');
+  await s.collector?.kill('SIGTERM');
 }
 
 async function readyMedian(browser: Browser, base: string, count: number, o: UiOptions) {

@@ -243,6 +243,8 @@ export type FleetStatusFilter = (typeof FLEET_STATUS_FILTERS)[number];
 export const MAX_VIEW_ROWS = 200;
 export const MAX_VIEW_VEHICLES = 24;
 export const MAX_VIEW_TEXT = 100;
+/** Sparkline samples per vehicle (a minute at one per second). */
+export const SPARK_SAMPLES = 60;
 /** Width of the speed histogram's buckets, km/h (the last bucket holds everything above). */
 export const SPEED_BUCKET_KMH = 20;
 export const SPEED_BUCKETS = 11;
@@ -283,6 +285,11 @@ export interface FleetRow {
   last_seen: string | null;
   /** Its active alarms (open or acknowledged). */
   alarms: number;
+  /**
+   * The last minute of speeds (one per second with a new reading, oldest first), sent only when
+   * the row enters this client's window; afterwards the client appends `speed` itself.
+   */
+  spark?: number[];
 }
 
 export interface FleetRowsBody {

@@ -1,6 +1,6 @@
 // A fleet's live traffic without a process per vehicle: a few MQTT.js clients publish every vehicle's speed (QoS 0) and retained status into a broker.
 import mqtt, { type MqttClient } from 'mqtt';
-import { encodeReading } from '../core/contract.js';
+import { encodeHealth, encodeReading, healthTopic } from '../core/contract.js';
 
 export interface FleetTrafficOptions {
   port: number;
@@ -11,15 +11,22 @@ export interface FleetTrafficOptions {
   clients?: number;
   /** A vehicle's speed at a time (default: a slow wave of its own, 0–120 km/h). */
   speed?: (id: string, index: number, at: number) => number;
+  /** Also a retained health message per vehicle this often (default: none). */
+  healthEveryMs?: number;
 }
 
-/** Deterministic speeds, different per vehicle, so sorting and histograms have something to show. */
+/**
+ * Deterministic speeds, different per vehicle, so sorting and histograms have something to show;
+ * 13–103 km/h, below the built-in overspeed limit (110), so the collector's rules stay quiet.
+ */
 export const waveSpeed = (_id: string, index: number, at: number): number =>
-  Math.round((60 + 55 * Math.sin(at / 20_000 + index * 0.7)) * 100) / 100;
+  Math.round((58 + 45 * Math.sin(at / 20_000 + index * 0.7)) * 100) / 100;
 
 export class FleetTraffic {
   private readonly clients: MqttClient[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private readonly startedAt = Date.now();
   private readonly seqs = new Map<string, number>();
   private readonly silent = new Set<string>();
   /** Speed messages handed to MQTT.js so far. */
@@ -49,6 +56,11 @@ export class FleetTraffic {
       ),
     );
     this.round();
+    const healthEvery = this.options.healthEveryMs;
+    if (healthEvery !== undefined) {
+      this.health();
+      this.healthTimer = setInterval(() => this.health(), healthEvery);
+    }
     const interval = this.options.intervalMs ?? 1000;
     // Spread over the interval in slices, as a real fleet's readings are.
     const slices = 10;
@@ -78,6 +90,23 @@ export class FleetTraffic {
     });
   }
 
+  private health(): void {
+    const timestamp = new Date().toISOString();
+    this.options.ids.forEach((id, i) => {
+      if (this.silent.has(id)) return;
+      const payload = encodeHealth({
+        device_id: id,
+        timestamp,
+        uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
+        queue_depth: 0,
+        dropped_total: 0,
+        reconnects: 0,
+        firmware: 'fleet-traffic',
+      });
+      this.client(i).publish(healthTopic(id), payload, { qos: 0, retain: true });
+    });
+  }
+
   /** The vehicle stops cleanly: a retained `offline` status, then silence. */
   async goOffline(id: string): Promise<void> {
     this.silent.add(id);
@@ -91,6 +120,7 @@ export class FleetTraffic {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.healthTimer);
     this.timer = undefined;
     await Promise.all(this.clients.splice(0).map((c) => c.endAsync()));
   }

@@ -1,4 +1,6 @@
-// `npm run screenshots`: docs/fleet-overview.png and docs/vehicle-page.png from a real run (Mosquitto, `npm run dashboard`, 200 vehicles published live, Chromium).
+// `npm run screenshots`: docs/fleet-overview.png and docs/vehicle-page.png from a real run (Mosquitto, `npm run collector`, `npm run dashboard`, 200 vehicles published live, Chromium).
+
+import { execSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,12 +17,17 @@ import { sleep } from '../harness/wait.js';
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 const VEHICLES = 200;
 
+// The collector runs as `npm run collector` does: bundled.
+execSync('npm run -s build', { stdio: 'inherit' });
 const dir = mkdtempSync(join(tmpdir(), 'screenshots-'));
 const broker = new MosquittoProcess({ dir: join(dir, 'mosquitto') });
 await broker.start();
 const browser = await launchBrowser();
 try {
-  const s = await stage(join(dir, 'run'), broker.port, VEHICLES);
+  const s = await stage(join(dir, 'run'), broker.port, VEHICLES, {
+    collector: true,
+    healthEveryMs: 10_000,
+  });
   // Something to see: one vehicle stopped, one over the limit.
   await s.traffic.goOffline('vehicle_09');
   const now = new Date().toISOString();

@@ -12,6 +12,7 @@ import { SpeedSeries } from './series.js';
 
 /** Windows asked per history request: 5 m → 1 s windows, 1 h → 10 s, 24 h → 5 min. */
 export const HISTORY_POINTS = 600;
+/** Chart height on a card of the grid; the vehicle page asks for a taller one. */
 const CHART_HEIGHT = 150;
 const HISTORY_RETRY_MS = 5000;
 const LINE = '#2563eb';
@@ -41,6 +42,8 @@ export interface CardContext {
   now: () => number;
   /** Silence longer than this breaks the line (offline threshold). */
   offlineAfterMs: () => number;
+  /** Chart height in px (default 150). */
+  chartHeight?: number;
 }
 
 interface CardParts {
@@ -96,6 +99,10 @@ export class DeviceCard {
     return new DeviceCard(deviceId, { root, status, speed, late, badge, health, note, chart }, ctx);
   }
 
+  private get height(): number {
+    return this.ctx.chartHeight ?? CHART_HEIGHT;
+  }
+
   get mounted(): boolean {
     return this.plot !== undefined;
   }
@@ -110,7 +117,7 @@ export class DeviceCard {
     this.plot = new uPlot(this.options(chart.clientWidth || 300), [[], [], [], []], chart);
     this.resize = new ResizeObserver(() => {
       const width = chart.clientWidth;
-      if (width > 0 && this.plot) this.plot.setSize({ width, height: CHART_HEIGHT });
+      if (width > 0 && this.plot) this.plot.setSize({ width, height: this.height });
     });
     this.resize.observe(chart);
   }
@@ -135,7 +142,7 @@ export class DeviceCard {
     };
     return {
       width,
-      height: CHART_HEIGHT,
+      height: this.height,
       legend: { show: false },
       cursor: { drag: { x: false, y: false, setScale: false } },
       scales: {

@@ -107,7 +107,10 @@ export class FleetTable {
 
   apply(data: FleetRowsBody): void {
     this.data = data;
-    for (const r of data.rows) this.sparks.add(r.device_id, r.speed, r.timestamp);
+    for (const r of data.rows) {
+      if (r.spark) this.sparks.seed(r.device_id, r.spark, r.timestamp);
+      else this.sparks.add(r.device_id, r.speed, r.timestamp);
+    }
     this.render();
   }
 

@@ -1,9 +1,9 @@
 // A row's live sparkline: the last minute of per-second speeds as one SVG polyline (attributes only, no markup).
+import { SPARK_SAMPLES } from '../../core/dashboard-contract.js';
+
 const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 60;
 const HEIGHT = 18;
-/** Samples kept per vehicle: a minute at one per second. */
-export const SPARK_SAMPLES = 60;
 
 export function createSparkline(): { svg: SVGSVGElement; line: SVGPolylineElement } {
   const svg = document.createElementNS(SVG, 'svg');
@@ -40,6 +40,11 @@ export function sparkPoints(samples: readonly number[]): string {
 /** Per-vehicle samples, one per reading timestamp, bounded. */
 export class SparkHistory {
   private readonly samples = new Map<string, { at: string; values: number[] }>();
+
+  /** The server's last minute of a row that just came into view (replaces what the page had). */
+  seed(deviceId: string, values: readonly number[], timestamp: string | null): void {
+    this.samples.set(deviceId, { at: timestamp ?? '', values: values.slice(-SPARK_SAMPLES) });
+  }
 
   add(deviceId: string, speed: number | null, timestamp: string | null): void {
     if (speed === null || timestamp === null) return;

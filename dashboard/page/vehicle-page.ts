@@ -42,6 +42,7 @@ export function startVehiclePage(): void {
     span: () => range.span(),
     now,
     offlineAfterMs: () => link.offlineAfterMs,
+    chartHeight: 320,
   });
   byId('vehicle-chart').append(card.element);
   card.mount();

@@ -10,6 +10,7 @@ import type { Logger } from '../../core/log.js';
 import type { DeviceBoard } from '../device-board.js';
 import type { ActiveAlarms } from './active-alarms.js';
 import { FleetSnapshot } from './fleet-snapshot.js';
+import { SparkRing } from './spark-ring.js';
 import { parseView } from './view-schema.js';
 
 type Io = SocketServer<ClientToServerEvents, ServerToClientEvents>;
@@ -35,6 +36,8 @@ export interface LiveViewsDeps {
 interface ViewState {
   socket: ClientSocket;
   view: ViewRequest;
+  /** Rows whose sparkline this client has (in its window at the last send). */
+  sparked: Set<string>;
   windowStart: number;
   immediate: number;
 }
@@ -43,6 +46,7 @@ export class LiveViews {
   private io: Io | undefined;
   private readonly views = new Map<string, ViewState>();
   private snapshot: FleetSnapshot | undefined;
+  private readonly sparks = new SparkRing();
   private lastReadings = 0;
   private lastTickAt: number | undefined;
   private readingsPerS = 0;
@@ -91,7 +95,13 @@ export class LiveViews {
       return;
     }
     const now = this.deps.now();
-    const state = this.views.get(socket.id) ?? { socket, view, windowStart: now, immediate: 0 };
+    const state = this.views.get(socket.id) ?? {
+      socket,
+      view,
+      sparked: new Set<string>(),
+      windowStart: now,
+      immediate: 0,
+    };
     if (!this.views.has(socket.id) && socket.rooms.has(LEGACY_ROOM)) void socket.leave(LEGACY_ROOM);
     const before = new Set(this.views.has(socket.id) ? state.view.vehicles : []);
     for (const id of before) if (!view.vehicles.includes(id)) void socket.leave(vehicleRoom(id));
@@ -111,13 +121,27 @@ export class LiveViews {
     state.immediate += 1;
     const snapshot = this.snapshot ?? this.build(now);
     socket.emit('fleet_summary', snapshot.summary);
-    socket.emit('fleet_rows', snapshot.rowsBody(view.table, view.vehicles));
+    this.sendRows(state, snapshot);
   }
 
-  private build(now: number): FleetSnapshot {
-    const { board, name, alarms } = this.deps;
+  /** The client's window; rows new to it carry their last minute (spark). */
+  private sendRows(state: ViewState, snapshot: FleetSnapshot): void {
+    const body = snapshot.rowsBody(state.view.table, state.view.vehicles);
+    const sparked = new Set<string>();
+    body.rows = body.rows.map((row) => {
+      sparked.add(row.device_id);
+      return state.sparked.has(row.device_id)
+        ? row
+        : { ...row, spark: this.sparks.of(row.device_id) };
+    });
+    state.sparked = sparked;
+    state.socket.emit('fleet_rows', body);
+  }
+
+  private build(now: number, rows = this.deps.board.liveRows(now)): FleetSnapshot {
+    const { name, alarms } = this.deps;
     this.snapshot = new FleetSnapshot({
-      rows: board.liveRows(now),
+      rows,
       name,
       alarms: alarms.byDevice(),
       activeAlarms: alarms.total,
@@ -139,16 +163,19 @@ export class LiveViews {
     }
     this.lastReadings = readings;
     this.lastTickAt = now;
+    // Sampled whether or not anyone watches: a page opened later shows the last minute at once.
+    const rows = this.deps.board.liveRows(now);
+    this.sparks.sample(rows);
     this.snapshot = undefined;
     // The whole fleet, built only when some connected client still asks for it.
     if ((io.of('/').adapter.rooms.get(LEGACY_ROOM)?.size ?? 0) > 0) {
       io.to(LEGACY_ROOM).emit('latest_data', this.deps.board.latestData(now));
     }
     if (this.views.size === 0) return;
-    const snapshot = this.build(now);
-    for (const { socket, view } of this.views.values()) {
-      socket.emit('fleet_summary', snapshot.summary);
-      socket.emit('fleet_rows', snapshot.rowsBody(view.table, view.vehicles));
+    const snapshot = this.build(now, rows);
+    for (const state of this.views.values()) {
+      state.socket.emit('fleet_summary', snapshot.summary);
+      this.sendRows(state, snapshot);
     }
   }
 

@@ -152,13 +152,25 @@ describe('live views', () => {
       'vehicle_24',
     ]);
     expect(rows.rows[0]).toMatchObject({ speed: 84, status: 'online', alarms: 0, name: null });
+    // Rows new to this client carry their last minute (sampled each tick: at least one sample).
+    expect(rows.rows.every((r) => (r.spark?.length ?? 0) >= 1 && r.spark?.at(-1) === r.speed)).toBe(
+      true,
+    );
     expect(rows.vehicles.map((v) => v.device_id)).toEqual(['vehicle_03']);
     const latestSoFar = got.latest.length;
     const readingsSoFar = got.readings.length;
     await publishAll();
     // Two ticks later: rows again, no latest_data, and only vehicle_03's reading.
     await nextRows(got);
-    await nextRows(got);
+    const again = await nextRows(got);
+    // Same window: the client has those sparklines already.
+    expect(again.rows.map((r) => r.spark)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
     expect(got.latest.length).toBe(latestSoFar);
     expect(got.readings.slice(readingsSoFar).map((r) => r.device_id)).toEqual(['vehicle_03']);
     const summary = got.summaries.at(-1) as FleetSummaryBody;

@@ -218,6 +218,8 @@ export class Dashboard {
       board: this.board,
       live: this.live,
       socketClients: () => this.socketClients,
+      viewClients: () => this.views.viewClients,
+      viewsRejected: () => this.views.rejected,
       storeAvailable: () => this.store.available,
       now,
     });

@@ -51,7 +51,7 @@ try {
     { qos: 1, retain: true },
   );
   await client.endAsync();
-  await sleep(12_000); // sparklines fill, vehicle_09 is offline
+  await sleep(45_000); // sparklines fill, vehicle_09 is offline
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   await page.goto(`${s.base}/`);
   await page.waitForFunction(

@@ -233,6 +233,32 @@ describe.each([10, 1000])('%i vehicles', (count) => {
     }
   });
 
+  it('fits 2560 px without sideways scroll, and a row is reachable and opened with the keyboard alone', async () => {
+    const wide = await browser.newPage({ viewport: { width: 2560, height: 1440 } });
+    try {
+      await wide.goto(`${base}/`);
+      await expect
+        .poll(() => wide.locator('#latest-body tr[data-device]').count())
+        .toBeGreaterThan(0);
+      expect(await noSidewaysScroll(wide)).toBe(true);
+      // From the search field, Tab through the filters and sort buttons to the first row's link.
+      await wide.focus('#filter-text');
+      let inTable = false;
+      for (let i = 0; i < 20 && !inTable; i++) {
+        await wide.keyboard.press('Tab');
+        inTable = await wide.evaluate(
+          () => document.activeElement?.closest('#latest-body tr[data-device]') !== null,
+        );
+      }
+      expect(inTable).toBe(true);
+      await wide.keyboard.press('Enter');
+      await wide.waitForURL(`${base}/vehicles/vehicle_01`);
+      expect(await noSidewaysScroll(wide)).toBe(true);
+    } finally {
+      await wide.close();
+    }
+  });
+
   it('opens a vehicle from its row: its own URL, live status, history with a min/max band', async () => {
     await page.fill('#filter-text', 'vehicle_07');
     await expect

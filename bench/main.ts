@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [--only ingest,latency,...,export] [--repeat N] [--quick]`: every figure a median of repeated runs.
+// `npm run bench [-- --json] [--only ingest,latency,...,export,ui] [--repeat N] [--quick]`: every figure a median of repeated runs.
 import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { writeLoad } from './publishers.js';
 import { queueDrainRun } from './queue-drain.js';
 import { type Results, table } from './report.js';
 import { median, ratio, round } from './stats.js';
+import { uiRun } from './ui.js';
 
 const SUITES = [
   'ingest',
@@ -26,6 +27,7 @@ const SUITES = [
   'longevity',
   'export',
   'cluster',
+  'ui',
 ] as const;
 type Suite = (typeof SUITES)[number];
 
@@ -211,6 +213,15 @@ if (only.includes('export')) {
       ...figures('sqlite', runs.sqlite),
       ...figures('influxdb', runs.influxdb),
     };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (only.includes('ui')) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ui-'));
+  try {
+    results.ui = await uiRun(dir, { repeat, quick, say });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

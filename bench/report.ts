@@ -22,6 +22,9 @@ const GOALS: Record<string, ['>=' | '<=' | '<', number]> = {
   'longevity.event_loop_max_ms_during_retention': ['<=', 100],
   'export.sqlite_rss_growth_mb': ['<', 50],
   'export.influxdb_rss_growth_mb': ['<', 50],
+  'ui.page_ready_ratio': ['<=', 1.5],
+  'ui.longest_task_ms_1000': ['<=', 100],
+  'ui.socket_kb_per_s_10000': ['<=', 50],
 };
 
 export function goalMet(key: string, value: number): boolean | undefined {

@@ -228,6 +228,91 @@ export interface ServerToClientEvents {
   alarm: (alarm: Alarm) => void;
   /** One validated health message, as it arrives (and each device's latest on connecting). */
   health: (health: HealthMessage) => void;
+  /** Every second, to clients that sent `view`: the whole fleet in a few numbers. */
+  fleet_summary: (summary: FleetSummaryBody) => void;
+  /** Every second and right after each `view`: the table window and the watched vehicles. */
+  fleet_rows: (rows: FleetRowsBody) => void;
+}
+
+/** Columns the fleet table sorts by (server side: the client holds only the rows it shows). */
+export const FLEET_SORT_KEYS = ['id', 'name', 'status', 'speed', 'last_seen', 'alarms'] as const;
+export type FleetSortKey = (typeof FLEET_SORT_KEYS)[number];
+export const FLEET_STATUS_FILTERS = ['all', 'online', 'warning', 'offline'] as const;
+export type FleetStatusFilter = (typeof FLEET_STATUS_FILTERS)[number];
+/** At most this many table rows per `view`, watched vehicles, and characters of filter text. */
+export const MAX_VIEW_ROWS = 200;
+export const MAX_VIEW_VEHICLES = 24;
+export const MAX_VIEW_TEXT = 100;
+/** Sparkline samples per vehicle (a minute at one per second). */
+export const SPARK_SAMPLES = 60;
+/** Width of the speed histogram's buckets, km/h (the last bucket holds everything above). */
+export const SPEED_BUCKET_KMH = 20;
+export const SPEED_BUCKETS = 11;
+
+/** The fleet table's query: filter, order and the window of rows the client has on screen. */
+export interface FleetTableQuery {
+  sort: FleetSortKey;
+  order: 'asc' | 'desc';
+  /** Case-insensitive substring of the id or the registry name ('' : all). */
+  text: string;
+  status: FleetStatusFilter;
+  /** true: only vehicles with an active (open or acknowledged) alarm. */
+  alarm: boolean;
+  offset: number;
+  limit: number;
+}
+
+/**
+ * `view` (client → server): what the client shows. Once sent, the client gets `fleet_summary` and
+ * `fleet_rows` every second and `reading` / `health` only of `vehicles`, instead of `latest_data`
+ * and every reading. `table` null: no table (a vehicle page).
+ */
+export interface ViewRequest {
+  table: FleetTableQuery | null;
+  vehicles: string[];
+}
+
+/** One vehicle as the fleet table shows it. */
+export interface FleetRow {
+  device_id: string;
+  /** From the device registry; null: not registered or no name. */
+  name: string | null;
+  status: DeviceState;
+  speed: number | null;
+  /** Device time of that speed. */
+  timestamp: string | null;
+  /** Server time the vehicle was last heard from; null: never. */
+  last_seen: string | null;
+  /** Its active alarms (open or acknowledged). */
+  alarms: number;
+  /**
+   * The last minute of speeds (one per second with a new reading, oldest first), sent only when
+   * the row enters this client's window; afterwards the client appends `speed` itself.
+   */
+  spark?: number[];
+}
+
+export interface FleetRowsBody {
+  /** Rows matching the table's filter (all of them, not just this window). */
+  total: number;
+  offset: number;
+  rows: FleetRow[];
+  /** The watched vehicles (`view.vehicles`) that are known, in the order asked. */
+  vehicles: FleetRow[];
+}
+
+export interface FleetSummaryBody {
+  devices: number;
+  online: number;
+  warning: number;
+  offline: number;
+  /** Active alarms, fleet-wide ones included. */
+  active_alarms: number;
+  /** Valid live readings the dashboard received in the last second. */
+  readings_per_s: number;
+  /** Latest speeds of vehicles not offline, by SPEED_BUCKET_KMH buckets from 0. */
+  speed_histogram: number[];
+  server_time: string;
 }
 
 /** `GET /api/alarms?state=`: active is open or acknowledged, i.e. not cleared. */
@@ -239,8 +324,10 @@ export const MAX_ALARM_LIMIT = 1000;
 /** `GET /api/alarms`: newest first (by started_at). */
 export type AlarmsBody = Alarm[];
 
-/** The page sends nothing: history is fetched over REST. */
-export type ClientToServerEvents = Record<string, never>;
+/** The page says what it shows (history is fetched over REST); a client that never does is a legacy one. */
+export interface ClientToServerEvents {
+  view: (view: ViewRequest) => void;
+}
 
 export const historyPath = (deviceId: string): string =>
   `/api/devices/${encodeURIComponent(deviceId)}/history`;
@@ -250,5 +337,7 @@ export const commandsPath = (deviceId: string): string =>
 export const ALARMS_PATH = '/api/alarms';
 export const alarmAckPath = (alarmId: string): string =>
   `/api/alarms/${encodeURIComponent(alarmId)}/ack`;
+export const vehiclePagePath = (deviceId: string): string =>
+  `/vehicles/${encodeURIComponent(deviceId)}`;
 export const readingsPath = (deviceId: string): string =>
   `/api/devices/${encodeURIComponent(deviceId)}/readings`;

@@ -35,13 +35,18 @@ import {
 import { SocketLimit } from './security/socket-limit.js';
 import { buildApp } from './server.js';
 import { StoreLink } from './store-link.js';
+import { ActiveAlarms } from './views/active-alarms.js';
+import { LiveViews } from './views/live-views.js';
+import { NameCache } from './views/name-cache.js';
 
 /** A connection that has not joined the namespace by then is closed (Socket.IO's default: 45 s). */
 const CONNECT_TIMEOUT_MS = 10_000;
-/** The page sends Socket.IO nothing but its CONNECT; no client message needs more. */
+/** The page sends Socket.IO its CONNECT and `view` events (a few KB at most); no client message needs more. */
 const MAX_SOCKET_MESSAGE_BYTES = 16_384;
 /** With Redis: a page reconnecting within this gets the `everywhere` events it missed. */
 const RECOVERY_WINDOW_MS = 2 * 60_000;
+/** Registry names are re-read this often (ticks) besides after each change made here. */
+const NAME_REFRESH_TICKS = 30;
 
 /** DASHBOARD_* values (config.dashboard) plus what the composition adds. */
 export interface DashboardOptions extends SecurityConfig {
@@ -108,11 +113,16 @@ export class Dashboard {
   readonly ingestStore: StoreLink | undefined;
   readonly registry: DeviceRegistry;
   readonly registryPublisher: RegistryPublisher;
+  /** Who receives which live event (legacy clients, view clients). */
+  readonly views: LiveViews;
+  private readonly names: NameCache;
+  private readonly activeAlarms = new ActiveAlarms();
   private http: HttpServer | undefined;
   private expressApp: Express | undefined;
   private io: Io | undefined;
   private broadcast: Broadcast | undefined;
   private ticker: NodeJS.Timeout | undefined;
+  private ticks = 0;
   private rateLimit: ApiRateLimit | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -166,6 +176,16 @@ export class Dashboard {
       now: deps.now,
     });
     this.registry = new DeviceRegistry(deps.registry, this.registryPublisher);
+    this.names = new NameCache(deps.registry, deps.log);
+    this.registry.onChange(() => void this.names.refresh());
+    this.views = new LiveViews({
+      board: this.board,
+      name: (id) => this.names.get(id),
+      alarms: this.activeAlarms,
+      readings: () => this.live.readings,
+      log: deps.log,
+      now: deps.now,
+    });
   }
 
   /** Socket.IO clients connected to the page's namespace. */
@@ -213,6 +233,8 @@ export class Dashboard {
       board: this.board,
       live: this.live,
       socketClients: () => this.socketClients,
+      viewClients: () => this.views.viewClients,
+      viewsRejected: () => this.views.rejected,
       storeAvailable: () => this.store.available,
       redisConnected: this.deps.cluster && (() => this.deps.cluster?.available === true),
       now,
@@ -221,6 +243,7 @@ export class Dashboard {
     // Before MQTT connects: answers the broker kept for this session arrive right after CONNACK.
     this.deps.commandStore.start();
     await this.deps.registry.start();
+    await this.names.refresh();
     await this.store.start();
     await this.ingestStore?.start();
     const headers = securityHeaders();
@@ -271,6 +294,7 @@ export class Dashboard {
     // Socket.IO answers /socket.io/ before Express sees it: its responses get the headers too.
     io.engine.use(headers);
     socketLimit.attach(io);
+    this.views.attach(io);
     io.on('connection', (socket) => {
       socket.emit('hello', {
         server_time: new Date(now()).toISOString(),
@@ -278,18 +302,31 @@ export class Dashboard {
         late_after_ms: LATE_AFTER_MS,
         version: this.options.version,
       });
-      socket.emit('latest_data', this.board.latestData(now()));
-      for (const health of this.board.healths()) socket.emit('health', health);
+      // Legacy or view client: latest_data and health now, or only once it says what it shows.
+      this.views.connected(socket);
     });
-    // Alarms reach every instance from the collector's retained topics (acks included): local.
-    this.live.onReading((reading) => broadcast.local('reading', reading));
+    // Readings and health reach each client by its view (views/live-views.ts), from this
+    // instance's own feed: local. Commands only this instance knows: everywhere. Alarms reach
+    // every instance from the collector's retained topics (acks included): local, to every client
+    // (they are rare; the alarm panel lists the whole fleet).
+    this.live.onReading((reading) => this.views.reading(reading));
+    this.live.onHealth((health) => this.views.health(health));
     this.commands.onChange((command) => broadcast.everywhere('command', commandBody(command)));
-    this.live.onHealth((health) => broadcast.local('health', health));
-    this.alarms.onAlarm((alarm) => broadcast.local('alarm', alarm));
+    this.alarms.onAlarm((alarm) => {
+      this.activeAlarms.apply(alarm);
+      broadcast.local('alarm', alarm);
+    });
     this.live.start();
     // Same tick as live.start(): their listeners are on the session's client before the CONNACK.
     this.commands.attach();
     this.alarms.start();
+    // The copy is open now; its events arrive after the CONNACK, so nothing is missed in between.
+    for (const alarm of this.alarms.list({
+      state: 'active',
+      deviceId: undefined,
+      limit: 1_000_000,
+    }))
+      this.activeAlarms.apply(alarm);
     // Same session, same tick: its first CONNACK already publishes (or subscribes to) the registry.
     const follower = this.deps.registryFollower;
     if (follower) follower.attach(this.deps.session.mqtt);
@@ -323,13 +360,14 @@ export class Dashboard {
     }
   }
 
-  /** Every second: flip stale devices (logged once per change) and push `latest_data`. */
+  /** Every second: flip stale devices (logged once per change) and push the live views. */
   private tick(): void {
     const now = this.deps.now();
     for (const change of this.board.transitions(now)) {
       this.deps.log.info(change, 'device status');
     }
-    this.broadcast?.local('latest_data', this.board.latestData(now));
+    this.views.tick();
+    if (++this.ticks % NAME_REFRESH_TICKS === 0) void this.names.refresh();
   }
 
   private async seed(store: TelemetryStore): Promise<void> {
@@ -353,6 +391,7 @@ export class Dashboard {
     const http = this.http;
     this.io = undefined;
     this.broadcast = undefined;
+    this.views.stop();
     if (io) {
       const closed = io.close();
       http?.closeAllConnections();

@@ -40,6 +40,16 @@ export interface FleetSummary {
   speedMax: number;
 }
 
+/** One vehicle for the live views (see live/fleet-snapshot.ts). */
+export interface LiveRow {
+  deviceId: string;
+  status: DeviceState;
+  speed: number | null;
+  timestamp: string | null;
+  /** Server time last heard from, ms. */
+  lastSeenAt: number | undefined;
+}
+
 export interface StatusChange {
   deviceId: string;
   status: DeviceState;
@@ -147,6 +157,11 @@ export class DeviceBoard {
     e.lastSeenAt = Math.max(e.lastSeenAt ?? at, at);
   }
 
+  /** One device's newest health message. */
+  healthOf(deviceId: string): HealthMessage | undefined {
+    return this.entries.get(deviceId)?.health;
+  }
+
   /** Each device's newest health message (sent to a page when it connects). */
   healths(): HealthMessage[] {
     return this.sortedIds().flatMap((id) => this.entries.get(id)?.health ?? []);
@@ -200,6 +215,21 @@ export class DeviceBoard {
         timestamp: e.latest?.timestamp ?? null,
         status: this.status(e, now),
       };
+    }
+    return out;
+  }
+
+  /** Every vehicle's live state, unsorted (the live views sort and filter per client). */
+  liveRows(now: number): LiveRow[] {
+    const out: LiveRow[] = [];
+    for (const [deviceId, e] of this.entries) {
+      out.push({
+        deviceId,
+        status: this.status(e, now),
+        speed: e.latest?.speed ?? null,
+        timestamp: e.latest?.timestamp ?? null,
+        lastSeenAt: e.lastSeenAt,
+      });
     }
     return out;
   }

@@ -4,10 +4,22 @@ import type { RegistryPublisher } from '../registry/publisher.js';
 import type { RegistryChange, RegistryStore } from '../registry/registry-store.js';
 
 export class DeviceRegistry {
+  private readonly listeners: Array<() => void> = [];
+
   constructor(
     private readonly store: RegistryStore,
     private readonly publisher: RegistryPublisher,
   ) {}
+
+  /** Called after each change made through this registry. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(): void {
+    this.publisher.changed();
+    for (const l of this.listeners) l();
+  }
 
   list(): Promise<RegistryEntry[]> {
     return this.store.list();
@@ -22,13 +34,13 @@ export class DeviceRegistry {
     change: RegistryChange,
   ): Promise<{ entry: RegistryEntry; created: boolean }> {
     const result = await this.store.put(deviceId, change);
-    this.publisher.changed();
+    this.changed();
     return result;
   }
 
   async remove(deviceId: string): Promise<boolean> {
     const removed = await this.store.remove(deviceId);
-    if (removed) this.publisher.changed();
+    if (removed) this.changed();
     return removed;
   }
 }

@@ -14,6 +14,9 @@ export interface DashboardMetricsSource {
   board: DeviceBoard;
   live: LiveFeed;
   socketClients(): number;
+  /** Clients that sent `view`, and `view` events ignored as invalid (views/live-views.ts). */
+  viewClients(): number;
+  viewsRejected(): number;
   storeAvailable(): boolean;
   /** REDIS_URL set: whether the Socket.IO adapter's Redis is ready; unset: no such metric. */
   redisConnected?: (() => boolean) | undefined;
@@ -46,6 +49,22 @@ export function dashboardMetrics(registry: Registry, source: DashboardMetricsSou
       help: 'Socket.IO clients connected (open pages)',
     },
     source.socketClients,
+  );
+  gaugeFrom(
+    registry,
+    {
+      name: 'telemetry_dashboard_view_clients',
+      help: 'Socket.IO clients that said what they show (view): they get only that, not the whole fleet',
+    },
+    source.viewClients,
+  );
+  counterFrom(
+    registry,
+    {
+      name: 'telemetry_dashboard_views_rejected_total',
+      help: 'view events ignored because they were not a valid view',
+    },
+    source.viewsRejected,
   );
   counterFrom(
     registry,

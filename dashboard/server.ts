@@ -4,11 +4,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
+import { DEVICE_ID_PATTERN } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import type { AlarmsView } from './alarms/alarm-follower.js';
 import { ApiRouter } from './api/api-router.js';
 import { openApiRoutes, SWAGGER_UI_URL } from './api/openapi-routes.js';
-import { errorHandler, notFoundHandler } from './errors.js';
+import { errorHandler, NotFoundError, notFoundHandler } from './errors.js';
 import { SOCKET_IO_CLIENT_URL } from './page-bundle.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { commandRoutes } from './routes/commands.js';
@@ -101,6 +102,16 @@ export function buildApp(deps: AppDeps): Express {
       res.sendFile(file, (err) => err && next(err));
     });
   }
+  // A vehicle's page: the same bundle (vehicle.html says which page); an id that cannot be one is
+  // a 404 that does not repeat it. A well-formed unknown id gets the page, which says so.
+  app.get('/vehicles/:id', (req, res, next) => {
+    if (!DEVICE_ID_PATTERN.test(req.params.id)) {
+      next(new NotFoundError('no such vehicle page'));
+      return;
+    }
+    res.set('Cache-Control', 'no-cache');
+    res.sendFile(join(PUBLIC_DIR, 'vehicle.html'), (err) => err && next(err));
+  });
   app.use(express.static(PUBLIC_DIR, { index: 'index.html' }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));

@@ -44,6 +44,11 @@ export class AlarmPanel {
     this.listeners.push(listener);
   }
 
+  /** One vehicle's active alarms (a card created after the list loaded). */
+  activeOf(deviceId: string): Alarm[] {
+    return [...this.active.values()].filter((a) => a.device_id === deviceId);
+  }
+
   /** The active set from the server (on load and after a reconnect). */
   async load(): Promise<void> {
     try {

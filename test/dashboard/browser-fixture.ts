@@ -82,19 +82,34 @@ export const chartPoints = (page: Page) =>
 export const tableSpeeds = (page: Page) =>
   page.$$eval('#latest-body td.speed', (cells) => cells.map((c) => c.textContent ?? ''));
 
-/** Opaque pixels of the speed line's colour (#2563eb) on each chart's canvas. */
+/**
+ * Opaque pixels of the speed line's colour (#2563eb) on each chart's canvas. Only charts on screen
+ * draw, so each is scrolled into view first (and given a few frames to draw), then counted.
+ */
 export const linePixels = (page: Page) =>
-  page.$$eval('.chart', (charts) =>
-    charts.map((chart) => {
+  page.$$eval('.chart', async (charts) => {
+    const frames = () =>
+      new Promise<void>((resolve) =>
+        requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 30))),
+      );
+    const counts: number[] = [];
+    for (const chart of charts) {
+      chart.scrollIntoView({ block: 'center' });
+      await frames();
       const canvas = chart.querySelector('canvas');
       const ctx = canvas?.getContext('2d');
-      if (!canvas || !ctx) return 0;
+      if (!canvas || !ctx) {
+        counts.push(0);
+        continue;
+      }
       const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
       let n = 0;
       for (let i = 0; i < data.length; i += 4) {
         const [r = 0, g = 0, b = 0, a = 0] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
         if (a > 200 && b > 180 && r < 110 && g < 160) n++;
       }
-      return n;
-    }),
-  );
+      counts.push(n);
+    }
+    window.scrollTo(0, 0);
+    return counts;
+  });

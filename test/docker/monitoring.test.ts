@@ -57,6 +57,8 @@ async function exportedFamilies(): Promise<Map<string, string[]>> {
     board,
     live: new LiveFeed({ session, board, log, now: Date.now }),
     socketClients: () => 0,
+    viewClients: () => 0,
+    viewsRejected: () => 0,
     storeAvailable: () => true,
     now: Date.now,
   });

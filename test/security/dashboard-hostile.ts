@@ -62,6 +62,8 @@ export interface Slot {
    * nothing): those must answer 200 with a JSON list instead.
    */
   valid?: RegExp;
+  /** Valid values answer a page (200 text/html) rather than a JSON list. */
+  validIsPage?: boolean;
 }
 
 /** Where a user can put text: every path parameter, every query parameter, unknown ones. */
@@ -80,6 +82,17 @@ export function slots(routes: 'all' | 'store'): Slot[] {
   return [
     ...alarmSlots,
     { what: ':id of /latest', paths: (v) => [`/api/devices/${enc(v)}/latest`] },
+    // The vehicle page: a well-formed id gets the static page (which says whether it is known).
+    ...(routes === 'all'
+      ? [
+          {
+            what: ':id of /vehicles',
+            paths: (v: string) => [`/vehicles/${enc(v)}`],
+            valid: /^[A-Za-z0-9_-]{1,64}$/,
+            validIsPage: true,
+          },
+        ]
+      : []),
     { what: ':id of /history', paths: (v) => [`/api/devices/${enc(v)}/history?duration=5m`] },
     ...HISTORY_PARAMS.map((p) => ({
       what: `${p} of /history`,
@@ -175,7 +188,10 @@ export async function attackSlot(base: string, slot: Slot): Promise<string[]> {
     for (const path of slot.paths(value)) {
       const res = await send(base, path);
       if (slot.valid?.test(value)) {
-        if (res.status !== 200 || !Array.isArray(res.json)) {
+        const ok = slot.validIsPage
+          ? res.status === 200 && res.text.startsWith('<!doctype html>')
+          : res.status === 200 && Array.isArray(res.json);
+        if (!ok) {
           problems.push(`${path.slice(0, 120)}: status ${res.status} for a valid value`);
         }
         continue;

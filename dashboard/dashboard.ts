@@ -13,7 +13,7 @@ import { RegistryPublisher } from '../registry/publisher.js';
 import type { RegistryStore } from '../registry/registry-store.js';
 import { AlarmCopy } from './alarms/alarm-copy.js';
 import { AlarmFollower } from './alarms/alarm-follower.js';
-import { type Broadcast, socketBroadcast } from './cluster/broadcast.js';
+import { socketBroadcast } from './cluster/broadcast.js';
 import type { FollowedRegistry } from './cluster/followed-registry.js';
 import type { SocketCluster } from './cluster/redis-link.js';
 import { commandBody } from './commands/command-body.js';
@@ -120,7 +120,6 @@ export class Dashboard {
   private http: HttpServer | undefined;
   private expressApp: Express | undefined;
   private io: Io | undefined;
-  private broadcast: Broadcast | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private ticks = 0;
   private rateLimit: ApiRateLimit | undefined;
@@ -290,7 +289,6 @@ export class Dashboard {
     });
     this.io = io;
     const broadcast = socketBroadcast(io);
-    this.broadcast = broadcast;
     // Socket.IO answers /socket.io/ before Express sees it: its responses get the headers too.
     io.engine.use(headers);
     socketLimit.attach(io);
@@ -390,7 +388,6 @@ export class Dashboard {
     const io = this.io;
     const http = this.http;
     this.io = undefined;
-    this.broadcast = undefined;
     this.views.stop();
     if (io) {
       const closed = io.close();

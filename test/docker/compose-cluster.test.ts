@@ -1,4 +1,4 @@
-// docker-compose.yml's profile "cluster" without a Docker engine: Redis, 3 collectors, 2 dashboards behind nginx; each instance its own MQTT user, client id and state; the environments pass our config validation.
+// docker-compose.yml's profile "cluster" without a Docker engine: Redis, 3 collectors on listener 1884, 2 dashboards behind nginx; the environments pass our config validation.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,7 @@ const clusterEnv = {
   INFLUXDB_ADMIN_PASSWORD: 'pw12345678',
   REDIS_URL: 'redis://redis:6379',
   DASHBOARD_TRUST_PROXY: '1',
+  COLLECTOR_MQTT_PORT: '1884',
 };
 let secretsDir = '';
 let acl = '';
@@ -72,24 +73,42 @@ function rulesOf(user: string): string[] {
 }
 
 describe('docker-compose.yml, profile "cluster"', () => {
-  it('gives every collector and dashboard REDIS_URL, its own MQTT user, client id and state volume', () => {
-    const users = new Set<string>();
-    const clientIds = new Set<string>();
+  it('collectors: one MQTT user and client-id base on listener 1884, each its own COLLECTOR_ID and state; dashboards: each its own user, client id and state', () => {
     const volumes = new Set<string>();
-    for (const name of [...COLLECTORS, ...DASHBOARDS]) {
+    const collectorIds = new Set<string>();
+    for (const name of COLLECTORS) {
       const config = configOf(name, clusterEnv);
       expect(config.redisUrl, name).toBe('redis://redis:6379');
       expect(config.store.kind, name).toBe('influxdb');
-      expect(config.mqtt.username, name).toBeDefined();
-      users.add(config.mqtt.username as string);
-      const env = service(name).environment ?? {};
-      clientIds.add(String(env.COLLECTOR_CLIENT_ID ?? env.DASHBOARD_CLIENT_ID ?? 'dashboard'));
+      // Partition N's session is collector-p<N> whichever collector holds its lease: the same
+      // base everywhere, on the listener that keeps client ids (mosquitto.conf, listener 1884).
+      expect(config.mqtt.username, name).toBe('collector');
+      expect(config.collectorClientId, name).toBe('collector');
+      expect(config.mqtt.port, name).toBe(1884);
+      collectorIds.add(config.cluster.id);
       for (const v of service(name).volumes ?? []) if (v.endsWith(':/data')) volumes.add(v);
     }
-    expect([...users].sort()).toEqual(
-      [...instanceUsers('collector', 3), ...instanceUsers('dashboard', 2)].sort(),
-    );
-    expect(clientIds.size).toBe(5);
+    expect(collectorIds.size).toBe(3);
+    const conf = readFileSync(join(DOCKER, 'mosquitto/mosquitto.conf'), 'utf8');
+    const listener1884 = conf.slice(conf.indexOf('\nlistener 1884'));
+    expect(listener1884).not.toContain('use_username_as_clientid');
+    // Never published to the host.
+    for (const p of service('mosquitto').ports ?? []) expect(String(p)).not.toContain('1884');
+    // Without the profile the collector stays on 1883.
+    const plain = { ...clusterEnv, REDIS_URL: '', COLLECTOR_MQTT_PORT: '' };
+    expect(configOf('collector', plain).mqtt.port).toBe(1883);
+
+    const users = new Set<string>();
+    const clientIds = new Set<string>();
+    for (const name of DASHBOARDS) {
+      const config = configOf(name, clusterEnv);
+      expect(config.redisUrl, name).toBe('redis://redis:6379');
+      users.add(config.mqtt.username as string);
+      clientIds.add(config.dashboard.clientId);
+      for (const v of service(name).volumes ?? []) if (v.endsWith(':/data')) volumes.add(v);
+    }
+    expect([...users].sort()).toEqual(instanceUsers('dashboard', 2).sort());
+    expect(clientIds.size).toBe(2);
     // One owner of the device registry; the other dashboard follows it.
     expect(configOf('dashboard', clusterEnv).dashboard.registryMode).toBe('owner');
     expect(configOf('dashboard-2', clusterEnv).dashboard.registryMode).toBe('follower');

@@ -27,6 +27,8 @@ interface Ports {
   mqtt: number;
   tls: number;
   ws: number;
+  /** 1884: the collectors' listener (client ids kept as sent). */
+  collectors: number;
 }
 
 /** The docker conf with only what must differ outside a container changed; each change must hit. */
@@ -36,6 +38,7 @@ function rewrittenConf(dir: string, ports: Ports, users: Users, certs: TestCerti
     [/^listener 1883$/m, `listener ${ports.mqtt} 127.0.0.1`],
     [/^listener 8883$/m, `listener ${ports.tls} 127.0.0.1`],
     [/^listener 9001$/m, `listener ${ports.ws} 127.0.0.1`],
+    [/^listener 1884$/m, `listener ${ports.collectors} 127.0.0.1`],
     [/^password_file \/mosquitto\/secrets\/password_file$/m, `password_file ${users.passwordFile}`],
     [/^acl_file \/mosquitto\/secrets\/acl_file$/m, `acl_file ${users.aclFile}`],
     [/^certfile \/mosquitto\/certs\/server\.crt$/m, `certfile ${certs.cert}`],
@@ -68,7 +71,12 @@ describe('docker/mosquitto/mosquitto.conf', () => {
     dir = tempDir('docker-mosquitto-');
     users = await makeUsers(join(dir, 'secrets'), 2);
     certs = makeCertificates(dir);
-    ports = { mqtt: await freePort(), tls: await freePort(), ws: await freePort() };
+    ports = {
+      mqtt: await freePort(),
+      tls: await freePort(),
+      ws: await freePort(),
+      collectors: await freePort(),
+    };
     confPath = join(dir, 'mosquitto.conf');
     writeFileSync(confPath, rewrittenConf(dir, ports, users, certs));
     mkdirSync(join(dir, 'data')); // the image's /mosquitto/data volume
@@ -118,6 +126,52 @@ describe('docker/mosquitto/mosquitto.conf', () => {
       'refused 5',
     );
     expect(await healthcheck()).toBe(0);
+  });
+
+  it('1884 keeps client ids: partition sessions of one collector user coexist; logins and the ACL still apply', async () => {
+    const collector = {
+      host: '127.0.0.1',
+      port: ports.collectors,
+      username: 'collector',
+      password: users.password('collector'),
+      reconnectPeriod: 0,
+    };
+    const p0 = await mqtt.connectAsync({ ...collector, clientId: 'collector-p0', clean: false });
+    const p1 = await mqtt.connectAsync({ ...collector, clientId: 'collector-p1', clean: false });
+    try {
+      const got: string[] = [];
+      p0.on('message', (topic) => got.push(`p0 ${topic}`));
+      p1.on('message', (topic) => got.push(`p1 ${topic}`));
+      await p0.subscribeAsync('vehicles/vehicle_01/speed', { qos: 1 });
+      await p1.subscribeAsync('vehicles/vehicle_02/speed', { qos: 1 });
+      for (const id of ['vehicle_01', 'vehicle_02']) {
+        const device = await mqtt.connectAsync({
+          host: '127.0.0.1',
+          port: ports.mqtt,
+          username: id,
+          password: users.password(id),
+        });
+        await device.publishAsync(`vehicles/${id}/speed`, '{}', { qos: 1 });
+        // The ACL holds here too: a vehicle publishing as another is dropped.
+        await device.publishAsync('vehicles/vehicle_03/speed', '{}', { qos: 1 });
+        await device.endAsync();
+      }
+      await waitFor(
+        () => got.length,
+        (n) => n >= 2,
+        { what: 'both partitions' },
+      );
+      await sleep(300);
+      // Both sessions stayed connected (with use_username_as_clientid the second login would
+      // have taken the first one over), each got its own vehicle, nothing forged arrived.
+      expect(p0.connected && p1.connected).toBe(true);
+      expect(got.sort()).toEqual(['p0 vehicles/vehicle_01/speed', 'p1 vehicles/vehicle_02/speed']);
+      expect(await connectOutcome(ports.collectors, { username: 'nobody', password: 'x' })).toBe(
+        'refused 5',
+      );
+    } finally {
+      await Promise.all([p0.endAsync(true), p1.endAsync(true)]);
+    }
   });
 
   it('queues 1,500 for an offline collector session across a restart, 1,000 in flight; the healthcheck fails while down', async () => {

@@ -1,6 +1,6 @@
 // GET /api/devices (registry + live state), PUT and DELETE /api/devices/:id (bearer): the device registry.
 import { z } from 'zod';
-import type { DeviceListEntry } from '../../core/dashboard-contract.js';
+import type { DeviceListEntry, DevicesStatusBody } from '../../core/dashboard-contract.js';
 import type { RegistryEntry } from '../../registry/entry.js';
 import { nameSchema, plateSchema, speedLimitSchema } from '../../registry/entry.js';
 import type { ApiRouter } from '../api/api-router.js';
@@ -26,12 +26,13 @@ const unregistered = (deviceId: string): RegistryEntry => ({
   speed_limit_kmh: null,
 });
 
+/** `report`: the board's status report, built once per request (one per entry was O(n²)). */
 function withLiveState(
   entry: RegistryEntry,
   registered: boolean,
-  deps: RouteDeps,
+  report: DevicesStatusBody,
 ): DeviceListEntry {
-  const live = deps.board.statusReport(deps.now())[entry.device_id];
+  const live = report[entry.device_id];
   return {
     ...entry,
     registered,
@@ -58,11 +59,11 @@ export function registryRoutes(api: ApiRouter, deps: RouteDeps): void {
       const registered = await deps.registry.list();
       const byId = new Map(registered.map((e) => [e.device_id, e]));
       // The board holds every vehicle heard live or stored (seeded from the store when it opens).
-      const seen = Object.keys(deps.board.statusReport(deps.now()));
-      const ids = [...new Set([...byId.keys(), ...seen])].sort();
+      const report = deps.board.statusReport(deps.now());
+      const ids = [...new Set([...byId.keys(), ...Object.keys(report)])].sort();
       const body: DeviceListEntry[] = ids.map((id) => {
         const entry = byId.get(id);
-        return withLiveState(entry ?? unregistered(id), entry !== undefined, deps);
+        return withLiveState(entry ?? unregistered(id), entry !== undefined, report);
       });
       res.json(body);
     },
@@ -86,7 +87,9 @@ export function registryRoutes(api: ApiRouter, deps: RouteDeps): void {
     },
     async ({ params, body }, _req, res) => {
       const { entry, created } = await deps.registry.put(params.id, body);
-      res.status(created ? 201 : 200).json(withLiveState(entry, true, deps));
+      res
+        .status(created ? 201 : 200)
+        .json(withLiveState(entry, true, deps.board.statusReport(deps.now())));
     },
   );
   api.route(

@@ -3,7 +3,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { InfluxdProcess } from '../harness/influxd.js';
 import { freePort, waitForPort } from '../harness/ports.js';
-import { ProgramProcess } from '../harness/program.js';
+import { npmScript, ProgramProcess } from '../harness/program.js';
 import { fillSqliteStore } from '../harness/sqlite-fill.js';
 import { sleep, waitFor } from '../harness/wait.js';
 import { RssPeak, rssMb } from './process-metrics.js';
@@ -104,8 +104,11 @@ export async function exportRun(
   expectRows: number,
 ): Promise<ExportRun> {
   const port = await freePort();
+  // As `npm run dashboard` runs it (its node flags: the young generation's size is part of the
+  // memory a long export grows by), plus the event-loop probe.
+  const { script, nodeArgs } = npmScript('dashboard');
   const dashboard = new ProgramProcess(
-    'dashboard/main.ts',
+    script,
     [],
     {
       DASHBOARD_HOST: '127.0.0.1',
@@ -116,7 +119,7 @@ export async function exportRun(
       LOG_LEVEL: 'warn',
       ...env,
     },
-    ['--import', 'tsx', '--import', './bench/loop-probe.ts'],
+    [...nodeArgs, '--import', './bench/loop-probe.ts'],
   );
   dashboard.start();
   try {
@@ -154,6 +157,11 @@ export async function exportRun(
       (v) => v !== undefined,
       { what: 'loop probe' },
     );
+    // BENCH_EXPORT_MEMORY=1: the dashboard's memory breakdown before and after each export.
+    if (process.env.BENCH_EXPORT_MEMORY) {
+      const lines = dashboard.stderr.split('\n').filter((l) => l.includes('"loop_probe"'));
+      process.stderr.write(`export memory (before, after): ${lines.slice(-2).join(' ')}\n`);
+    }
     if (result.rows !== expectRows) {
       throw new Error(`export gave ${result.rows} rows, expected ${expectRows}`);
     }

@@ -7,6 +7,18 @@ import { track } from './children.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** An npm script of the form `node <flags> <file>`: its file and node flags (heap sizes, loaders). */
+export function npmScript(name: string): { script: string; nodeArgs: string[] } {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = (pkg.scripts[name] ?? '').split(/\s+/);
+  const script = words.at(-1);
+  if (words[0] !== 'node' || !script)
+    throw new Error(`npm script ${name} is not "node ... <file>"`);
+  return { script, nodeArgs: words.slice(1, -1) };
+}
+
 export class ProgramProcess {
   private child: ChildProcess | undefined;
   private exitPromise: Promise<number | null> | undefined;
@@ -25,14 +37,8 @@ export class ProgramProcess {
    * so measurements are of what users run.
    */
   static fromNpmScript(name: string, args: string[], env: Record<string, string>): ProgramProcess {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-      scripts: Record<string, string>;
-    };
-    const words = (pkg.scripts[name] ?? '').split(/\s+/);
-    const script = words.at(-1);
-    if (words[0] !== 'node' || !script)
-      throw new Error(`npm script ${name} is not "node ... <file>"`);
-    return new ProgramProcess(script, args, env, words.slice(1, -1));
+    const { script, nodeArgs } = npmScript(name);
+    return new ProgramProcess(script, args, env, nodeArgs);
   }
 
   /** One node process (no tsx wrapper), so a signal reaches the program itself. */

@@ -93,6 +93,21 @@ export async function influxReadings(
   return out;
 }
 
+/** Reusable column storage for pages of up to `capacity` readings. */
+export interface ColumnBuffers {
+  seq: Float64Array;
+  timestamp: Float64Array;
+  speed: Float64Array;
+}
+
+export function columnBuffers(capacity: number): ColumnBuffers {
+  return {
+    seq: new Float64Array(capacity),
+    timestamp: new Float64Array(capacity),
+    speed: new Float64Array(capacity),
+  };
+}
+
 /**
  * One page straight into columns, InfluxDB's answer read chunk by chunk as it arrives: no string
  * of the whole answer, and no object per reading alive across the waits for the network (either
@@ -103,14 +118,17 @@ export async function influxReadingColumns(
   http: InfluxHttp,
   database: string,
   raw: SeriesSource,
+  /**
+   * Columns to fill, reused page after page by one export: a page's typed arrays outlive the waits
+   * for the socket, so fresh ones per page were promoted and their 240 KB backing stores (outside
+   * V8's heap) stayed in the process until a full collection (measured: +66 MB over a 30-day
+   * export). The caller must be done with the previous page before reading the next.
+   */
+  into?: ColumnBuffers,
 ): Promise<ReadingColumns> {
   const statement = readingsStatement(q, raw);
   const cap = statement === undefined ? 0 : q.limit;
-  const columns = {
-    seq: new Float64Array(cap),
-    timestamp: new Float64Array(cap),
-    speed: new Float64Array(cap),
-  };
+  const columns = into && into.seq.length >= cap ? into : columnBuffers(cap);
   let n = 0;
   if (statement !== undefined) {
     await http.stream(

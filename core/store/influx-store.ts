@@ -6,7 +6,12 @@ import { listDevices } from './influx-devices.js';
 import { readHistory } from './influx-history.js';
 import { InfluxIngest } from './influx-ingest.js';
 import type { InfluxLayout } from './influx-layout.js';
-import { INFLUX_PAGE_ROWS, influxReadingColumns, influxReadings } from './influx-readings.js';
+import {
+  columnBuffers,
+  INFLUX_PAGE_ROWS,
+  influxReadingColumns,
+  influxReadings,
+} from './influx-readings.js';
 import { rows } from './influx-rows.js';
 import { deviceTagValuesQuery, isQueryableDeviceId, latestQuery, seqsQuery } from './influxql.js';
 import { readingChunks } from './reading-chunks.js';
@@ -139,10 +144,13 @@ export class InfluxStore implements TelemetryStore {
   }
 
   readingChunks(range: ReadingsRange, chunkRows: number): AsyncIterable<ReadingColumns> {
+    // One set of columns per export: readingChunks reads a page only once every chunk of the
+    // previous one was taken (encoded and written).
+    const buffers = columnBuffers(Math.max(chunkRows, INFLUX_PAGE_ROWS));
     const read = async (q: ReadingsQuery) => {
       const conn = this.connection();
       const layout = await conn.currentLayout();
-      return influxReadingColumns(q, conn.http, conn.database, layout.raw);
+      return influxReadingColumns(q, conn.http, conn.database, layout.raw, buffers);
     };
     return readingChunks(read, range, chunkRows, INFLUX_PAGE_ROWS);
   }

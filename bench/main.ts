@@ -229,3 +229,7 @@ if (only.includes('ui')) {
 
 status.stop();
 process.stdout.write(`${values.json ? JSON.stringify(results) : table(results, repeat)}\n`);
+// A full `--only ingest` run was seen to stay alive after printing its table (only its stdio
+// handles were listed as active once it was probed): the report is out, so a stray handle must not
+// keep the command from returning. Unref'd: a clean exit does not wait for it.
+setTimeout(() => process.exit(process.exitCode ?? 0), 5000).unref();

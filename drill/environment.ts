@@ -23,6 +23,15 @@ export interface DrillSettings {
   prefix: string;
 }
 
+/** A drill's environment settings from its options: every scenario's vehicles are `drill_NN`. */
+export function drillSettings(
+  dir: string,
+  o: Pick<DrillSettings, 'devices' | 'intervalMs' | 'store' | 'ackMode' | 'queueMax'>,
+): DrillSettings {
+  const { devices, intervalMs, store, ackMode, queueMax } = o;
+  return { dir, devices, intervalMs, store, ackMode, queueMax, prefix: 'drill_' };
+}
+
 /** Last JSON line of a stream that satisfies `pick`. */
 function lastJson(
   text: string,

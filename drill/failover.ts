@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { sleep } from '../harness/wait.js';
 import { tally } from './accounting.js';
 import { ClusterEnvironment } from './cluster-environment.js';
+import { drillSettings } from './environment.js';
 import type { DrillOptions, ScenarioResult } from './run.js';
 
 export interface FailoverOptions {
@@ -24,18 +25,7 @@ export async function runFailover(
   f: FailoverOptions = DEFAULT_FAILOVER,
 ): Promise<ScenarioResult> {
   const dir = mkdtempSync(join(tmpdir(), 'drill-collector-failover-'));
-  const env = new ClusterEnvironment(
-    {
-      dir,
-      devices: o.devices,
-      intervalMs: o.intervalMs,
-      store: o.store,
-      ackMode: o.ackMode,
-      queueMax: o.queueMax,
-      prefix: 'drill_',
-    },
-    f,
-  );
+  const env = new ClusterEnvironment(drillSettings(dir, o), f);
   const problems: string[] = [];
   const extra: Record<string, unknown> = {};
   const phase = (what: string) => o.onPhase?.(what);

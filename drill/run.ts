@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep } from '../harness/wait.js';
 import { tally } from './accounting.js';
-import { DrillEnvironment } from './environment.js';
+import { DrillEnvironment, drillSettings } from './environment.js';
 import { type FailoverOptions, runFailover } from './failover.js';
 import { ROUNDS, type ScenarioName } from './scenarios.js';
 
@@ -48,15 +48,7 @@ export interface ScenarioResult {
 export async function runScenario(name: ScenarioName, o: DrillOptions): Promise<ScenarioResult> {
   if (name === 'collector-failover') return runFailover(o, o.failover);
   const dir = mkdtempSync(join(tmpdir(), `drill-${name}-`));
-  const env = new DrillEnvironment({
-    dir,
-    devices: o.devices,
-    intervalMs: o.intervalMs,
-    store: o.store,
-    ackMode: o.ackMode,
-    queueMax: o.queueMax,
-    prefix: 'drill_',
-  });
+  const env = new DrillEnvironment(drillSettings(dir, o));
   const problems: string[] = [];
   const extra: Record<string, unknown> = {};
   let maxOutage = 0;

@@ -38,21 +38,7 @@ describe('collector-failover drill (short form)', { timeout: 180_000 }, () => {
   });
 
   it('nothing lost, nothing twice, every watermark at the last seq, failover under 10 s, rebalanced', async () => {
-    const args = [
-      'collector-failover',
-      '--rounds',
-      '1',
-      '--devices',
-      '6',
-      '--warmup',
-      '1500',
-      '--partitions',
-      '8',
-      '--lease-ttl',
-      '3000',
-      '--json',
-    ];
-    const drill = ProgramProcess.fromNpmScript('drill', args, {});
+    const drill = ProgramProcess.fromNpmScript('drill', SHORT_ARGS, {});
     drill.start();
     const code = await drill.exited();
     const report = JSON.parse(drill.stdout) as { scenarios: Array<Record<string, unknown>> };

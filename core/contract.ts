@@ -1,4 +1,10 @@
 // The wire contract: MQTT topics, payload types and limits shared by every part (see INTERFACE.md).
+import {
+  BUILTIN_CATALOG,
+  type PositionFlag,
+  type SignalCatalog,
+  type SignalValue,
+} from './signals/catalog.js';
 
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Payloads larger than this are rejected before parsing. */
@@ -17,6 +23,89 @@ export interface SpeedReading {
   timestamp: string;
   /** km/h */
   speed: number;
+}
+
+/** `position` of a telemetry payload: lat and lon together, the rest optional. */
+export interface PositionPayload {
+  lat: number;
+  lon: number;
+  alt?: number;
+  acc?: number;
+  heading?: number;
+}
+
+/**
+ * One telemetry reading: `vehicles/{device_id}/telemetry`, QoS 1, not retained. Every signal is
+ * optional; custom signals (SIGNALS_FILE) are further top-level keys. One seq sequence per device
+ * across `speed` and `telemetry`.
+ */
+export interface TelemetryPayload {
+  device_id: string;
+  seq: number;
+  timestamp: string;
+  speed?: number;
+  position?: PositionPayload;
+  ignition?: boolean;
+  odometer_km?: number;
+  fuel_pct?: number;
+  battery_v?: number;
+  battery_pct?: number;
+  coolant_c?: number;
+  rpm?: number;
+  /** Set by the collector (live feed, API), never by a device: the position is not usable. */
+  position_flag?: PositionFlag;
+  [custom: string]: unknown;
+}
+
+/**
+ * A validated reading as every part holds it (speed or telemetry topic, import, HTTP ingest):
+ * the valid signals by their flat catalog key (`speed`, `lat`, `lon`, …, custom names).
+ */
+export interface Reading {
+  device_id: string;
+  seq: number;
+  /** ISO 8601 UTC, device clock, time of measurement. */
+  timestamp: string;
+  values: Record<string, SignalValue>;
+  /**
+   * Why its position is not used for maps, tracks, distance or trips (zero_fix from the payload
+   * alone; jump decided by the store against the previous valid fix); absent: usable, or none.
+   */
+  position_flag?: PositionFlag;
+}
+
+/** A speed-topic payload as a reading. */
+export function readingOfSpeed(r: SpeedReading): Reading {
+  return { device_id: r.device_id, seq: r.seq, timestamp: r.timestamp, values: { speed: r.speed } };
+}
+
+/** Does the reading carry a position (lat and lon)? */
+export function hasPosition(r: Reading): boolean {
+  return typeof r.values.lat === 'number' && typeof r.values.lon === 'number';
+}
+
+/** The reading as a payload: position keys nested under `position`, the flag when set. */
+export function toPayload(r: Reading, catalog: SignalCatalog = BUILTIN_CATALOG): TelemetryPayload {
+  const out: TelemetryPayload = { device_id: r.device_id, seq: r.seq, timestamp: r.timestamp };
+  let position: Record<string, SignalValue> | undefined;
+  for (const s of catalog.signals) {
+    const v = r.values[s.key];
+    if (v === undefined) continue;
+    if (s.group === 'position') {
+      position ??= {};
+      position[s.wireKey] = v;
+    } else out[s.wireKey] = v;
+  }
+  if (position) out.position = position as unknown as PositionPayload;
+  if (r.position_flag !== undefined) out.position_flag = r.position_flag;
+  return out;
+}
+
+/** Encodes a reading for `vehicles/{id}/telemetry` (keys in catalog order). */
+export function encodeTelemetry(r: Reading, catalog: SignalCatalog = BUILTIN_CATALOG): string {
+  const payload = toPayload(r, catalog);
+  delete payload.position_flag; // the collector's judgement, never a device's
+  return JSON.stringify(payload);
 }
 
 export type DeviceStatus = 'online' | 'offline';
@@ -163,6 +252,7 @@ export const alarmTopic = (deviceId: string | null, rule: string): string =>
 
 export const TOPIC_ROOT = 'vehicles';
 export const SPEED_SUBSCRIPTION = `${TOPIC_ROOT}/+/speed`;
+export const TELEMETRY_SUBSCRIPTION = `${TOPIC_ROOT}/+/telemetry`;
 export const STATUS_SUBSCRIPTION = `${TOPIC_ROOT}/+/status`;
 export const HEALTH_SUBSCRIPTION = `${TOPIC_ROOT}/+/health`;
 export const DROPPED_SUBSCRIPTION = `${TOPIC_ROOT}/+/dropped`;
@@ -173,6 +263,7 @@ export const COMMAND_RESULT_SUBSCRIPTION = `${TOPIC_ROOT}/+/command/result`;
 export const ALL_VEHICLE_TOPICS = `${TOPIC_ROOT}/#`;
 
 export const speedTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/speed`;
+export const telemetryTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/telemetry`;
 export const statusTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/status`;
 export const ackTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/ack`;
 export const droppedTopic = (deviceId: string): string => `${TOPIC_ROOT}/${deviceId}/dropped`;
@@ -183,6 +274,7 @@ export const commandResultTopic = (deviceId: string): string =>
 
 export type TopicKind =
   | 'speed'
+  | 'telemetry'
   | 'status'
   | 'ack'
   | 'dropped'
@@ -191,6 +283,7 @@ export type TopicKind =
   | 'command/result';
 const TOPIC_KINDS: readonly string[] = [
   'speed',
+  'telemetry',
   'status',
   'ack',
   'dropped',

@@ -10,7 +10,9 @@ export function partitionOf(deviceId: string, partitions: number): number {
   return h % partitions;
 }
 
-/** The four topics a vehicle publishes that a collector reads (its acks and commands are not read). */
+/** The topics a vehicle publishes that a collector reads (its acks and commands are not read). */
 export function vehicleTopics(deviceId: string): string[] {
-  return ['speed', 'status', 'dropped', 'health'].map((kind) => `vehicles/${deviceId}/${kind}`);
+  return ['speed', 'telemetry', 'status', 'dropped', 'health'].map(
+    (kind) => `vehicles/${deviceId}/${kind}`,
+  );
 }

@@ -140,5 +140,7 @@ export function dashboardMetrics(registry: Registry, source: DashboardMetricsSou
     'Speed of every live reading, km/h',
     SPEED_BUCKETS,
   ).register(registry);
-  live.onReading((r) => speeds.observe(r.speed));
+  live.onReading((r) => {
+    if (typeof r.values.speed === 'number') speeds.observe(r.values.speed);
+  });
 }

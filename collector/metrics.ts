@@ -2,7 +2,12 @@
 import { Histogram, type Registry } from 'prom-client';
 import type { Reading } from '../core/contract.js';
 import { CountingHistogram } from '../core/metrics/counting-histogram.js';
-import { counterFrom, gaugeFrom, labelledCounterFrom } from '../core/metrics/read-at-scrape.js';
+import {
+  counterFrom,
+  gaugeFrom,
+  labelledCounterFrom,
+  oncePerScrape,
+} from '../core/metrics/read-at-scrape.js';
 import type { CollectorTotals } from './collector.js';
 import type { IngestObserver } from './ingest.js';
 
@@ -51,13 +56,7 @@ export function collectorMetrics(
   registry: Registry,
   collector: { totals(): CollectorTotals },
 ): void {
-  // One totals() per scrape, not one per metric: the collect callbacks run back to back.
-  let cached: { at: number; totals: CollectorTotals } | undefined;
-  const t = (): CollectorTotals => {
-    const now = performance.now();
-    if (!cached || now - cached.at > 100) cached = { at: now, totals: collector.totals() };
-    return cached.totals;
-  };
+  const t = oncePerScrape(() => collector.totals());
   const c = (name: string, help: string, read: (t: CollectorTotals) => number) =>
     counterFrom(registry, { name: `telemetry_collector_${name}`, help }, () => read(t()));
   const g = (name: string, help: string, read: (t: CollectorTotals) => number) =>

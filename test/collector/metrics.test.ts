@@ -8,6 +8,7 @@ import { collectorMetrics } from '../../collector/metrics.js';
 import { RejectCounter } from '../../collector/reject-counter.js';
 import { speedTopic } from '../../core/contract.js';
 import { silentLogger } from '../../core/log.js';
+import { BUILTIN_CATALOG } from '../../core/signals/catalog.js';
 import { SqliteStore } from '../../core/store/sqlite-store.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 import { parseExposition, sample } from '../metrics/exposition.js';
@@ -29,6 +30,7 @@ describe('collectorMetrics', () => {
     });
     const ingest = new Ingest(DEFAULT_INGEST_OPTIONS, {
       store,
+      catalog: BUILTIN_CATALOG,
       rejects,
       release: () => {},
       now: Date.now,
@@ -46,6 +48,8 @@ describe('collectorMetrics', () => {
         stored: ingest.stored,
         duplicates: ingest.duplicates,
         rejected: { ...rejects.counts },
+        invalidSignals: {},
+        unknownSignals: 0,
         rejectedTotal: rejects.total,
         pending: ingest.pendingMessages,
         writeFailures: ingest.writeFailures,

@@ -90,13 +90,17 @@ describe('judgeLate', () => {
       const after = track.slice(lateFrom + 2);
       const storedFlags = new Map<number, JudgedFix['flag']>();
       const judged = inOrder([...earlier, ...after]);
-      [...earlier, ...after].forEach((f, i) => storedFlags.set(f.seq, judged[i]));
+      [...earlier, ...after].forEach((f, i) => {
+        storedFlags.set(f.seq, judged[i]);
+      });
       const anchorJudge = new PositionJudge(undefined);
       for (const f of earlier) anchorJudge.judge(f, undefined);
       const s = stored(after.map((f) => ({ ...f, flag: storedFlags.get(f.seq) })));
       const result = judgeLate(anchorJudge.anchor, late, s.iterator);
       for (const c of result.changed) storedFlags.set(c.seq, c.flag);
-      late.forEach((f, i) => storedFlags.set(f.seq, result.freshFlags[i]));
+      late.forEach((f, i) => {
+        storedFlags.set(f.seq, result.freshFlags[i]);
+      });
       expect(
         track.map((f) => storedFlags.get(f.seq)),
         `late from ${lateFrom}`,

@@ -1,5 +1,6 @@
 // The import's parsing pieces in-process: lines across chunk boundaries, CSV quoting, number cells, grouping by device.
 import { describe, expect, it } from 'vitest';
+import { readingOfSpeed, type SpeedReading } from '../../core/contract.js';
 import { BUILTIN_CATALOG } from '../../core/signals/catalog.js';
 import { acceptReading, validateReadingValue } from '../../core/validate.js';
 import { BatchBuilder, BatchReader } from '../../scripts/import/batch.js';
@@ -109,7 +110,7 @@ describe('batches', () => {
       'a8',
       'c7',
     ]);
-    expect(out.find((r) => r.seq === 4)).toEqual(input[4]);
+    expect(out.find((r) => r.seq === 4)).toEqual(readingOfSpeed(input[4] as SpeedReading));
   });
 });
 

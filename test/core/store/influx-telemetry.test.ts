@@ -1,17 +1,8 @@
-// Every signal on influxd 1.6.7: rollups per signal equal InfluxDB's own aggregates of the raw points (late data, a crash), late fixes re-judged page by page, fix state across claims and restarts, answers equal to SQLite's, a store the speed-only version wrote.
-import { join } from 'node:path';
 import { setLogger } from '@influxdata/influxdb-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reading } from '../../../core/contract.js';
-import { customSignal, SignalCatalog } from '../../../core/signals/catalog.js';
 import { InfluxStore, type InfluxStoreOptions } from '../../../core/store/influx-store.js';
-import { SqliteStore } from '../../../core/store/sqlite-store.js';
-import {
-  EARLIEST_MS,
-  LATEST_MS,
-  type ReadingColumns,
-  type TelemetryStore,
-} from '../../../core/store/types.js';
+import { EARLIEST_MS, LATEST_MS } from '../../../core/store/types.js';
 import { InfluxdProcess } from '../../../harness/influxd.js';
 import { fullReading } from '../../helpers/telemetry.js';
 import { removeTempDirs, tempDir } from '../../helpers/tmp.js';

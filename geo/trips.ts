@@ -167,19 +167,26 @@ export class TripMachine {
   private stopStep(s: Step): void {
     const st = this.state as StopPhase;
     const r = this.cfg.tripMinDistanceM;
-    if (s.gap && s.fix && far(st.tally.pos, s.pos, r)) {
-      // It moved while unseen: the stop ends where it was last seen; no trip over the gap.
+    if (s.gap) {
+      // Nothing is known about the silence: no trip may start before it.
       mergeTally(st.tally, st.prov);
-      this.emitStop(st, this.lastT ?? s.t);
-      const fresh: StopPhase = {
-        mode: 'stop',
-        tally: newTally(s.t, s.pos),
-        prov: newTally(s.t, s.pos),
-        confirmed: false,
-      };
-      addStep(fresh.tally, s);
-      fresh.tally.hits = [];
-      this.state = fresh;
+      if (s.fix && far(st.tally.pos, s.pos, r)) {
+        // It moved while unseen: the stop ends where it was last seen; no trip over the gap.
+        this.emitStop(st, this.lastT ?? s.t);
+        this.state = {
+          mode: 'stop',
+          tally: newTally(s.t, s.pos),
+          prov: newTally(s.t, s.pos),
+          confirmed: false,
+        };
+      } else {
+        st.tally.pos ??= s.pos;
+        st.prov = newTally(s.t, st.tally.pos);
+      }
+      const now = this.state as StopPhase;
+      addStep(now.tally, s);
+      now.tally.hits = [];
+      this.confirm(now, s);
       return;
     }
     if (st.tally.pos === null && s.pos !== null) st.tally.pos = s.pos;
@@ -193,6 +200,11 @@ export class TripMachine {
       mergeTally(st.tally, st.prov);
       st.prov = newTally(s.t, s.pos);
     }
+    this.confirm(st, s);
+  }
+
+  /** Seen there for TRIP_MIN_DURATION_S (by a fix), or the ignition is off: a real stop. */
+  private confirm(st: StopPhase, s: Step): void {
     const seenLong = s.fix && s.t - st.tally.start >= this.cfg.tripMinDurationS * 1000;
     if (seenLong || s.ignOff) st.confirmed = true;
   }

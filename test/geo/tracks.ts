@@ -50,7 +50,12 @@ export class TrackBuilder {
     const every = o.everyS ?? 60;
     const t0 = this.first(every);
     for (let i = 0; i < count; i++) {
-      const j = destination(this.lat, this.lon, this.random() * 360, this.random() * (o.jitterM ?? 0));
+      const j = destination(
+        this.lat,
+        this.lon,
+        this.random() * 360,
+        this.random() * (o.jitterM ?? 0),
+      );
       const s: Omit<GeoSample, 'seq'> = { time: t0 + i * every * 1000, lat: j.lat, lon: j.lon };
       if (o.speed !== false) s.speed = 0;
       if (o.ignition !== undefined) s.ignition = o.ignition;
@@ -77,7 +82,8 @@ export class TrackBuilder {
 
   /** At the current speed for `seconds`, one sample a second, along `bearing`. */
   cruise(seconds: number, bearing = 90, o: { ignition?: boolean; heading?: boolean } = {}): this {
-    for (let i = 0; i < seconds; i++) this.move(this.v / 3.6, this.v, bearing, o.ignition, o.heading);
+    for (let i = 0; i < seconds; i++)
+      this.move(this.v / 3.6, this.v, bearing, o.ignition, o.heading);
     return this;
   }
 
@@ -96,6 +102,14 @@ export class TrackBuilder {
   /** A reading without position (speed, ignition) one second later. */
   bare(s: { speed?: number; ignition?: boolean; fuel?: number }, afterS = 1): this {
     this.add({ time: this.t + afterS * 1000, ...s });
+    return this;
+  }
+
+  /** Moves the vehicle without samples (towed, or driven while the tracker was off). */
+  teleport(metres: number, bearing = 90): this {
+    const p = destination(this.lat, this.lon, bearing, metres);
+    this.lat = p.lat;
+    this.lon = p.lon;
     return this;
   }
 

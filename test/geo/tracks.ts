@@ -119,3 +119,29 @@ export class TrackBuilder {
     return this;
   }
 }
+
+/**
+ * A working day from `b`'s home (parked overnight since the previous sample): a commute east with
+ * a hard brake, parked at work, a lunch loop, the commute home, parked until the next midnight.
+ */
+export function workingDay(b: TrackBuilder, dayStart: number): void {
+  const home = [b.lat, b.lon] as const;
+  b.park(Math.floor((dayStart + 7 * 3_600_000 - b.t) / 60_000), { ignition: false, jitterM: 10 });
+  b.idle(40).ramp(50, 2).cruise(300).ramp(20, 5).cruise(20, 45).ramp(50, 2, 45).cruise(200, 45);
+  b.ramp(0, 2, 45)
+    .idle(15)
+    .park(8 * 60, { ignition: false, jitterM: 20 });
+  b.idle(10).ramp(30, 2, 180).cruise(100, 180).ramp(0, 2, 180).park(45, { ignition: false });
+  b.idle(10)
+    .ramp(30, 2, 0)
+    .cruise(100, 0)
+    .ramp(0, 2, 0)
+    .park(120, { ignition: false, jitterM: 20 });
+  b.idle(20).ramp(50, 2, 225).cruise(200, 225).ramp(50, 2, 270).cruise(300, 270).ramp(0, 2, 270);
+  // Home again, give or take a few metres of road.
+  b.lat = home[0];
+  b.lon = home[1];
+  b.idle(10);
+  const midnight = dayStart + 24 * 3_600_000;
+  b.park(Math.floor((midnight - b.t) / 60_000), { ignition: false, jitterM: 10 });
+}

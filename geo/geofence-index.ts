@@ -27,13 +27,16 @@ interface Zone {
   maxLat: number;
   minLon: number;
   maxLon: number;
-  circle?: { lat: number; lon: number; r: number };
-  rings?: Ring[];
+  /** One of the two (both always present, so every zone has the same shape for the JIT). */
+  circle: { lat: number; lon: number; r: number } | null;
+  rings: Ring[] | null;
 }
 
 export interface ZoneIndex {
   readonly zones: readonly Zone[];
   readonly byId: ReadonlyMap<GeofenceId, Zone>;
+  /** minLat, maxLat, minLon, maxLon of each zone in turn: the first, cheap test. */
+  readonly boxes: Float64Array;
 }
 
 const EDGES_PER_BAND = 8;
@@ -78,6 +81,7 @@ function compileZone(fence: Geofence): Zone {
       minLon: lon - dLon * 1.01,
       maxLon: lon + dLon * 1.01,
       circle: { lat, lon, r: s.radius_m },
+      rings: null,
     };
   }
   const rings = s.coordinates.map(compileRing);
@@ -90,6 +94,7 @@ function compileZone(fence: Geofence): Zone {
     maxLat: Math.max(...lats),
     minLon: Math.min(...lons),
     maxLon: Math.max(...lons),
+    circle: null,
     rings,
   };
 }
@@ -97,7 +102,11 @@ function compileZone(fence: Geofence): Zone {
 /** Builds the index once per change of the geofence list. */
 export function compileZones(fences: readonly Geofence[]): ZoneIndex {
   const zones = fences.map(compileZone);
-  return { zones, byId: new Map(zones.map((z) => [z.fence.id, z])) };
+  const boxes = new Float64Array(zones.length * 4);
+  zones.forEach((z, i) => {
+    boxes.set([z.minLat, z.maxLat, z.minLon, z.maxLon], i * 4);
+  });
+  return { zones, byId: new Map(zones.map((z) => [z.fence.id, z])), boxes };
 }
 
 function ringContains(r: Ring, x: number, y: number): boolean {
@@ -126,7 +135,11 @@ function inBox(z: Zone, lat: number, lon: number, padLat = 0, padLon = 0): boole
 
 /** Is the point inside the zone (a hole is outside)? */
 export function zoneContains(z: Zone, lat: number, lon: number): boolean {
-  if (!inBox(z, lat, lon)) return false;
+  return inBox(z, lat, lon) && exactlyInside(z, lat, lon);
+}
+
+/** The test after the box: distance to the centre, or even-odd over the rings. */
+export function exactlyInside(z: Zone, lat: number, lon: number): boolean {
   if (z.circle) return haversineM(z.circle.lat, z.circle.lon, lat, lon) <= z.circle.r;
   let inside = false;
   for (const r of z.rings ?? []) if (ringContains(r, lon, lat)) inside = !inside;
@@ -185,10 +198,22 @@ export function zoneOutsideBy(z: Zone, lat: number, lon: number, marginM: number
   return true;
 }
 
+/** Indexes of the zones whose box holds the point (a tight loop over one typed array). */
+function boxed(index: ZoneIndex, lat: number, lon: number, visit: (z: Zone) => void): void {
+  const b = index.boxes;
+  for (let i = 0, o = 0; o < b.length; i++, o += 4) {
+    if (lat < (b[o] as number) || lat > (b[o + 1] as number)) continue;
+    if (lon < (b[o + 2] as number) || lon > (b[o + 3] as number)) continue;
+    visit(index.zones[i] as Zone);
+  }
+}
+
 /** Ids of the zones containing the point, in the index's order. */
 export function zonesAt(index: ZoneIndex, lat: number, lon: number): GeofenceId[] {
   const out: GeofenceId[] = [];
-  for (const z of index.zones) if (zoneContains(z, lat, lon)) out.push(z.fence.id);
+  boxed(index, lat, lon, (z) => {
+    if (exactlyInside(z, lat, lon)) out.push(z.fence.id);
+  });
   return out;
 }
 
@@ -198,9 +223,16 @@ export function zonesAt(index: ZoneIndex, lat: number, lon: number): GeofenceId[
  */
 export function speedLimitAt(index: ZoneIndex, lat: number, lon: number, fallback: number): number {
   let limit = Number.POSITIVE_INFINITY;
-  for (const z of index.zones) {
+  boxed(index, lat, lon, (z) => {
     const l = z.fence.speed_limit_kmh;
-    if (l !== undefined && l < limit && zoneContains(z, lat, lon)) limit = l;
-  }
+    if (l !== undefined && l < limit && exactlyInside(z, lat, lon)) limit = l;
+  });
   return Number.isFinite(limit) ? limit : fallback;
+}
+
+/** Zones whose box holds the point: the candidates for an enter. */
+export function zonesNear(index: ZoneIndex, lat: number, lon: number): Zone[] {
+  const out: Zone[] = [];
+  boxed(index, lat, lon, (z) => out.push(z));
+  return out;
 }

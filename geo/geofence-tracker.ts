@@ -1,5 +1,11 @@
 // Per-vehicle geofence enter/exit with hysteresis: enter on the first fix inside, exit only once a fix is more than a margin outside.
-import { type GeofenceId, type ZoneIndex, zoneContains, zoneOutsideBy } from './geofence-index.js';
+import {
+  exactlyInside,
+  type GeofenceId,
+  type ZoneIndex,
+  zoneOutsideBy,
+  zonesNear,
+} from './geofence-index.js';
 
 /** Serializable: the zones the vehicle is in, sorted by their id as text. */
 export interface GeofenceState {
@@ -46,9 +52,9 @@ export function updateGeofences(
     } else now.push(id);
   }
   const entered: GeofenceTransition[] = [];
-  for (const z of index.zones) {
+  for (const z of zonesNear(index, lat, lon)) {
     const id = z.fence.id;
-    if (was.has(id) || !zoneContains(z, lat, lon)) continue;
+    if (was.has(id) || !exactlyInside(z, lat, lon)) continue;
     now.push(id);
     entered.push({ type: 'geofence_enter', geofenceId: id, name: z.fence.name });
   }

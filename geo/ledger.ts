@@ -41,7 +41,7 @@ export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
  *    stored sample after it in order. The result equals a live run over the same samples.
  */
 export class GeoLedger {
-  readonly samples: GeoSample[] = [];
+  samples: GeoSample[] = [];
   entries: LedgerEntry[] = [];
   checkpoints: Checkpoint[] = [];
   private tracker: VehicleTracker;
@@ -57,23 +57,16 @@ export class GeoLedger {
 
   /** Takes a batch in any order (duplicates ignored); returns the outputs it added. */
   ingest(batch: readonly GeoSample[]): LedgerEntry[] {
-    const sorted = [...batch].sort(compareSamples);
+    const fresh = this.store(batch);
     const last = this.tracker.last;
-    let earliestLate: SampleKey | null = null;
-    const fresh: GeoSample[] = [];
-    for (const s of sorted) {
-      if (!this.store(s)) continue;
-      if (last !== null && compareKeys(keyOf(s), last) < 0) {
-        earliestLate ??= keyOf(s);
-      } else fresh.push(s);
-    }
+    const first = fresh[0];
     const before = this.entries.length;
-    if (earliestLate === null) {
+    if (first === undefined || last === null || compareKeys(keyOf(first), last) > 0) {
       for (const s of fresh) this.feed(s);
       this.replayed = 0;
       return this.entries.slice(before);
     }
-    return this.recompute(earliestLate);
+    return this.recompute(keyOf(first));
   }
 
   /** Zones changed: later samples use them (past results stay as they were). */
@@ -115,19 +108,46 @@ export class GeoLedger {
     if (due) this.checkpoints.push({ at, state: this.tracker.snapshot() });
   }
 
-  /** Inserts in order; false for a sample already stored (same time and seq). */
-  private store(s: GeoSample): boolean {
-    const k = keyOf(s);
+  /** Adds the batch's new samples in order (one merge); returns them, sorted. */
+  private store(batch: readonly GeoSample[]): GeoSample[] {
+    const fresh = [...batch].sort(compareSamples).filter((s, i, a) => {
+      const prev = a[i - 1];
+      return (prev === undefined || compareSamples(prev, s) !== 0) && !this.has(s);
+    });
+    const head = fresh[0];
+    const tail = this.samples[this.samples.length - 1];
+    if (head === undefined) return fresh;
+    if (tail === undefined || compareSamples(tail, head) < 0) {
+      for (const s of fresh) this.samples.push(s);
+      return fresh;
+    }
+    const merged: GeoSample[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < this.samples.length || j < fresh.length) {
+      const a = this.samples[i];
+      const b = fresh[j];
+      if (b === undefined || (a !== undefined && compareSamples(a, b) < 0)) {
+        merged.push(a as GeoSample);
+        i++;
+      } else {
+        merged.push(b);
+        j++;
+      }
+    }
+    this.samples = merged;
+    return fresh;
+  }
+
+  private has(s: GeoSample): boolean {
     let lo = 0;
     let hi = this.samples.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (compareKeys(keyOf(this.samples[mid] as GeoSample), k) < 0) lo = mid + 1;
+      if (compareSamples(this.samples[mid] as GeoSample, s) < 0) lo = mid + 1;
       else hi = mid;
     }
     const at = this.samples[lo];
-    if (at && compareKeys(keyOf(at), k) === 0) return false;
-    this.samples.splice(lo, 0, s);
-    return true;
+    return at !== undefined && compareSamples(at, s) === 0;
   }
 }

@@ -65,7 +65,18 @@ export interface Tally {
 
 const DAY_MS = 86_400_000;
 
-export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+let memoDay = Number.NaN;
+let memoText = '';
+
+/** The UTC day of a time, YYYY-MM-DD (the last one remembered: steps come day after day). */
+export function dayOf(ms: number): string {
+  const d = Math.floor(ms / DAY_MS);
+  if (d !== memoDay) {
+    memoDay = d;
+    memoText = new Date(d * DAY_MS).toISOString().slice(0, 10);
+  }
+  return memoText;
+}
 
 export function newTally(start: number, pos: [number, number] | null): Tally {
   return { start, pos, parts: [], hits: [] };

@@ -25,21 +25,27 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Runs of consecutive usable fixes no more than `maxGapMs` apart: [first, end) index pairs. */
 export function splitTrack(c: TrackColumns, maxGapMs: number): [number, number][] {
-  const n = c.length ?? c.time.length;
+  const { time, lat, lon } = c;
+  const n = c.length ?? time.length;
   const runs: [number, number][] = [];
   let start = -1;
+  let prevT = 0;
   for (let i = 0; i < n; i++) {
-    const ok = Number.isFinite(c.lat[i]) && Number.isFinite(c.lon[i]);
-    if (!ok) {
+    const y = lat[i] as number;
+    const x = lon[i] as number;
+    const t = time[i] as number;
+    // NaN fails every comparison: this is "finite and in range" without a call.
+    if (!(y >= -90 && y <= 90 && x >= -180 && x <= 180)) {
       if (start >= 0 && i - start >= 2) runs.push([start, i]);
       start = -1;
       continue;
     }
-    if (start >= 0 && (c.time[i] as number) - (c.time[i - 1] as number) > maxGapMs) {
+    if (start >= 0 && t - prevT > maxGapMs) {
       if (i - start >= 2) runs.push([start, i]);
       start = i;
     }
     if (start < 0) start = i;
+    prevT = t;
   }
   if (start >= 0 && n - start >= 2) runs.push([start, n]);
   return runs;
@@ -56,43 +62,44 @@ export function thin(c: TrackColumns, a: number, b: number, k: number, out: numb
     for (let i = a; i < b; i++) out.push(i);
     return;
   }
-  const kx = Math.cos(((c.lat[a] as number) * Math.PI) / 180);
-  const x = (i: number) => (c.lon[i] as number) * kx;
-  const y = (i: number) => c.lat[i] as number;
+  const { lat, lon } = c;
+  // Longitude scaled to the latitude's metres, so a triangle's area is not skewed east-west.
+  const kx = Math.cos(((lat[a] as number) * Math.PI) / 180);
   const size = (n - 2) / (k - 2);
-  let prev = a;
+  let px = (lon[a] as number) * kx;
+  let py = lat[a] as number;
   out.push(a);
   for (let j = 0; j < k - 2; j++) {
     const lo = a + 1 + Math.floor(j * size);
     const hi = a + 1 + Math.floor((j + 1) * size);
-    const nlo = hi;
-    const nhi = Math.min(b, a + 1 + Math.floor((j + 2) * size));
     let mx = 0;
     let my = 0;
     if (j === k - 3) {
-      mx = x(b - 1);
-      my = y(b - 1);
+      mx = (lon[b - 1] as number) * kx;
+      my = lat[b - 1] as number;
     } else {
-      for (let i = nlo; i < nhi; i++) {
-        mx += x(i);
-        my += y(i);
+      const nhi = Math.min(b, a + 1 + Math.floor((j + 2) * size));
+      for (let i = hi; i < nhi; i++) {
+        mx += lon[i] as number;
+        my += lat[i] as number;
       }
-      mx /= nhi - nlo;
-      my /= nhi - nlo;
+      mx = (mx / (nhi - hi)) * kx;
+      my /= nhi - hi;
     }
-    const px = x(prev);
-    const py = y(prev);
     let best = lo;
     let bestArea = -1;
     for (let i = lo; i < hi; i++) {
-      const area = Math.abs((px - mx) * (y(i) - py) - (px - x(i)) * (my - py));
+      const x = (lon[i] as number) * kx;
+      const y = lat[i] as number;
+      const area = Math.abs((px - mx) * (y - py) - (px - x) * (my - py));
       if (area > bestArea) {
         bestArea = area;
         best = i;
       }
     }
     out.push(best);
-    prev = best;
+    px = (lon[best] as number) * kx;
+    py = lat[best] as number;
   }
   out.push(b - 1);
 }

@@ -95,7 +95,10 @@ export class TripMachine {
     this.stopStep(s);
   }
 
-  /** The newest fix is too far from `e`: the next candidate is the first fix all later are near. */
+  /**
+   * The newest fix is too far from `e`: the next candidate is the first fix all later ones are
+   * near (checked newest first, the likeliest to be far).
+   */
   private advance(st: TripPhase): void {
     const r = this.cfg.tripMinDistanceM;
     const w = st.window;
@@ -104,7 +107,7 @@ export class TripMachine {
       const c = w[i] as Step;
       if (!c.fix) continue;
       let ok = true;
-      for (let j = i + 1; j < w.length && ok; j++) {
+      for (let j = w.length - 1; j > i && ok; j--) {
         const d = w[j] as Step;
         if (d.fix && far(c.pos, d.pos, r)) ok = false;
       }

@@ -55,6 +55,13 @@ export function initialTripState(t: number): StopPhase {
   return { mode: 'stop', tally: newTally(t, null), prov: newTally(t, null), confirmed: false };
 }
 
+/**
+ * Steps kept after the candidate arrival at most (20 Hz for TRIP_MIN_DURATION_S fits): a vehicle
+ * reporting without positions for hours cannot grow the state without bound. Past it, the older
+ * half is settled into the trip (its arrival can no longer fall there).
+ */
+export const MAX_WINDOW_STEPS = 4096;
+
 const far = (a: [number, number] | null, b: [number, number] | null, r: number): boolean =>
   a !== null && b !== null && haversineM(a[1], a[0], b[1], b[0]) >= r;
 
@@ -86,6 +93,7 @@ export class TripMachine {
         return;
       }
       st.window.push(s);
+      if (st.window.length > MAX_WINDOW_STEPS) this.settleOlderHalf(st);
       if (s.ignOff) this.closeTrip(st, s, true);
       else if (s.fix && far(st.e.pos, s.pos, this.cfg.tripMinDistanceM)) this.advance(st);
       else if (s.fix && s.t - st.e.t >= this.cfg.tripMinDurationS * 1000)
@@ -119,6 +127,13 @@ export class TripMachine {
     for (let i = 0; i <= g; i++) this.commit(st.tally, w[i] as Step);
     st.e = w[g] as Step;
     st.window = w.slice(g + 1);
+  }
+
+  private settleOlderHalf(st: TripPhase): void {
+    const half = st.window.length >> 1;
+    for (let i = 0; i < half; i++) this.commit(st.tally, st.window[i] as Step);
+    st.e = st.window[half - 1] as Step;
+    st.window = st.window.slice(half);
   }
 
   private commit(t: Tally, s: Step): void {

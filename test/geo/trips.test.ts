@@ -200,3 +200,19 @@ describe('trips and stops', () => {
     expect(r.trips).toEqual([]);
   });
 });
+
+describe('bounded state', () => {
+  it('hours of readings without a position in a trip keep the state small', () => {
+    const b = new TrackBuilder(T0, 52.52, 13.405);
+    b.park(3, { ignition: false }).idle(2).ramp(50, 2).cruise(60);
+    for (let i = 0; i < 3 * 3600; i++) b.bare({ speed: 50, ignition: true });
+    const midway = run(b.samples).tracker;
+    expect(midway.current()).toHaveProperty('trip');
+    // 4096 steps at most (about 150 bytes each), not 10,800.
+    expect(JSON.stringify(midway.snapshot()).length).toBeLessThan(4096 * 200);
+    b.cruise(10).ramp(0, 2).park(3, { ignition: false });
+    const r = run(b.samples);
+    expect(r.trips).toHaveLength(1);
+    expect(r.trips[0]?.duration_s).toBeGreaterThan(3 * 3600);
+  });
+});

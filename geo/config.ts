@@ -56,8 +56,8 @@ export interface GeoConfig {
  *   averaged over a second, so these sit below accelerometer thresholds (Digital Matter 4.4/5.5);
  * - score: Samsara's form (100 − events per distance − % of time speeding), per 100 km with a
  *   floor on distance as Verizon Connect and Powerfleet require a minimum distance for a score;
- * - geofence margin 30 m: several times a phone's 4.9 m open-sky accuracy (GPS.gov), for jitter
- *   near buildings.
+ * - geofence margin 30 m: two to four times the 7–13 m mean error of a phone in a city
+ *   (Merry & Bettinger 2019, PLOS ONE 14(7) e0219890), so a parked vehicle's jitter stays inside it.
  */
 export const DEFAULT_GEO_CONFIG: GeoConfig = {
   tripMinDistanceM: 200,

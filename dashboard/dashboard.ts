@@ -9,6 +9,7 @@ import { LATE_AFTER_MS } from '../core/dashboard-contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import { BUILTIN_CATALOG, type SignalCatalog } from '../core/signals/catalog.js';
+import { StatusDigest } from '../core/status-digest.js';
 import type { TelemetryStore } from '../core/store/types.js';
 import { RegistryPublisher } from '../registry/publisher.js';
 import type { RegistryStore } from '../registry/registry-store.js';
@@ -127,6 +128,8 @@ export class Dashboard {
   private ticks = 0;
   private rateLimit: ApiRateLimit | undefined;
   private stopping: Promise<void> | undefined;
+  /** Status changes: each at debug, a summary at info at most every few seconds. */
+  private readonly statusDigest: StatusDigest;
 
   get catalog(): SignalCatalog {
     return this.options.catalog ?? BUILTIN_CATALOG;
@@ -136,6 +139,7 @@ export class Dashboard {
     private readonly options: DashboardOptions,
     private readonly deps: DashboardDeps,
   ) {
+    this.statusDigest = new StatusDigest(deps.log, { now: deps.now });
     this.board = new DeviceBoard(options.offlineAfterS * 1000, {
       healthIntervalMs: options.healthIntervalS * 1000,
     });
@@ -371,7 +375,7 @@ export class Dashboard {
   private tick(): void {
     const now = this.deps.now();
     for (const change of this.board.transitions(now)) {
-      this.deps.log.info(change, 'device status');
+      this.statusDigest.change(change.deviceId, change.status);
     }
     this.views.tick();
     if (++this.ticks % NAME_REFRESH_TICKS === 0) void this.names.refresh();
@@ -392,6 +396,7 @@ export class Dashboard {
 
   private async stopAll(): Promise<void> {
     clearInterval(this.ticker);
+    this.statusDigest.flush();
     this.ticker = undefined;
     this.rateLimit?.stop();
     const io = this.io;

@@ -31,9 +31,11 @@ function statusText(c: CommandBody): string {
 }
 
 function refusal(status: number, body: Partial<ErrorBody> | undefined): string {
-  if (status === 401) return 'not sent: the API token is missing or wrong (enter it at the top)';
-  if (status === 403)
-    return 'not sent: this dashboard takes no commands (DASHBOARD_API_TOKEN is not set)';
+  if (status === 401) return 'not sent: sign in again (or, without accounts, enter the API token)';
+  if (status === 403) {
+    const why = typeof body?.message === 'string' ? body.message.slice(0, 200) : 'not allowed';
+    return `not sent: ${why}`;
+  }
   const message = typeof body?.message === 'string' ? body.message.slice(0, 200) : '';
   return `not sent: HTTP ${status}${message ? `: ${message}` : ''}`;
 }

@@ -1,6 +1,7 @@
 // First start with AUTH_MODE=local and no users: an `admin` with a random password, printed once and written 0600 beside the auth file.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AuthError } from './errors.js';
 import { randomPassword } from './password.js';
 import type { People } from './people.js';
 
@@ -18,7 +19,13 @@ export async function createFirstAdmin(
 ): Promise<FirstAdmin | undefined> {
   if (people.list().length > 0) return undefined;
   const password = randomPassword();
-  await people.create({ username: 'admin', role: 'admin', password }, now);
+  try {
+    await people.create({ username: 'admin', role: 'admin', password }, now);
+  } catch (err) {
+    // Another dashboard instance on the same auth file made it first: its password stands.
+    if (err instanceof AuthError && err.kind === 'conflict') return undefined;
+    throw err;
+  }
   mkdirSync(dirname(file), { recursive: true });
   // mode applies only when the file is new; chmod covers a file left from an earlier auth file.
   writeFileSync(file, `admin\n${password}\n`, { mode: 0o600 });

@@ -20,9 +20,18 @@ const SEVERITY_ORDER: Record<AlarmSeverity, number> = {
 };
 
 /** What a failed ack means for the person who clicked. */
-function ackProblem(status: number, body: Partial<ErrorBody> | undefined): string {
+function ackProblem(
+  status: number,
+  body: Partial<ErrorBody> | undefined,
+  accounts: boolean,
+): string {
   if (status === 401) {
-    return 'Not accepted (401): sign in again, or (without accounts) enter the dashboard’s API token above.';
+    return accounts
+      ? 'Not accepted (401): the session ended; sign in again.'
+      : 'The API token was not accepted (401). Enter the dashboard’s API token above and try again.';
+  }
+  if (status === 403 && !accounts) {
+    return 'This dashboard accepts no writes (403): its DASHBOARD_API_TOKEN is not set.';
   }
   if (status === 403) {
     return `Not allowed (403): ${body?.message ?? 'this account may not acknowledge alarms'}.`;
@@ -39,6 +48,8 @@ export class AlarmPanel {
     private readonly token: WriteAuth,
     /** Operators and admins acknowledge; viewers see the alarms only. */
     private readonly mayAck = true,
+    /** People sign in (AUTH_MODE local or proxy); else the API token field decides. */
+    private readonly accounts = false,
   ) {}
 
   /** Called with the active alarms per device after every change (badges on the cards). */
@@ -93,7 +104,7 @@ export class AlarmPanel {
       else if (res.status === 202)
         this.say('Acknowledgement sent; waiting for the collector to apply it.');
       else {
-        this.say(ackProblem(res.status, body as Partial<ErrorBody>));
+        this.say(ackProblem(res.status, body as Partial<ErrorBody>, this.accounts));
         button.disabled = false;
       }
     } catch (err) {

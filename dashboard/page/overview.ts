@@ -42,7 +42,8 @@ export async function startOverview(): Promise<void> {
   const notes = new LateNotes(byId('late-note'), byId<HTMLUListElement>('late-list'));
   const token = writeAuth(session);
   const acts = mayAct(session);
-  const commandPanels = new CommandPanels(() => token.headers());
+  const accounts = session.auth_mode !== 'none';
+  const commandPanels = new CommandPanels(() => token.headers(), accounts);
   const alarms = new AlarmPanel(
     {
       list: byId<HTMLUListElement>('alarm-list'),
@@ -52,6 +53,7 @@ export async function startOverview(): Promise<void> {
     },
     token,
     acts,
+    accounts,
   );
   const sparks = new SparkHistory();
   const summary = new FleetSummaryView();

@@ -50,7 +50,7 @@ export async function startVehiclePage(): Promise<void> {
   byId('vehicle-chart').append(card.element);
   card.mount();
   const token = writeAuth(session);
-  const commands = new CommandPanels(() => token.headers());
+  const commands = new CommandPanels(() => token.headers(), session.auth_mode !== 'none');
   if (mayAct(session)) commands.attach(deviceId, card.element);
   const alarms = new VehicleAlarms(
     deviceId,

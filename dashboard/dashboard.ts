@@ -362,9 +362,17 @@ export class Dashboard {
 
   private logSecurity(s: SecuritySettings): void {
     const { log } = this.deps;
+    const mode = this.deps.auth.mode;
+    const legacy = s.apiToken === undefined ? '' : ' or DASHBOARD_API_TOKEN';
     log.info(
       {
-        writes: s.apiToken === undefined ? 'refused (no DASHBOARD_API_TOKEN)' : 'bearer token',
+        auth: mode,
+        writes:
+          mode !== 'none'
+            ? `by role: a session or personal token${legacy}`
+            : s.apiToken === undefined
+              ? 'refused (no DASHBOARD_API_TOKEN)'
+              : 'bearer token',
         corsOrigins: s.corsOrigins === '*' ? '*' : [...s.corsOrigins],
         rateLimitPerMin: s.rateLimitPerMin,
         maxSocketsPerIp: s.maxSocketsPerIp,

@@ -12,16 +12,28 @@ interface Snapshot {
   access: Map<string, VehicleAccess>;
 }
 
+/** Another instance's change (same file) is looked for at most this often. */
+const RECHECK_MS = 200;
+
 /**
- * Reading the generation is one indexed row per call; the users and groups are read again only
- * when it changed, so a change on another dashboard (same file) applies at its next request.
+ * Live events ask this for every reading (thousands a second), so the file's generation (one row)
+ * is read at most every RECHECK_MS; a change made here shows at once (changesHere), one made by
+ * another dashboard or `npm run users` within RECHECK_MS. Users and groups are read again only
+ * when the generation moved.
  */
 export class Directory {
   private snap: Snapshot | undefined;
+  private checkedAt = Number.NEGATIVE_INFINITY;
+  private seenHere = -1;
 
   constructor(private readonly people: PeopleTable) {}
 
   private current(): Snapshot {
+    const here = this.people.changesHere();
+    const t = performance.now();
+    if (this.snap && here === this.seenHere && t - this.checkedAt < RECHECK_MS) return this.snap;
+    this.checkedAt = t;
+    this.seenHere = here;
     const generation = this.people.generation();
     if (this.snap?.generation === generation) return this.snap;
     const groups = new Map(this.people.groups().map((g) => [g.id, g]));

@@ -189,7 +189,7 @@ export class Dashboard {
     this.names = new NameCache(deps.registry, deps.log);
     this.registry.onChange(() => void this.names.refresh());
     this.sockets = new SocketAccess({ auth: deps.auth, now: deps.now, log: deps.log });
-    this.audience = new LiveAudience(() => deps.auth.directory);
+    this.audience = new LiveAudience(() => deps.auth.directory, deps.auth.mode === 'none');
     this.views = new LiveViews({
       sockets: this.sockets,
       audience: this.audience,

@@ -39,6 +39,7 @@ const toUser = (r: UserRow): UserRecord => ({
 
 export class SqlitePeople implements PeopleTable {
   private readonly s;
+  private writes = 0;
 
   constructor(private readonly db: Database.Database) {
     this.s = {
@@ -103,6 +104,15 @@ export class SqlitePeople implements PeopleTable {
     return Number(this.s.generation.get()?.value ?? 0);
   }
 
+  changesHere(): number {
+    return this.writes;
+  }
+
+  private bump(): void {
+    this.s.bump.run();
+    this.writes += 1;
+  }
+
   private setGroups(username: string, groups: readonly string[]): void {
     this.s.userGroupsClear.run(username);
     for (const id of groups) {
@@ -117,7 +127,7 @@ export class SqlitePeople implements PeopleTable {
       const added = this.s.insert.run(username, role, passwordHash, disabled ? 1 : 0, now, now);
       if (added.changes === 0) return false;
       this.setGroups(username, user.groups);
-      this.s.bump.run();
+      this.bump();
       return true;
     })();
   }
@@ -138,7 +148,7 @@ export class SqlitePeople implements PeopleTable {
         disabled: change.disabled ? 1 : 0,
       });
       if (change.groups !== undefined) this.setGroups(username, change.groups);
-      this.s.bump.run();
+      this.bump();
       return this.get(username);
     })();
   }
@@ -146,7 +156,7 @@ export class SqlitePeople implements PeopleTable {
   remove(username: string): boolean {
     return this.db.transaction(() => {
       const removed = this.s.remove.run(username).changes > 0;
-      if (removed) this.s.bump.run();
+      if (removed) this.bump();
       return removed;
     })();
   }
@@ -187,7 +197,7 @@ export class SqlitePeople implements PeopleTable {
     return this.db.transaction(() => {
       if (this.s.insertGroup.run(group.id, group.name).changes === 0) return false;
       this.setMembers(group.id, group);
-      this.s.bump.run();
+      this.bump();
       return true;
     })();
   }
@@ -197,7 +207,7 @@ export class SqlitePeople implements PeopleTable {
       if (!this.s.group.get(id)) return undefined;
       if (change.name !== undefined) this.s.renameGroup.run(change.name, id);
       this.setMembers(id, change);
-      this.s.bump.run();
+      this.bump();
       return this.group(id);
     })();
   }
@@ -205,7 +215,7 @@ export class SqlitePeople implements PeopleTable {
   removeGroup(id: string): boolean {
     return this.db.transaction(() => {
       const removed = this.s.removeGroup.run(id).changes > 0;
-      if (removed) this.s.bump.run();
+      if (removed) this.bump();
       return removed;
     })();
   }

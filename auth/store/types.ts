@@ -100,6 +100,8 @@ export interface PeopleTable {
   removeGroup(id: string): boolean;
   /** Bumped by every change of users and groups (any connection): caches reload when it moves. */
   generation(): number;
+  /** Changes made through this object (free to read: no query), so its own writes show at once. */
+  changesHere(): number;
 }
 
 export interface SessionTable {

@@ -12,12 +12,18 @@ export const groupRoom = (groupId: string): string => `see:group:${groupId}`;
  * so the filter holds across instances without any instance knowing the others' sockets.
  */
 export class LiveAudience {
-  /** The users and groups as of now (the auth folder's cached view). */
-  constructor(private readonly directory: () => Directory) {}
+  /**
+   * `directory`: the users and groups as of now (the auth folder's cached view); `everyone`:
+   * AUTH_MODE=none, where every connection sees every vehicle.
+   */
+  constructor(
+    private readonly directory: () => Directory,
+    private readonly everyone = false,
+  ) {}
 
   /** The rooms of those who may see a vehicle's events (null: fleet-wide, for those who see all). */
   roomsOf(deviceId: string | null): string[] {
-    if (deviceId === null) return [ALL_ROOM];
+    if (deviceId === null || this.everyone) return [ALL_ROOM];
     return [ALL_ROOM, ...this.directory().groupsOf(deviceId).map(groupRoom)];
   }
 

@@ -29,12 +29,9 @@ import { dashboardMetrics } from './metrics.js';
 import { buildPageBundle } from './page-bundle.js';
 import { rawRequestAddress } from './security/client-address.js';
 import { securityHeaders } from './security/headers.js';
+import { logSecuritySettings } from './security/log-settings.js';
 import { type ApiRateLimit, apiRateLimit } from './security/rate-limit.js';
-import {
-  type SecurityConfig,
-  type SecuritySettings,
-  securitySettings,
-} from './security/settings.js';
+import { type SecurityConfig, securitySettings } from './security/settings.js';
 import { SocketLimit } from './security/socket-limit.js';
 import { buildApp } from './server.js';
 import { StoreLink } from './store-link.js';
@@ -242,7 +239,7 @@ export class Dashboard {
     const { log, now } = this.deps;
     // Bad DASHBOARD_* values stop the start before anything is opened.
     const security = securitySettings(this.options);
-    this.logSecurity(security);
+    logSecuritySettings(this.deps.log, security, this.deps.auth.mode);
     dashboardMetrics(this.metrics, {
       board: this.board,
       live: this.live,
@@ -360,48 +357,13 @@ export class Dashboard {
     this.ticker = setInterval(() => this.tick(), this.options.tickMs ?? 1000);
   }
 
-  private logSecurity(s: SecuritySettings): void {
-    const { log } = this.deps;
-    const mode = this.deps.auth.mode;
-    const legacy = s.apiToken === undefined ? '' : ' or DASHBOARD_API_TOKEN';
-    log.info(
-      {
-        auth: mode,
-        writes:
-          mode !== 'none'
-            ? `by role: a session or personal token${legacy}`
-            : s.apiToken === undefined
-              ? 'refused (no DASHBOARD_API_TOKEN)'
-              : 'bearer token',
-        corsOrigins: s.corsOrigins === '*' ? '*' : [...s.corsOrigins],
-        rateLimitPerMin: s.rateLimitPerMin,
-        maxSocketsPerIp: s.maxSocketsPerIp,
-        trustProxy: s.trustProxy,
-      },
-      'dashboard security',
-    );
-    if (s.trustProxy === true) {
-      log.warn(
-        'DASHBOARD_TRUST_PROXY=true believes every X-Forwarded-For hop: any client can pick its own address and escape the rate and socket limits; name the proxy instead (loopback, an address, or a hop count)',
-      );
-    }
-  }
-
   /** Every second: flip stale devices (logged once per change), re-check connections' rights, push the live views. */
   private tick(): void {
     const now = this.deps.now();
     for (const change of this.board.transitions(now)) {
       this.deps.log.info(change, 'device status');
     }
-    const io = this.io;
-    if (io) {
-      this.sockets.revalidate(io).then(
-        (changed) => {
-          for (const socket of changed) this.views.rightsChanged(socket);
-        },
-        (err: unknown) => this.deps.log.warn({ err }, 'live connections: rights check failed'),
-      );
-    }
+    if (this.io) this.sockets.tick(this.io, (socket) => this.views.rightsChanged(socket));
     this.views.tick();
     if (++this.ticks % NAME_REFRESH_TICKS === 0) void this.names.refresh();
   }

@@ -58,6 +58,16 @@ export class SocketAccess {
     return this.entries.get(socket.id)?.principal;
   }
 
+  /** The dashboard's tick: re-checks (below) without waiting; `changed` gets each connection whose rights moved. */
+  tick(io: Io, changed: (socket: ClientSocket) => void): void {
+    this.revalidate(io).then(
+      (sockets) => {
+        for (const socket of sockets) changed(socket);
+      },
+      (err: unknown) => this.deps.log.warn({ err }, 'live connections: rights check failed'),
+    );
+  }
+
   /**
    * Every tick: when users or groups changed (any instance), or every few seconds, each local
    * connection is identified again; one whose session, token or account is gone is closed, one

@@ -6,6 +6,7 @@ import type { ApiRouter } from '../api/api-router.js';
 import { errorResponses } from '../api/schemas.js';
 import { ForbiddenError, LockedOutError, NotFoundError, UnauthorizedError } from '../errors.js';
 import { noQuery } from '../params.js';
+import { addressKey } from '../security/client-address.js';
 import type { PeopleDeps } from './deps.js';
 import { loginBody, mapped, passwordChangeBody, sessionBody, sessionOf } from './schemas.js';
 
@@ -32,7 +33,14 @@ export function sessionRoutes(api: ApiRouter, deps: PeopleDeps): void {
         throw new NotFoundError(`password sign-in is off (AUTH_MODE=${auth.mode})`);
       }
       const address = req.ip ?? 'unknown';
-      const result = await auth.login.login(body.username, body.password, address, now());
+      // Counted like the rate limit counts (IPv6 per /56): rotating addresses within one
+      // allocation does not reset the lock.
+      const result = await auth.login.login(
+        body.username,
+        body.password,
+        addressKey(req.ip),
+        now(),
+      );
       const user = body.username.trim().toLowerCase().slice(0, 128);
       if (!result.ok) {
         const outcome = result.status === 429 ? 'locked' : 'failed';
@@ -122,7 +130,12 @@ export function sessionRoutes(api: ApiRouter, deps: PeopleDeps): void {
         throw new ForbiddenError('sign in with your password to change it (not with a token)');
       }
       const address = req.ip ?? 'unknown';
-      const check = await auth.login.login(who.username, body.current_password, address, now());
+      const check = await auth.login.login(
+        who.username,
+        body.current_password,
+        addressKey(req.ip),
+        now(),
+      );
       if (!check.ok) {
         audit('password_change', who.username, 'failed');
         if (check.status === 429) throw new LockedOutError(check.retryAfterS);

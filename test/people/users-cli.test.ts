@@ -95,5 +95,5 @@ describe('npm run users', () => {
     );
     expect(audit.every((e) => e.user.startsWith('cli:'))).toBe(true);
     auth.stop();
-  });
+  }, 240_000);
 });

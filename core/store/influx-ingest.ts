@@ -132,15 +132,19 @@ export class InfluxIngest {
     let reflagged: WriteResult['reflagged'] = [];
     if (plan.fresh.length > 0) {
       const judged = await this.fixes.judge(plan.fresh, plan.freshTimes);
+      this.guard(batch.keys());
       if (!this.blind) {
         const lowered = this.progress.lowerBounds(batch, Date.now());
         await this.conn.writeLines(lowered.lines, cpRp);
         lowered.commit();
-        this.guard(batch.keys());
       }
-      // Stored flags a late fix changed go first: if the points then fail, the readings are sent
-      // again, judged again against the flags already rewritten, and nothing changes twice.
-      await this.conn.writeLines(judged.lines, layout.raw.retentionPolicy);
+      if (judged.lines.length > 0) {
+        // Stored flags a late fix changed go first: if the points then fail, the readings are
+        // sent again, judged again against the flags already rewritten, and nothing changes twice.
+        this.guard(batch.keys());
+        await this.conn.writeLines(judged.lines, layout.raw.retentionPolicy);
+      }
+      this.guard(batch.keys());
       this.progress.writeStarted(batch);
       try {
         await writer?.write(freshPoints(plan.fresh, plan.freshTimes));

@@ -1,5 +1,5 @@
 // Raw readings from InfluxDB (InfluxQL): keyset pages on the point's time (seq below the millisecond), every signal asked for and the position flag.
-import { BUILTIN_CATALOG, type SignalCatalog, type SignalDef } from '../signals/catalog.js';
+import type { SignalCatalog, SignalDef } from '../signals/catalog.js';
 import { type InfluxHttp, InfluxHttpError, type InfluxSeries } from './influx-http.js';
 import { FLAG_FIELD, flagOfCode, SEQ_NS_SLOTS } from './influx-points.js';
 import {
@@ -22,7 +22,6 @@ import {
 
 /** Readings per query when streaming a range: one HTTP round trip for many chunks. */
 export const INFLUX_PAGE_ROWS = 10_000;
-const SPEED = BUILTIN_CATALOG.find('speed') as SignalDef;
 
 /** InfluxDB's time range (int64 ns), in ms: a bound beyond it is no bound at all. */
 const INFLUX_MIN_MS = -9_223_372_036_854;
@@ -62,7 +61,7 @@ export function requestedSignals(
 export function readingsStatement(
   q: ReadingsQuery,
   raw: SeriesSource,
-  signals: readonly SignalDef[] = [SPEED],
+  signals: readonly SignalDef[],
 ): string | undefined {
   if (!isQueryableDeviceId(q.deviceId)) return undefined;
   if (!Number.isSafeInteger(q.limit) || q.limit < 1) return undefined;

@@ -180,18 +180,18 @@ export class CsvReader implements FormatReader {
       return;
     }
     const hasSeq = c.seq >= 0;
-    const keys = {
-      device_id: cell(fields, c, c.device),
-      seq: hasSeq ? cellNumber(cell(fields, c, c.seq)) : 0,
-      timestamp: cell(fields, c, c.time),
-    };
+    const deviceId = cell(fields, c, c.device);
+    const seq = hasSeq ? cellNumber(cell(fields, c, c.seq)) : 0;
+    const timestamp = cell(fields, c, c.time);
     if (c.speedOnly >= 0) {
-      // A speed payload, as before signals existed: its checks and reasons are MQTT's speed topic's.
-      this.sink.row({ ...keys, speed: cellNumber(cell(fields, c, c.speedOnly)) }, hasSeq, lineNo);
+      // A speed payload, as before signals existed: its checks and reasons are MQTT's speed
+      // topic's. One literal of four keys (no spread), so the fast path reads a plain object.
+      const speed = cellNumber(cell(fields, c, c.speedOnly));
+      this.sink.row({ device_id: deviceId, seq, timestamp, speed }, hasSeq, lineNo);
       return;
     }
     // A telemetry payload: an empty cell is a signal the reading does not have.
-    const payload: Record<string, unknown> = keys;
+    const payload: Record<string, unknown> = { device_id: deviceId, seq, timestamp };
     for (const s of c.top) {
       const v = cellValue(s.def, cell(fields, c, s.index));
       if (v !== undefined) payload[s.def.wireKey] = v;

@@ -14,6 +14,7 @@ export function signalRoutes(api: ApiRouter, deps: RouteDeps): void {
       summary:
         'The signal catalog in force, in catalog order (the order of CSV columns): built-in signals, then those of SIGNALS_FILE',
       tag: 'readings',
+      access: { role: 'viewer', vehicle: 'none' },
       query: noQuery,
       responses: {
         200: { description: 'one entry per signal', schema: signalsBody(deps.catalog) },

@@ -17,10 +17,13 @@ function signalParam(catalog: SignalCatalog) {
   return one('signal must appear once')
     .pipe(
       z.enum(allowed as [string, ...string[]], {
-        error: (issue) =>
-          issue.input === 'position'
-            ? 'signal=position names a group: ask for one of its signals (position.lat, position.lon, …)'
-            : `unknown signal: ${nameForMessage(String(issue.input))} (see GET /api/signals)`,
+        error: (issue) => {
+          if (issue.input === '') return 'signal must name one signal (see GET /api/signals)';
+          if (issue.input === 'position') {
+            return 'signal=position names a group: ask for one of its signals (position.lat, position.lon, …)';
+          }
+          return `unknown signal: ${nameForMessage(String(issue.input))} (see GET /api/signals)`;
+        },
       }),
     )
     .optional()

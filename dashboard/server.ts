@@ -25,6 +25,7 @@ import { ingestRoutes } from './routes/ingest.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { readingsRoutes } from './routes/readings.js';
 import { registryRoutes } from './routes/registry.js';
+import { signalRoutes } from './routes/signals.js';
 import { corsForReads, READ_METHODS } from './security/cors.js';
 import type { SecuritySettings } from './security/settings.js';
 import { writeGuard } from './security/write-guard.js';
@@ -99,6 +100,7 @@ export function buildApp(deps: AppDeps): Express {
   metricsRoutes(api, deps);
   commandRoutes(api, deps);
   alarmRoutes(api, deps.alarms);
+  signalRoutes(api, deps);
   readingsRoutes(api, deps);
   ingestRoutes(api, deps);
   peopleRoutes(api, { auth, now: deps.now });

@@ -48,6 +48,7 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
       storeRetryMs: options.storeRetryMs ?? 100,
       ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
       deviceAllowlist: config.deviceAllowlist,
+      catalog: config.signals,
     },
     {
       createStore: () => createStore(config.store, log, { readonly: true }),

@@ -93,4 +93,33 @@ describe('WindowSeries', () => {
     s.abortLoad();
     expect(s.size).toBe(2);
   });
+
+  it('a signal history (mean) merges with live values like speed does', () => {
+    const s = new WindowSeries();
+    s.beginLoad();
+    s.loadWindows(10_000, iso(T + 15_000), [
+      { timestamp: iso(T), mean: 50, min: 40, max: 60, count: 4 },
+    ]);
+    s.add(T + 5000, 100);
+    expect(s.toChartData(60_000)).toEqual([[T / 1000], [60], [40], [100]]);
+  });
+
+  it('a boolean band: each window holds its fraction on until the next, and ends with its window before a gap and at the end', () => {
+    const s = new WindowSeries();
+    s.add(T, 1);
+    s.add(T + 500, 0);
+    s.add(T + 1000, 1);
+    s.add(T + 30_000, 0);
+    expect(s.toBandData(10_000)).toEqual([
+      [
+        T / 1000,
+        (T + 1000) / 1000,
+        (T + 2000) / 1000,
+        (T + 16_000) / 1000,
+        (T + 30_000) / 1000,
+        (T + 31_000) / 1000,
+      ],
+      [0.5, 1, 1, null, 0, 0],
+    ]);
+  });
 });

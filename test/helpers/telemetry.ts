@@ -4,7 +4,8 @@ import type { SignalCatalog } from '../../core/signals/catalog.js';
 
 /**
  * A full reading (every built-in signal) of a vehicle moving north-east ~10 m per second from
- * (52.52, 13.40): no jump between consecutive seqs at one per second.
+ * (52.52, 13.40): no jump between consecutive seqs at one per second (the track starts over every
+ * 100,000 seqs, so positions stay in range for any seq).
  */
 export function fullReading(deviceId: string, seq: number, time: number): Reading {
   return {
@@ -13,8 +14,8 @@ export function fullReading(deviceId: string, seq: number, time: number): Readin
     timestamp: new Date(time).toISOString(),
     values: {
       speed: (seq * 7) % 120,
-      lat: 52.52 + seq * 0.00007,
-      lon: 13.4 + seq * 0.00011,
+      lat: 52.52 + (seq % 100_000) * 0.00007,
+      lon: 13.4 + (seq % 100_000) * 0.00011,
       alt: 30 + (seq % 9),
       acc: 3 + (seq % 5),
       heading: (seq * 13) % 360,

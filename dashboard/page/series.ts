@@ -33,6 +33,13 @@ export class WindowSeries {
     return this.buckets.length;
   }
 
+  /** Readings in the windows held (history's counts plus live ones). */
+  get readings(): number {
+    let n = 0;
+    for (const b of this.buckets) n += b.count;
+    return n;
+  }
+
   /** A history request is in flight: hold live readings until it answers. */
   beginLoad(): void {
     this.pending ??= [];

@@ -208,6 +208,7 @@ export class SignalChart {
     const windowMs = this.series.windowMs;
     this.series.trim(this.ctx.span()[0] - windowMs);
     this.chart.dataset.points = String(this.series.size);
+    this.chart.dataset.readings = String(this.series.readings);
     const gapMs = Math.max(3 * windowMs, this.ctx.offlineAfterMs());
     plot.setData(this.boolean ? this.series.toBandData(gapMs) : this.series.toChartData(gapMs));
     if (this.series.size > 0) this.chart.dataset.drawn = 'true';

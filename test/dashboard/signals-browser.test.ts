@@ -74,7 +74,9 @@ const greenPixels = (page: Page, selector: string) =>
 /** Opens a vehicle's page and waits until the server serves it its view (live readings flow then). */
 async function openVehicle(page: Page, id: string): Promise<void> {
   await page.goto(`${base}/vehicles/${id}`);
-  await expect.poll(() => page.locator('body').getAttribute('data-status')).not.toBeNull();
+  await expect
+    .poll(() => page.locator('body').getAttribute('data-status'), { timeout: 15_000 })
+    .not.toBeNull();
 }
 const noSidewaysScroll = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
@@ -141,11 +143,12 @@ describe('the vehicle page shows the signals live', () => {
     );
   const shownValue = (key: string) =>
     page.locator(`.signal-chart[data-signal="${key}"] .signal-value`).textContent();
-  const pointsOf = async (key: string) =>
+  /** Readings the signal's chart holds (its windows' counts). */
+  const readingsOf = async (key: string) =>
     Number(
       await page
         .locator(`.signal-chart[data-signal="${key}"] .signal-plot`)
-        .getAttribute('data-points'),
+        .getAttribute('data-readings'),
     );
 
   it('a vehicle sending every signal: a chart for each (ignition as a band, first), none for the position keys', async () => {
@@ -171,15 +174,15 @@ describe('the vehicle page shows the signals live', () => {
   });
 
   it('new readings change values and charts without a reload', async () => {
-    const before = await pointsOf('coolant_c');
+    const before = await readingsOf('coolant_c');
     await publish(readingOf(TRUCK, { fuel_pct: 64.25, coolant_c: 91 }));
     await expect.poll(() => shownValue('fuel_pct')).toBe('64.25 %');
     await expect.poll(() => shownValue('coolant_c')).toBe('91 °C');
-    await expect.poll(() => pointsOf('coolant_c')).toBeGreaterThan(before);
+    await expect.poll(() => readingsOf('coolant_c')).toBe(before + 1);
     // A late reading (measured before what is shown) lands in its window but does not replace the value.
-    const windows = await pointsOf('fuel_pct');
+    const fuel = await readingsOf('fuel_pct');
     await publish(readingOf(TRUCK, { fuel_pct: 99 }, 20_000));
-    await expect.poll(() => pointsOf('fuel_pct')).toBe(windows + 1);
+    await expect.poll(() => readingsOf('fuel_pct')).toBe(fuel + 1);
     expect(await shownValue('fuel_pct')).toBe('64.25 %');
     const drawn = await page
       .locator('.signal-chart[data-signal="fuel_pct"] .signal-plot')
@@ -273,6 +276,8 @@ describe("the fleet table's fuel, battery, ignition and last-fix columns", () =>
 
   it('shows each vehicle’s newest values, and "–" for what it never sent', async () => {
     await page.goto(`${base}/`);
+    // The page's first rows (a loaded machine may take a while to open it).
+    await expect.poll(ids, { timeout: 15_000 }).toHaveLength(3);
     await publish(readingOf(TRUCK, { ignition: true }));
     await expect.poll(async () => (await rows()).find((r) => r.id === TRUCK)?.ignition).toBe('on');
     const byId = new Map((await rows()).map((r) => [r.id, r]));

@@ -1,4 +1,4 @@
-// The signals the vehicle page can show: the catalog in force (GET /api/signals, custom signals included), the built-in catalog when that is not available; how each is labelled and formatted.
+// The signals the vehicle page can show: the built-in catalog, and the catalog in force (GET /api/signals) once a vehicle sends a custom signal; how each is labelled and formatted.
 import type { SignalInfo } from '../../core/dashboard-contract.js';
 import { BUILTIN_SIGNALS, type SignalType, type SignalValue } from '../../core/signals/catalog.js';
 

@@ -13,7 +13,7 @@ type LatestWithSignals = LatestBody & {
   position?: LatestPosition | null;
 };
 
-/** Readings held while the catalog loads (their custom signals are not known before). */
+/** Values of unknown keys held while the catalog loads. */
 const MAX_HELD = 500;
 /** Keys of a payload that are not signals, besides `position`. */
 const NOT_SIGNALS: ReadonlySet<string> = new Set([
@@ -28,9 +28,14 @@ const latestPath = (deviceId: string): string =>
   `/api/devices/${encodeURIComponent(deviceId)}/latest`;
 
 export class VehicleSignals {
+  /** Chart signals by key, with their place on the page. */
   private byKey = new Map<string, { signal: PageSignal; order: number }>();
+  /** Every key of the catalog in hand (speed and the position's included). */
+  private known: ReadonlySet<string> = new Set();
+  private catalog: 'builtin' | 'loading' | 'loaded' = 'builtin';
+  /** Values of keys the built-in catalog does not know, held until the catalog in force is in. */
+  private held: Array<{ key: string; value: SignalValue; at: number; live: boolean }> = [];
   private readonly charts = new Map<string, SignalChart>();
-  private held: TelemetryPayload[] | undefined = [];
 
   constructor(
     private readonly deviceId: string,
@@ -42,13 +47,9 @@ export class VehicleSignals {
     this.setCatalog(BUILTIN_PAGE_SIGNALS);
   }
 
-  /** The catalog, then what the store has, then the readings that arrived meanwhile. */
+  /** What the store has: every signal's newest value, the last valid fix. */
   async start(): Promise<void> {
-    this.setCatalog(await loadSignals());
     await this.loadLatest();
-    const held = this.held ?? [];
-    this.held = undefined;
-    for (const r of held) this.reading(r);
   }
 
   private setCatalog(signals: readonly PageSignal[]): void {
@@ -57,6 +58,32 @@ export class VehicleSignals {
       .filter((s) => !s.position && s.key !== 'speed')
       .map((s, i) => ({ signal: s, order: (s.type === 'boolean' ? 0 : 1_000) + i }));
     this.byKey = new Map(ranked.map((r) => [r.signal.key, r]));
+    this.known = new Set(signals.map((s) => s.key));
+  }
+
+  /**
+   * A value of a signal: to its chart; a key the built-in catalog lacks (a custom signal of
+   * SIGNALS_FILE) waits for GET /api/signals, asked only then (most vehicles send built-ins only).
+   */
+  private value(key: string, value: SignalValue, at: number, live: boolean): void {
+    if (!this.known.has(key) && this.catalog !== 'loaded') {
+      if (this.held.length < MAX_HELD) this.held.push({ key, value, at, live });
+      void this.loadCatalog();
+      return;
+    }
+    const chart = this.chartOf(key);
+    if (live) chart?.add(at, value);
+    else chart?.setValue(value, at);
+  }
+
+  private async loadCatalog(): Promise<void> {
+    if (this.catalog !== 'builtin') return;
+    this.catalog = 'loading';
+    this.setCatalog(await loadSignals());
+    this.catalog = 'loaded';
+    const held = this.held;
+    this.held = [];
+    for (const h of held) this.value(h.key, h.value, h.at, h.live);
   }
 
   /** Every signal's newest value and the last valid fix, as stored (the page may open on a parked vehicle). */
@@ -70,7 +97,7 @@ export class VehicleSignals {
       return;
     }
     for (const [key, s] of Object.entries(body.signals ?? {})) {
-      this.chartOf(key)?.setValue(s.value, Date.parse(s.timestamp));
+      this.value(key, s.value, Date.parse(s.timestamp), false);
     }
     const p = body.position;
     if (p && typeof p.lat === 'number' && typeof p.lon === 'number') {
@@ -101,16 +128,11 @@ export class VehicleSignals {
 
   /** A live reading of this vehicle: every signal it carries, and its fix unless flagged. */
   reading(r: TelemetryPayload): void {
-    if (this.held) {
-      if (this.held.length < MAX_HELD) this.held.push(r);
-      return;
-    }
     const at = Date.parse(r.timestamp);
     for (const key of Object.keys(r)) {
       if (NOT_SIGNALS.has(key)) continue;
       const value = r[key];
-      if (typeof value !== 'number' && typeof value !== 'boolean') continue;
-      this.chartOf(key)?.add(at, value as SignalValue);
+      if (typeof value === 'number' || typeof value === 'boolean') this.value(key, value, at, true);
     }
     const p = r.position;
     if (!p || typeof p.lat !== 'number' || typeof p.lon !== 'number') return;

@@ -313,8 +313,24 @@ export interface ServerToClientEvents {
   fleet_rows: (rows: FleetRowsBody) => void;
 }
 
+/**
+ * The signals a fleet manager scans in the table, besides speed (catalog keys): each a column of
+ * FleetRow, null while the vehicle has not sent it.
+ */
+export const FLEET_SIGNALS = ['fuel_pct', 'battery_v', 'ignition'] as const;
+export type FleetSignal = (typeof FLEET_SIGNALS)[number];
+
 /** Columns the fleet table sorts by (server side: the client holds only the rows it shows). */
-export const FLEET_SORT_KEYS = ['id', 'name', 'status', 'speed', 'last_seen', 'alarms'] as const;
+export const FLEET_SORT_KEYS = [
+  'id',
+  'name',
+  'status',
+  'speed',
+  'last_seen',
+  'alarms',
+  ...FLEET_SIGNALS,
+  'fix_at',
+] as const;
 export type FleetSortKey = (typeof FLEET_SORT_KEYS)[number];
 export const FLEET_STATUS_FILTERS = ['all', 'online', 'warning', 'offline'] as const;
 export type FleetStatusFilter = (typeof FLEET_STATUS_FILTERS)[number];
@@ -364,6 +380,12 @@ export interface FleetRow {
   last_seen: string | null;
   /** Its active alarms (open or acknowledged). */
   alarms: number;
+  /** The newest value of each FLEET_SIGNALS signal (null: never sent). */
+  fuel_pct: number | null;
+  battery_v: number | null;
+  ignition: boolean | null;
+  /** Device time of the newest usable fix (a position without position_flag); null: none. */
+  fix_at: string | null;
   /**
    * The last minute of speeds (one per second with a new reading, oldest first), sent only when
    * the row enters this client's window; afterwards the client appends `speed` itself.

@@ -2,6 +2,7 @@
 import type { HealthMessage, Reading, StatusMessage } from '../core/contract.js';
 import type { DeviceState, DevicesStatusBody, LatestData } from '../core/dashboard-contract.js';
 import type { LatestReading } from '../core/store/types.js';
+import { emptyFleetValues, type FleetValues, noteLatest, noteReading } from './fleet-values.js';
 
 interface Latest {
   /** The newest speed (null: the vehicle sends readings without one). */
@@ -30,6 +31,8 @@ interface Entry {
   health: HealthMessage | undefined;
   /** Device time of the newest health message, clamped to our clock. */
   healthAt: number | undefined;
+  /** The fleet table's signal columns (fuel, battery, ignition, last fix). */
+  fleet: FleetValues;
 }
 
 export interface FleetSummary {
@@ -51,6 +54,7 @@ export interface LiveRow {
   timestamp: string | null;
   /** Server time last heard from, ms. */
   lastSeenAt: number | undefined;
+  fleet: FleetValues;
 }
 
 export interface StatusChange {
@@ -105,6 +109,7 @@ export class DeviceBoard {
         intervalMs: undefined,
         health: undefined,
         healthAt: undefined,
+        fleet: emptyFleetValues(),
       };
       this.entries.set(deviceId, e);
     }
@@ -122,6 +127,7 @@ export class DeviceBoard {
     const seen = Math.min(lastSeen, now);
     e.lastSeenAt = Math.max(e.lastSeenAt ?? seen, seen);
     if (latest) {
+      noteLatest(e.fleet, latest);
       this.setLatest(e, {
         speed: speedOf(latest.signals.speed?.value),
         timestamp: new Date(latest.timestamp).toISOString(),
@@ -148,6 +154,7 @@ export class DeviceBoard {
     }
     e.lastSeq = r.seq;
     e.lastAt = at;
+    noteReading(e.fleet, r, at);
     this.setLatest(e, {
       speed: speedOf(r.values.speed) ?? e.latest?.speed ?? null,
       timestamp: r.timestamp,
@@ -237,6 +244,7 @@ export class DeviceBoard {
         speed: e.latest?.speed ?? null,
         timestamp: e.latest?.timestamp ?? null,
         lastSeenAt: e.lastSeenAt,
+        fleet: e.fleet,
       });
     }
     return out;

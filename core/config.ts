@@ -1,6 +1,7 @@
 // Configuration: env vars (and .env via dotenv) parsed and validated once, one clear line per bad value.
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { type SimConfig, simEnvShape, simOf } from './config-sim.js';
 import { DEVICE_ID_PATTERN } from './contract.js';
 import { durationMs } from './duration.js';
 import type { MqttConfig } from './mqtt-config.js';
@@ -91,7 +92,7 @@ const envSchema = z.object({
     .default('vehicle_'),
   PUBLISH_INTERVAL_MS: int(10, 3_600_000).default(1000),
   QUEUE_DIR: z.string().min(1).default('./devices/queues'),
-  QUEUE_MAX: int(1, 10_000_000).default(10_000),
+  QUEUE_MAX: int(1, 10_000_000).default(86_400),
   QUEUE_LAYOUT: z.enum(['auto', 'per-device', 'shared']).default('auto'),
   SEED: z.coerce.number().int().optional(),
   FAULT_INJECTION: z.enum(FAULTS).optional(),
@@ -126,6 +127,7 @@ const envSchema = z.object({
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   METRICS_PORT: port.optional(),
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  ...simEnvShape,
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -215,6 +217,7 @@ export interface Config {
   /** auto: human lines when stderr is a terminal, JSON lines otherwise. */
   logFormat: Env['LOG_FORMAT'];
   metrics: MetricsConfig;
+  sim: SimConfig;
 }
 
 export interface ClusterConfig {
@@ -380,6 +383,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
+    sim: simOf(e),
   };
 }
 

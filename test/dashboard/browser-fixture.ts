@@ -8,7 +8,7 @@ import type { SpeedReading } from '../../core/contract.js';
 import { SqliteStore } from '../../core/store/sqlite-store.js';
 import { fleetIds } from '../../devices/create-device.js';
 import { createRandom, deviceSeed } from '../../devices/rng.js';
-import { SpeedModel } from '../../devices/speed-model.js';
+import { SpeedModel } from '../helpers/speed-series.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SCREENSHOT = join(ROOT, 'docs', 'dashboard.png');

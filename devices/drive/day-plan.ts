@@ -84,8 +84,8 @@ export class DayPlan {
       this.lunchShift = shift.start;
       return r.uniform(30, 55) * MIN_S;
     }
-    // Most stops take minutes, a few most of an hour (log-normal, median 10 min).
-    return Math.min(50, Math.max(2, Math.exp(r.gaussian(Math.log(10), 0.6)))) * MIN_S;
+    // Most stops take minutes, a few most of an hour (log-normal, median 6 min).
+    return Math.min(45, Math.max(2, Math.exp(r.gaussian(Math.log(6), 0.6)))) * MIN_S;
   }
 
   /** Where it drives next from `place` at `at`. */

@@ -36,6 +36,11 @@ export interface EngineDeps {
 export interface EngineOptions {
   /** A rising value updates an open alarm at most this often. */
   updateEveryMs: number;
+  /**
+   * PARKED_INTERVAL_S in ms: after a reading with the ignition off the next is due this much
+   * later (core/expected-interval.ts); no_data counts silence from then. Default 60 s.
+   */
+  parkedIntervalMs?: number;
 }
 
 export type AckOutcome = 'acknowledged' | 'unchanged' | 'unknown';

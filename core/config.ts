@@ -258,6 +258,8 @@ export interface DashboardConfig {
   offlineAfterS: number;
   /** Devices' HEALTH_INTERVAL_S: a device whose health is older than twice this shows a warning. */
   healthIntervalS: number;
+  /** Devices' PARKED_INTERVAL_S: after a parked reading the next is due this late (still online). */
+  parkedIntervalS: number;
   /** Bearer token required by routes that write or send commands; unset: those routes are off. */
   apiToken: string | undefined;
   /** `*` or a comma-separated list of origins allowed to call the read-only API from a browser. */
@@ -362,6 +364,7 @@ export function loadConfig(
       commandTimeoutS: e.COMMAND_TIMEOUT_S,
       offlineAfterS: e.OFFLINE_AFTER_S,
       healthIntervalS: e.HEALTH_INTERVAL_S,
+      parkedIntervalS: e.PARKED_INTERVAL_S,
       apiToken: e.DASHBOARD_API_TOKEN,
       corsOrigins: e.DASHBOARD_CORS_ORIGINS,
       rateLimitPerMin: e.DASHBOARD_RATE_LIMIT_PER_MIN,

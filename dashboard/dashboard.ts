@@ -58,6 +58,8 @@ export interface DashboardOptions extends SecurityConfig {
   commandTimeoutS: number;
   /** Devices' HEALTH_INTERVAL_S (health older than twice it: warning). */
   healthIntervalS: number;
+  /** Devices' PARKED_INTERVAL_S: a parked vehicle's next reading is due this late (default 60). */
+  parkedIntervalS?: number;
   /** DASHBOARD_STATE_PATH: the dashboard's copy of the alarms. */
   statePath: string;
   /** How long POST /api/alarms/:id/ack waits for the collector before answering 202. */
@@ -131,6 +133,9 @@ export class Dashboard {
   ) {
     this.board = new DeviceBoard(options.offlineAfterS * 1000, {
       healthIntervalMs: options.healthIntervalS * 1000,
+      ...(options.parkedIntervalS === undefined
+        ? {}
+        : { parkedIntervalMs: options.parkedIntervalS * 1000 }),
     });
     this.live = new LiveFeed({
       session: deps.session,

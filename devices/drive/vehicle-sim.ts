@@ -179,7 +179,8 @@ export class VehicleSim implements VehicleModel {
   private advance(now: number): void {
     if (this.t === undefined) {
       this.t = now;
-      this.startTrip(now, this.plan.firstDestination(this.place, FIRST_TRIP_MIN_M));
+      // A run starts as the driver is about to leave: a short idle, then the first trip.
+      this.startTrip(now, this.plan.firstDestination(this.place, FIRST_TRIP_MIN_M), [1, 5]);
       return;
     }
     for (let t: number = this.t; t < now; t = this.t) {
@@ -209,12 +210,16 @@ export class VehicleSim implements VehicleModel {
       if (this.place.kind === 'fuel') this.powertrain.refuel();
       this.until = at + this.plan.parkingS(this.place, at) * 1000;
     } else if (this.phase === 'parked') {
-      this.startTrip(at, this.plan.nextDestination(this.place, at, this.powertrain.fuelPct));
+      this.startTrip(
+        at,
+        this.plan.nextDestination(this.place, at, this.powertrain.fuelPct),
+        [3, 20],
+      );
     }
   }
 
-  /** Ignition on, a short warm-up idle, then the route to `to`. */
-  private startTrip(at: number, to: Place): void {
+  /** Ignition on, idling for warmUpS (seconds, drawn from the range), then the route to `to`. */
+  private startTrip(at: number, to: Place, warmUpS: readonly [number, number]): void {
     const r = this.streams.route;
     const route = planRoute(this.options.grid, this.place, to);
     const turnFactor = r.uniform(0.85, 1.1);
@@ -227,7 +232,7 @@ export class VehicleSim implements VehicleModel {
     this.follower = new RouteFollower(path, this.driver, this.streams.drive);
     this.destination = to;
     this.phase = 'starting';
-    this.until = at + r.uniform(5, 40) * 1000;
+    this.until = at + r.uniform(warmUpS[0], warmUpS[1]) * 1000;
   }
 
   private arrive(at: number): void {

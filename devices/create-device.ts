@@ -7,6 +7,7 @@ import { MqttSession } from '../core/mqtt-session.js';
 import { Device } from './device.js';
 import { LocalFrame } from './drive/local-frame.js';
 import { StreetGrid } from './drive/street-grid.js';
+import { VehicleMemory } from './drive/vehicle-memory.js';
 import { VehicleSim } from './drive/vehicle-sim.js';
 import { FIRMWARE } from './firmware.js';
 import { HealthReporter } from './health-reporter.js';
@@ -57,6 +58,10 @@ export function createDevice(
     log,
   });
   const now = Date.now;
+  // The vehicle carries on where it was after a restart: its state lives in the queue file.
+  const memory = new VehicleMemory(createVehicle(config, random, options.grid), () =>
+    file.open().vehicleMemory(deviceId),
+  );
   const health = new HealthReporter(
     {
       intervalMs: devices.healthIntervalS * 1000,
@@ -83,7 +88,7 @@ export function createDevice(
       openQueue: () => file.open().queue(deviceId, devices.queueMax),
       session,
       ...(options.wheel ? { wheel: options.wheel } : {}),
-      model: createVehicle(config, random, options.grid),
+      model: memory,
       commands: new VehicleCommands({
         deviceId,
         session,
@@ -97,7 +102,7 @@ export function createDevice(
       }),
       now,
       log,
-      addons: [health],
+      addons: [memory, health],
     },
   );
 }

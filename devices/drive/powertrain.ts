@@ -104,6 +104,13 @@ export class Powertrain {
     }
   }
 
+  /** The gauges of an earlier run of this vehicle (VehicleMemory). */
+  restore(s: { odometerKm: number; fuelPct: number; coolantC: number }): void {
+    this.odometerM = s.odometerKm * 1000;
+    this.fuelL = (Math.min(100, Math.max(0, s.fuelPct)) / 100) * this.spec.tankL;
+    this.coolantC = s.coolantC;
+  }
+
   /** Filled up at a station (ignition off). */
   refuel(): void {
     this.fuelL = this.spec.tankL * this.random.uniform(0.93, 1);

@@ -242,6 +242,38 @@ export class StreetGrid {
     }
   }
 
+  /**
+   * A place on the town street nearest to `p` (not a highway: one cannot park there), at the
+   * point of that street closest to `p`: where a vehicle found mid-route stops.
+   */
+  placeNear(p: Point, kind: Place['kind']): Place {
+    const { half, spacingM } = this.options;
+    const clampIdx = (v: number) => Math.max(-half + 1, Math.min(half - 2, Math.floor(v)));
+    let best: Place | undefined;
+    let bestD = Number.POSITIVE_INFINITY;
+    for (const axis of [0, 1] as const) {
+      // The street of this axis nearest to p, skipping highways, and the block along it.
+      const across = axis === 0 ? p.y : p.x;
+      const along = axis === 0 ? p.x : p.y;
+      const near = Math.floor(across / spacingM);
+      for (const line of [near - 1, near, near + 1, near + 2]) {
+        if (Math.abs(line) >= half || this.lineClass(line) === 'highway') continue;
+        const k = clampIdx(along / spacingM);
+        const [i, j] = axis === 0 ? [k, line] : [line, k];
+        const block = this.placeAt(i, j, axis, kind);
+        const lo = k * spacingM;
+        const t = Math.max(lo + 1, Math.min(lo + spacingM - 1, along));
+        const point = axis === 0 ? { x: t, y: line * spacingM } : { x: line * spacingM, y: t };
+        const d = Math.hypot(point.x - p.x, point.y - p.y);
+        if (d < bestD) {
+          bestD = d;
+          best = { ...block, point };
+        }
+      }
+    }
+    return best ?? this.placeAt(1, 1, 0, kind);
+  }
+
   /** The station nearest to `from` (straight-line distance: good enough to choose one). */
   nearestStation(from: Point): Place {
     let best = this.fuelStations[0] as Place;

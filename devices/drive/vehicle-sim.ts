@@ -10,6 +10,18 @@ import { planRoute } from './route-planner.js';
 import { type Place, ROAD_CLASSES, type StreetGrid } from './street-grid.js';
 import { type Driver, drawDriver, RouteFollower } from './vehicle-dynamics.js';
 
+/** Where a vehicle was and what its gauges said (VehicleMemory keeps it across restarts). */
+export interface VehicleSnapshot {
+  /** Time of the snapshot, ms. */
+  at: number;
+  /** Position in the local frame, metres. */
+  x: number;
+  y: number;
+  odometerKm: number;
+  fuelPct: number;
+  coolantC: number;
+}
+
 /** What a Device needs of its vehicle. */
 export interface VehicleModel {
   /** set_speed_limit: every reading from now on is at or below it; null lifts it. */
@@ -71,6 +83,7 @@ export class VehicleSim implements VehicleModel {
   private readonly powertrain: Powertrain;
   private readonly gps: Gps;
   private readonly streams: { route: Random; drive: Random; bad: Random };
+  private resumeFrom: VehicleSnapshot | undefined;
 
   constructor(
     private readonly options: VehicleSimOptions,
@@ -94,6 +107,29 @@ export class VehicleSim implements VehicleModel {
     this.streams = { route: split(), drive: split(), bad: split() };
     this.place = this.plan.spec.home;
     this.destination = this.place;
+  }
+
+  /** The state to keep across a restart (position, odometer, fuel, coolant). */
+  snapshot(): VehicleSnapshot {
+    const p = this.pose();
+    const pt = this.powertrain;
+    return {
+      at: this.t ?? 0,
+      x: p.x,
+      y: p.y,
+      odometerKm: pt.odometerM / 1000,
+      fuelPct: pt.fuelPct,
+      coolantC: pt.coolantC,
+    };
+  }
+
+  /**
+   * Before the first reading: carry on from a snapshot of an earlier run (the same vehicle,
+   * restarted) rather than from home with drawn gauges. It stands at the nearest town street,
+   * the engine cooled for the time it was away, and starts its next trip from there.
+   */
+  resume(s: VehicleSnapshot): void {
+    if (this.t === undefined) this.resumeFrom = s;
   }
 
   get speedLimit(): number | null {
@@ -179,6 +215,13 @@ export class VehicleSim implements VehicleModel {
   private advance(now: number): void {
     if (this.t === undefined) {
       this.t = now;
+      const s = this.resumeFrom;
+      if (s) {
+        this.place = this.options.grid.placeNear(s, 'visit');
+        this.powertrain.restore(s);
+        const away = Math.max(0, now - s.at) / 1000;
+        this.powertrain.step(away, 0, 0, 0, false, ambientC(this.plan.localHour(now)));
+      }
       // A run starts as the driver is about to leave: a short idle, then the first trip.
       this.startTrip(now, this.plan.firstDestination(this.place, FIRST_TRIP_MIN_M), [1, 5]);
       return;

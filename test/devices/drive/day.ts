@@ -3,7 +3,11 @@ import { DEFAULT_SIM_CENTER } from '../../../core/config-sim.js';
 import type { SignalValue } from '../../../core/signals/catalog.js';
 import { LocalFrame } from '../../../devices/drive/local-frame.js';
 import { StreetGrid } from '../../../devices/drive/street-grid.js';
-import { VehicleSim, type VehicleSimOptions } from '../../../devices/drive/vehicle-sim.js';
+import {
+  type VehicleModel,
+  VehicleSim,
+  type VehicleSimOptions,
+} from '../../../devices/drive/vehicle-sim.js';
 import { createRandom } from '../../../devices/rng.js';
 
 export interface Row {
@@ -42,7 +46,7 @@ export function vehicle(seed: number, options: Partial<VehicleSimOptions> = {}):
 
 /** Calls read() every stepMs from `from` for `hours`; the readings it gave, with their time. */
 export function drive(
-  sim: VehicleSim,
+  sim: VehicleModel,
   hours: number,
   {
     from = T0,

@@ -83,6 +83,9 @@ export const chartPoints = (page: Page) =>
   page.$$eval('.chart', (charts) => charts.map((c) => Number((c as HTMLElement).dataset.points)));
 export const tableSpeeds = (page: Page) =>
   page.$$eval('#latest-body td.speed', (cells) => cells.map((c) => c.textContent ?? ''));
+/** The time of the reading each row of the latest table shows. */
+export const tableTimes = (page: Page) =>
+  page.$$eval('#latest-body td.time', (cells) => cells.map((c) => c.textContent ?? ''));
 
 /**
  * Opaque pixels of the speed line's colour (#2563eb) on each chart's canvas. Only charts on screen

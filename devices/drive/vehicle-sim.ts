@@ -152,18 +152,24 @@ export class VehicleSim implements VehicleModel {
       if (this.parkedDueAt <= now) this.parkedDueAt = now + interval;
     }
     this.lastIgnition = ignition;
-    const gapMs = this.lastReadingAt === undefined ? 0 : now - this.lastReadingAt;
+    // No bad fix first: a filter needs a good fix to judge the next one against.
+    const gapMs = this.lastReadingAt === undefined ? undefined : now - this.lastReadingAt;
     this.lastReadingAt = now;
     return this.values(now, ignition, gapMs);
   }
 
-  private values(now: number, ignition: boolean, gapMs: number): Record<string, SignalValue> {
+  private values(
+    now: number,
+    ignition: boolean,
+    gapMs: number | undefined,
+  ): Record<string, SignalValue> {
     const pose = this.pose();
     const fix = this.gps.fix(pose, now);
     const v = this.follower && this.phase === 'driving' ? this.follower.v : 0;
     const speedKmh = v * 3.6;
     const cap = this.limitKmh ?? Number.POSITIVE_INFINITY;
-    const { lat, lon } = this.badFix(pose, gapMs) ?? this.options.frame.toLatLon(fix.point);
+    const bad = gapMs === undefined ? undefined : this.badFix(pose, gapMs);
+    const { lat, lon } = bad ?? this.options.frame.toLatLon(fix.point);
     const pt = this.powertrain;
     const engine = pt.readings(ignition, v);
     const heading = round(normalizeDeg(this.heading), 1);

@@ -27,6 +27,8 @@ export interface AlarmServiceOptions {
   /** Engine clock; default: a tenth of the shortest rule wait, between 50 ms and 1 s. */
   tickMs?: number;
   updateEveryMs?: number;
+  /** PARKED_INTERVAL_S in ms (see EngineOptions). */
+  parkedIntervalMs?: number;
   /** How often each channel's outbox is looked at. */
   pollMs?: number;
   maxBatch?: number;
@@ -97,7 +99,12 @@ export class AlarmService {
     const engine = new AlarmEngine(
       rules,
       { rows, lifecycle, limits: this.deps.limits, now, log },
-      { updateEveryMs: this.options.updateEveryMs ?? 1000 },
+      {
+        updateEveryMs: this.options.updateEveryMs ?? 1000,
+        ...(this.options.parkedIntervalMs === undefined
+          ? {}
+          : { parkedIntervalMs: this.options.parkedIntervalMs }),
+      },
     );
     engine.start();
     this.engine = engine;

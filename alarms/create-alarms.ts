@@ -32,7 +32,11 @@ export function noticeSenders(config: Config): NoticeSender[] {
 
 export function createAlarmService(config: Config, log: Logger, limits: SpeedLimits): AlarmService {
   return new AlarmService(
-    { statePath: config.collectorStatePath, rules: ruleSetFor(config) },
+    {
+      statePath: config.collectorStatePath,
+      rules: ruleSetFor(config),
+      parkedIntervalMs: config.sim.parkedIntervalS * 1000,
+    },
     {
       senders: noticeSenders(config),
       limits,

@@ -1,6 +1,7 @@
 // The alarm engine: feeds readings, statuses, health and dropped notices to the rules, ticks the timed ones, keeps one alarm per (device, rule).
 import type { DroppedNotice, HealthMessage, Reading, StatusMessage } from '../core/contract.js';
 import { FLEET_SCOPE } from '../core/contract.js';
+import { quietAfterMs } from '../core/expected-interval.js';
 import type { Logger } from '../core/log.js';
 import { DeviceFactsBoard } from './device-facts.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -31,6 +32,11 @@ export interface EngineDeps {
 export interface EngineOptions {
   /** A rising value updates an open alarm at most this often. */
   updateEveryMs: number;
+  /**
+   * PARKED_INTERVAL_S in ms: after a reading with the ignition off the next is due this much
+   * later (core/expected-interval.ts); no_data counts silence from then. Default 60 s.
+   */
+  parkedIntervalMs?: number;
 }
 
 export type AckOutcome = 'acknowledged' | 'unchanged' | 'unknown';
@@ -48,6 +54,8 @@ export class AlarmEngine {
   private watch: Watch = { listening: false, since: Number.POSITIVE_INFINITY };
   /** Readings and health too old to evaluate (replayed backlog). */
   skippedStale = 0;
+  /** PARKED_INTERVAL_S in ms (EngineOptions). */
+  private readonly parkedMs: number;
   /** Threshold rules per metric, looked up once per sample (readings are the hot path). */
   private readonly byMetric = new Map<ThresholdRule['metric'], ThresholdRule[]>();
 
@@ -57,6 +65,7 @@ export class AlarmEngine {
     private readonly options: EngineOptions,
   ) {
     this.facts = new DeviceFactsBoard(deps.rows, deps.now);
+    this.parkedMs = options.parkedIntervalMs ?? 60_000;
     for (const r of rules.rules) {
       if (r.type === 'threshold')
         this.byMetric.set(r.metric, [...(this.byMetric.get(r.metric) ?? []), r]);
@@ -116,10 +125,9 @@ export class AlarmEngine {
     const now = this.deps.now();
     const seen = new Set<string>();
     for (const r of readings) {
-      if (!seen.has(r.device_id)) {
-        seen.add(r.device_id);
-        this.facts.readingArrived(r.device_id, now);
-      }
+      seen.add(r.device_id);
+      // Each arrival says the device is alive; the last one also says when the next is due.
+      this.facts.readingArrived(r.device_id, now, quietAfterMs(r.values.ignition, this.parkedMs));
       if (this.byMetric.has('speed')) {
         const speed = r.values.speed;
         if (typeof speed === 'number')

@@ -60,6 +60,8 @@ export interface DashboardOptions extends SecurityConfig {
   commandTimeoutS: number;
   /** Devices' HEALTH_INTERVAL_S (health older than twice it: warning). */
   healthIntervalS: number;
+  /** Devices' PARKED_INTERVAL_S: a parked vehicle's next reading is due this late (default 60). */
+  parkedIntervalS?: number;
   /** DASHBOARD_STATE_PATH: the dashboard's copy of the alarms. */
   statePath: string;
   /** How long POST /api/alarms/:id/ack waits for the collector before answering 202. */
@@ -150,6 +152,9 @@ export class Dashboard {
     this.statusDigest = new StatusDigest(deps.log, { now: deps.now });
     this.board = new DeviceBoard(options.offlineAfterS * 1000, {
       healthIntervalMs: options.healthIntervalS * 1000,
+      ...(options.parkedIntervalS === undefined
+        ? {}
+        : { parkedIntervalMs: options.parkedIntervalS * 1000 }),
     });
     this.live = new LiveFeed({
       session: deps.session,

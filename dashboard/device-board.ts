@@ -1,6 +1,7 @@
 // Per-device live state (latest reading, last seen, reported status, health) and the online/warning/offline rule; pure, clock passed in.
 import type { HealthMessage, Reading, StatusMessage } from '../core/contract.js';
 import type { DeviceState, DevicesStatusBody, LatestData } from '../core/dashboard-contract.js';
+import { quietAfterMs } from '../core/expected-interval.js';
 import type { LatestReading } from '../core/store/types.js';
 import { emptyFleetValues, type FleetValues, noteLatest, noteReading } from './fleet-values.js';
 
@@ -28,6 +29,8 @@ interface Entry {
   lastAt: number | undefined;
   /** The device's reading interval as observed (device time between consecutive seqs), smoothed. */
   intervalMs: number | undefined;
+  /** The last reading said parked: its next one is due this much later than usual (ms). */
+  quietMs: number;
   health: HealthMessage | undefined;
   /** Device time of the newest health message, clamped to our clock. */
   healthAt: number | undefined;
@@ -71,9 +74,15 @@ export interface BoardOptions {
    * online and warning with every scheduling hiccup.
    */
   minStaleMs: number;
+  /** PARKED_INTERVAL_S in ms: after a reading with the ignition off the next is due this late. */
+  parkedIntervalMs: number;
 }
 
-export const DEFAULT_BOARD_OPTIONS: BoardOptions = { healthIntervalMs: 30_000, minStaleMs: 2000 };
+export const DEFAULT_BOARD_OPTIONS: BoardOptions = {
+  healthIntervalMs: 30_000,
+  minStaleMs: 2000,
+  parkedIntervalMs: 60_000,
+};
 
 /**
  * A device is offline when its status topic says so (and nothing was heard since) or it was not
@@ -83,6 +92,11 @@ export const DEFAULT_BOARD_OPTIONS: BoardOptions = { healthIntervalMs: 30_000, m
  * online). Otherwise it is in warning when its health (once it has sent any) is older than twice
  * the health interval, or its readings (once their interval is known) stopped for more than twice
  * that interval; else online.
+ *
+ * A parked vehicle (its last reading has the ignition off) reports only every PARKED_INTERVAL_S:
+ * that reading counts as hearing from it until the next is due (core/expected-interval.ts), so it
+ * is online, in warning once that reading is late by more than the usual staleness margin, and
+ * offline only OFFLINE_AFTER_S after it was due.
  */
 export class DeviceBoard {
   private readonly entries = new Map<string, Entry>();
@@ -107,6 +121,7 @@ export class DeviceBoard {
         lastSeq: undefined,
         lastAt: undefined,
         intervalMs: undefined,
+        quietMs: 0,
         health: undefined,
         healthAt: undefined,
         fleet: emptyFleetValues(),
@@ -143,7 +158,11 @@ export class DeviceBoard {
     e.lastDataAt = now;
     e.saidOffline = false;
     const at = Date.parse(r.timestamp);
+    // After a parked reading the gap is PARKED_INTERVAL_S, not the vehicle's usual interval.
+    const afterParked = e.quietMs > 0;
+    e.quietMs = quietAfterMs(r.values.ignition, this.options.parkedIntervalMs);
     if (
+      !afterParked &&
       e.lastSeq !== undefined &&
       e.lastAt !== undefined &&
       r.seq === e.lastSeq + 1 &&
@@ -201,13 +220,17 @@ export class DeviceBoard {
 
   private status(e: Entry, now: number): DeviceState {
     if (e.saidOffline || e.lastSeenAt === undefined) return 'offline';
-    if (now - e.lastSeenAt > this.offlineAfterMs) return 'offline';
+    // Heard from: the last sign of life, or (parked) the time its next reading was due.
+    const heard = Math.max(e.lastSeenAt, (e.lastDataAt ?? e.lastSeenAt) + e.quietMs);
+    if (now - heard > this.offlineAfterMs) return 'offline';
     const { healthIntervalMs, minStaleMs } = this.options;
     if (e.healthAt !== undefined && now - e.healthAt > 2 * healthIntervalMs) return 'warning';
+    if (e.lastDataAt === undefined) return 'online';
+    const margin = Math.max(2 * (e.intervalMs ?? 0), minStaleMs);
     const dataStale =
-      e.intervalMs !== undefined &&
-      e.lastDataAt !== undefined &&
-      now - e.lastDataAt > Math.max(2 * e.intervalMs, minStaleMs);
+      e.quietMs > 0
+        ? now - e.lastDataAt > e.quietMs + margin
+        : e.intervalMs !== undefined && now - e.lastDataAt > margin;
     return dataStale ? 'warning' : 'online';
   }
 

@@ -16,7 +16,9 @@ import {
   STATUS_SUBSCRIPTION,
   speedTopic,
   statusTopic,
+  TELEMETRY_SUBSCRIPTION,
   TOPIC_ROOT,
+  telemetryTopic,
 } from '../../core/contract.js';
 import { COLLECTOR_USER, DASHBOARD_USER } from '../../core/mqtt-credentials.js';
 
@@ -46,6 +48,7 @@ const COLLECTOR_RULES: readonly string[] = [
 
 const DASHBOARD_RULES: readonly string[] = [
   `topic read ${SPEED_SUBSCRIPTION}`,
+  `topic read ${TELEMETRY_SUBSCRIPTION}`,
   `topic read ${STATUS_SUBSCRIPTION}`,
   `topic read ${HEALTH_SUBSCRIPTION}`,
   `topic read ${ALARM_SUBSCRIPTION}`,
@@ -83,11 +86,11 @@ export function aclFileText(
       ...COLLECTOR_RULES,
     ]),
     '',
-    '# The dashboard reads live speed, status and health and follows the alarms; it acknowledges',
-    '# alarms (to the collector), alone sends commands to vehicles, and reads their results. It',
-    '# publishes the device registry it owns (a retained snapshot): the only user that may write',
-    '# it, so no vehicle can register itself. It reads it too: a further dashboard instance with',
-    "# DASHBOARD_REGISTRY=follower shows the owner's registry.",
+    '# The dashboard reads live telemetry, speed, status and health and follows the alarms; it',
+    '# acknowledges alarms (to the collector), alone sends commands to vehicles, and reads their',
+    '# results. It publishes the device registry it owns (a retained snapshot): the only user that',
+    '# may write it, so no vehicle can register itself. It reads it too: a further dashboard',
+    "# instance with DASHBOARD_REGISTRY=follower shows the owner's registry.",
     ...instanceUsers(DASHBOARD_USER, instances).flatMap((user) => [
       `user ${user}`,
       ...DASHBOARD_RULES,
@@ -97,13 +100,14 @@ export function aclFileText(
     `user ${TELEGRAF_USER}`,
     `topic read ${SPEED_SUBSCRIPTION}`,
     '',
-    '# Each device publishes its own speed, status (and last will), health, dropped notices and',
-    '# command results, and reads only its own acks and commands.',
+    '# Each device publishes its own telemetry and speed, status (and last will), health, dropped',
+    '# notices and command results, and reads only its own acks and commands.',
   ];
   for (const id of deviceIds) {
     lines.push(
       `user ${id}`,
       `topic write ${speedTopic(id)}`,
+      `topic write ${telemetryTopic(id)}`,
       `topic write ${statusTopic(id)}`,
       `topic write ${healthTopic(id)}`,
       `topic write ${droppedTopic(id)}`,

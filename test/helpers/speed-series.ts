@@ -1,5 +1,5 @@
-// Vehicle speed model, after the original: drift toward a target speed, cruise there a while, then pick a new target; Gaussian noise; an optional speed limit caps it.
-import type { Random } from './rng.js';
+// A speed-only series for synthetic stored history (the browser test's "earlier run"): the simulator's speed model before vehicles drove a street grid (devices/drive/). Drift toward a target speed, cruise there a while, then pick a new target; Gaussian noise; an optional speed limit caps it.
+import type { Random } from '../../devices/rng.js';
 
 export const SPEED_MIN = 0;
 export const SPEED_MAX = 120;

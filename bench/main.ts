@@ -9,13 +9,14 @@ import { clusterRun } from './cluster.js';
 import { type ExportRun, exportRuns } from './export.js';
 import { fleetRun } from './fleet.js';
 import { historyRuns } from './history.js';
-import { ceilingRun, type IngestRun, influxRun, sqliteRun } from './ingest.js';
+import { BENCH_BROKER, ceilingRun, type IngestRun, influxRun, sqliteRun } from './ingest.js';
+import { type IngestRuns, ingestFigures } from './ingest-figures.js';
 import { latencyRun } from './latency.js';
 import { longevityRun } from './longevity.js';
-import { writeLoad } from './publishers.js';
+import { type PayloadKind, writeLoad } from './publishers.js';
 import { queueDrainRun } from './queue-drain.js';
 import { type Results, table } from './report.js';
-import { median, ratio, round } from './stats.js';
+import { median, round } from './stats.js';
 import { uiRun } from './ui.js';
 
 const SUITES = [
@@ -37,6 +38,13 @@ const { values } = parseArgs({
     only: { type: 'string' },
     repeat: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
+    /** ingest: `telemetry,speed` (default both), `--inflight N` (Mosquitto's max_inflight_messages). */
+    payloads: { type: 'string', default: 'telemetry,speed' },
+    inflight: { type: 'string' },
+    /** ingest: leave influxd out (profiling the SQLite path). */
+    'no-influx': { type: 'boolean', default: false },
+    /** ingest: the SQLite collector runs with --cpu-prof, profiles written to this directory. */
+    profile: { type: 'string' },
   },
 });
 const repeat = Number(values.repeat);
@@ -51,6 +59,16 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const quick = values.quick;
+const payloads = values.payloads.split(',') as PayloadKind[];
+if (payloads.some((p) => p !== 'telemetry' && p !== 'speed')) {
+  process.stderr.write('bench: --payloads takes telemetry and/or speed\n');
+  process.exit(2);
+}
+const inflight = values.inflight === undefined ? undefined : Number(values.inflight);
+const withInflux = !values['no-influx'];
+const collectorExtra = values.profile
+  ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] }
+  : {};
 // Progress on stderr: redrawn in place with the elapsed time on a terminal; plain lines otherwise
 // (none with --json, whose one document goes to stdout).
 const status = new StatusLine(process.stderr, { plain: !values.json });
@@ -77,28 +95,31 @@ execSync('npm run -s build', { stdio: 'inherit' });
 const results: Results = {};
 
 if (only.includes('ingest')) {
-  const loadDir = mkdtempSync(join(tmpdir(), 'bench-load-'));
-  const load = writeLoad(loadDir, 10, quick ? 5000 : 30_000);
-  const rate = (runs: IngestRun[]) => median(runs.map((r) => r.msgsPerS));
-  // Interleaved: each repetition measures all three back to back, so drift hits every side alike.
-  const ceiling: IngestRun[] = [];
-  const sqlite: IngestRun[] = [];
-  const influx: IngestRun[] = [];
-  await repeated('ingest', async (dir) => {
-    ceiling.push(await ceilingRun(join(dir, 'c'), load));
-    sqlite.push(await sqliteRun(join(dir, 's'), load));
-    influx.push(await influxRun(join(dir, 'i'), load));
-  });
-  rmSync(loadDir, { recursive: true, force: true });
-  const c = rate(ceiling);
-  results.ingest = {
-    ceiling_msgs_per_s: round(c),
-    sqlite_msgs_per_s: round(rate(sqlite)),
-    ratio_sqlite: ratio(rate(sqlite), c),
-    influxdb_msgs_per_s: round(rate(influx)),
-    ratio_influxdb: ratio(rate(influx), c),
-  };
-  results.collector = { rss_mb: round(median(sqlite.map((r) => r.rssMb ?? 0))) };
+  // 100,000 readings from 10 mosquitto_pub processes (issue 20), full telemetry payloads and the
+  // speed-only ones of before, through one broker setup for every consumer.
+  const setup = { ...BENCH_BROKER, ...(inflight === undefined ? {} : { maxInflight: inflight }) };
+  for (const kind of payloads) {
+    const loadDir = mkdtempSync(join(tmpdir(), 'bench-load-'));
+    const load = writeLoad(loadDir, 10, quick ? 2000 : 10_000, kind);
+    const runs: IngestRuns = {
+      mqttjs: [],
+      mosquittoSub: [],
+      sqlite: [],
+      influx: [],
+    };
+    // Interleaved: each repetition measures all four back to back, so drift hits every side alike.
+    await repeated(`ingest ${kind}`, async (dir) => {
+      runs.mqttjs.push(await ceilingRun(join(dir, 'm'), load, 'mqttjs', setup));
+      runs.mosquittoSub.push(await ceilingRun(join(dir, 'c'), load, 'mosquitto_sub', setup));
+      runs.sqlite.push(await sqliteRun(join(dir, 's'), load, setup, collectorExtra));
+      if (withInflux) runs.influx.push(await influxRun(join(dir, 'i'), load, setup));
+    });
+    rmSync(loadDir, { recursive: true, force: true });
+    results[kind === 'telemetry' ? 'ingest' : 'ingest_speed'] = ingestFigures(load, runs, setup);
+    if (kind === 'telemetry') {
+      results.collector = { rss_mb: round(median(runs.sqlite.map((r) => r.rssMb ?? 0))) };
+    }
+  }
 }
 
 if (only.includes('cluster')) {

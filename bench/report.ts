@@ -6,6 +6,8 @@ export type Results = Record<string, Record<string, number>>;
 const GOALS: Record<string, ['>=' | '<=' | '<', number]> = {
   'ingest.ratio_sqlite': ['>=', 0.9],
   'ingest.ratio_influxdb': ['>=', 0.7],
+  'ingest_speed.ratio_sqlite': ['>=', 0.9],
+  'ingest_speed.ratio_influxdb': ['>=', 0.7],
   'latency.p99_ms': ['<=', 10],
   'latency.p99_ms_at_5k': ['<=', 100],
   'history.p95_ms_24h': ['<=', 30],

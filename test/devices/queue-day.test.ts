@@ -1,4 +1,4 @@
-// The default QUEUE_MAX holds one day of telemetry at the default rate; what that takes on disk (README, "Queue limit").
+// The default QUEUE_MAX holds one day of telemetry at the default rate; what that takes on disk (docs/delivery.md, "Queue limit").
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -11,7 +11,7 @@ import { perDeviceQueueFile } from '../../devices/offline-queue.js';
 import { createRandom } from '../../devices/rng.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 
-/** README's figure for a full default queue (one vehicle, a day of readings at 1 Hz). */
+/** docs/delivery.md's figure for a full default queue (one vehicle, a day of readings at 1 Hz). */
 const DOCUMENTED_MAX_MB = 30;
 
 describe('QUEUE_MAX default', () => {

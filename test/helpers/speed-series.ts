@@ -12,7 +12,7 @@ const NOISE_SIGMA = 0.5;
  * abandoned before it was reached and a vehicle rarely held 110+ km/h for 5 s. Here a target is
  * kept until reached (then 5 % per tick, as before) and the first one is drawn from 30..120, so
  * the demo's built-in overspeed rule (above 110 for 5 s) fires on its own within a few minutes
- * (README: "The demo's first five minutes").
+ * (README: "The first five minutes").
  */
 export class SpeedModel {
   private speed: number;

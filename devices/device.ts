@@ -11,9 +11,9 @@ import {
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
+import { EndToEndAcks } from '../core/queue/end-to-end-acks.js';
 import type { VehicleControls } from './command-executor.js';
 import type { DeviceAddon } from './device-addon.js';
-import { EndToEndAcks } from './end-to-end-acks.js';
 import type { OfflineQueue, QueuedMessage } from './offline-queue.js';
 import { ReadingSchedule } from './reading-schedule.js';
 import type { SpeedModel } from './speed-model.js';

@@ -54,8 +54,12 @@ export class EndToEndAcks {
       this.deps.log.warn({ device: this.deps.deviceId }, 'ignoring a malformed ack');
       return;
     }
+    this.onWatermark(ack.seq);
+  }
+
+  /** The collector stored every seq through `w` (an ack already parsed). */
+  onWatermark(w: number): void {
     const queue = this.deps.queue();
-    const w = ack.seq;
     if (w >= queue.nextSeq) {
       // The collector has seqs we never issued: our queue (and seq) was reset. Continue above
       // them so new readings are not taken for duplicates.

@@ -1,6 +1,7 @@
 // Configuration: env vars (and .env via dotenv) parsed and validated once, one clear line per bad value.
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { type GatewayConfig, gatewayConfigOf, gatewayEnvShape } from './config-gateway.js';
 import { DEVICE_ID_PATTERN } from './contract.js';
 import { durationMs } from './duration.js';
 import type { MqttConfig } from './mqtt-config.js';
@@ -126,6 +127,7 @@ const envSchema = z.object({
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   METRICS_PORT: port.optional(),
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  ...gatewayEnvShape,
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -215,6 +217,7 @@ export interface Config {
   /** auto: human lines when stderr is a terminal, JSON lines otherwise. */
   logFormat: Env['LOG_FORMAT'];
   metrics: MetricsConfig;
+  gateway: GatewayConfig;
 }
 
 export interface ClusterConfig {
@@ -380,6 +383,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
+    gateway: gatewayConfigOf(e),
   };
 }
 

@@ -85,16 +85,16 @@ function statements(db: Database.Database) {
     trim: db.prepare<[string, number]>(
       'DELETE FROM fixes WHERE device_id = ? AND vals IS NULL AND arrival < ?',
     ),
-    upsertNext: db.prepare<[string, number]>(
-      `INSERT INTO devices (device_id, next_seq) VALUES (?1, ?2)
-       ON CONFLICT (device_id) DO UPDATE SET next_seq = max(coalesce(next_seq, 0), ?2)`,
+    upsertNext: db.prepare<[{ id: string; seq: number }]>(
+      `INSERT INTO devices (device_id, next_seq) VALUES (@id, @seq)
+       ON CONFLICT (device_id) DO UPDATE SET next_seq = max(coalesce(next_seq, 0), @seq)`,
     ),
     pending: db.prepare<[string], { pending: string | null }>(
       'SELECT pending FROM devices WHERE device_id = ?',
     ),
-    setPending: db.prepare<[string, string | null]>(
-      `INSERT INTO devices (device_id, pending) VALUES (?1, ?2)
-       ON CONFLICT (device_id) DO UPDATE SET pending = ?2`,
+    setPending: db.prepare<[{ id: string; pending: string | null }]>(
+      `INSERT INTO devices (device_id, pending) VALUES (@id, @pending)
+       ON CONFLICT (device_id) DO UPDATE SET pending = @pending`,
     ),
   };
 }
@@ -210,7 +210,7 @@ export class FixQueue {
   raiseNextSeq(deviceId: string, seq: number): void {
     const d = this.device(deviceId);
     if (d.nextSeq !== undefined && d.nextSeq >= seq) return;
-    this.stmts.upsertNext.run(deviceId, seq);
+    this.stmts.upsertNext.run({ id: deviceId, seq });
     d.nextSeq = seq;
   }
 
@@ -232,8 +232,8 @@ export class FixQueue {
         s.setSeq.run(seq, deviceId, fixMs);
         if (seq + 1 > next) next = seq + 1;
       }
-      s.upsertNext.run(deviceId, next);
-      s.setPending.run(deviceId, null);
+      s.upsertNext.run({ id: deviceId, seq: next });
+      s.setPending.run({ id: deviceId, pending: null });
     })();
     d.nextSeq = next;
     d.queued -= forgotten;
@@ -262,7 +262,7 @@ export class FixQueue {
   }
 
   setPending(deviceId: string, pending: string): void {
-    this.stmts.setPending.run(deviceId, pending);
+    this.stmts.setPending.run({ id: deviceId, pending });
   }
 
   /** Numbered, unconfirmed fixes with seq > afterSeq, oldest seq first. */

@@ -8,7 +8,7 @@ import { RegistryFollower } from '../registry/follower.js';
 import { DeviceDirectory } from './directory.js';
 import { Gateway } from './gateway.js';
 import { Intake } from './intake.js';
-import { OsmandListener } from './osmand-listener.js';
+import { OsmandListener, type OsmandTimeouts } from './osmand-listener.js';
 import { OwnTracksListener } from './owntracks-listener.js';
 import { FixQueue, SEEN_PER_DEVICE } from './queue/fix-queue.js';
 import { GroupCommit } from './queue/group-commit.js';
@@ -22,6 +22,7 @@ export interface CreateGatewayOptions {
   catalog?: SignalCatalog;
   now?: () => number;
   teltonikaTimeouts?: Partial<TeltonikaTimeouts>;
+  osmandTimeouts?: Partial<OsmandTimeouts>;
   /** How long a new device waits for its retained ack before it counts as new. */
   ackWaitMs?: number;
 }
@@ -87,6 +88,7 @@ export function createGateway(
             catalog,
             now,
             log: log.child({ input: 'osmand' }),
+            ...(options.osmandTimeouts ? { timeouts: options.osmandTimeouts } : {}),
           }),
         }),
     ...(g.teltonikaPort === undefined

@@ -8,11 +8,25 @@ import { decodeOsmand } from './osmand.js';
 
 /** A form or JSON body of one position is a few hundred bytes; a client's batch a few hundred KB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-/** The whole request (headers and body) must arrive within this: a slow sender is cut off. */
-const REQUEST_TIMEOUT_MS = 30_000;
-const HEADERS_TIMEOUT_MS = 10_000;
-const KEEP_ALIVE_MS = 65_000;
-/** Query strings longer than Node's header limit (16 KiB) are refused by Node itself (431). */
+
+export interface OsmandTimeouts {
+  /** The whole request (headers and body) must arrive within this: a slow sender is cut off. */
+  requestMs: number;
+  headersMs: number;
+  /** An idle kept-alive connection is closed after this. */
+  keepAliveMs: number;
+}
+
+export const DEFAULT_OSMAND_TIMEOUTS: OsmandTimeouts = {
+  requestMs: 30_000,
+  headersMs: 10_000,
+  keepAliveMs: 65_000,
+};
+
+/**
+ * Open connections at once (a phone keeps one alive). A request line or headers over Node's
+ * 16 KiB limit are refused by Node itself (431) before any of it is parsed.
+ */
 const MAX_CONNECTIONS = 20_000;
 
 export interface OsmandListenerOptions {
@@ -22,6 +36,7 @@ export interface OsmandListenerOptions {
   catalog: SignalCatalog;
   now: () => number;
   log: Logger;
+  timeouts?: Partial<OsmandTimeouts>;
 }
 
 export interface OsmandCounters {
@@ -73,14 +88,22 @@ export class OsmandListener {
   }
 
   async start(): Promise<void> {
-    const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        this.options.log.error({ err }, 'osmand request failed');
-        this.answer(res, 500, 'internal error');
-      });
-    });
-    server.headersTimeout = HEADERS_TIMEOUT_MS;
-    server.keepAliveTimeout = KEEP_ALIVE_MS;
+    const t = { ...DEFAULT_OSMAND_TIMEOUTS, ...this.options.timeouts };
+    const server = createServer(
+      {
+        requestTimeout: t.requestMs,
+        headersTimeout: t.headersMs,
+        // How often Node looks for requests past those deadlines (its default: every 30 s).
+        connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(t.headersMs / 4))),
+      },
+      (req, res) => {
+        this.handle(req, res).catch((err: unknown) => {
+          this.options.log.error({ err }, 'osmand request failed');
+          this.answer(res, 500, 'internal error');
+        });
+      },
+    );
+    server.keepAliveTimeout = t.keepAliveMs;
     server.maxConnections = MAX_CONNECTIONS;
     // A malformed request line, an oversized header: answered by Node (400/431) without harm.
     server.on('clientError', (_err, socket) => {
@@ -164,9 +187,11 @@ export class OsmandListener {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    // Requests under way finish (they wait for one commit); idle kept-alive connections close now.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), 2000);
+    await closed;
+    clearTimeout(timer);
   }
 }

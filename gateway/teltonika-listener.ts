@@ -140,6 +140,7 @@ export class TeltonikaListener {
             this.close(socket, event.code, event.message);
             return;
           case 'imei':
+            disarm();
             // Nothing more is read until the handshake is answered.
             socket.pause();
             then(async () => {

@@ -10,8 +10,8 @@ import { describeBroker } from '../core/mqtt-transport.js';
 import { runProgram } from '../core/program.js';
 import { createDashboard } from '../dashboard/create-dashboard.js';
 import { createFleet } from '../devices/create-fleet.js';
-import { createGateway } from '../gateway/create-gateway.js';
 import { fleetMetrics } from '../devices/metrics.js';
+import { createGateway } from '../gateway/create-gateway.js';
 
 interface Component {
   name: string;

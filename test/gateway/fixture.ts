@@ -1,7 +1,14 @@
 // Gateway test fixture: a real Mosquitto, the gateway in this process on free ports, and (until the collector takes telemetry) a named fake that stores and acks telemetry.
 import mqtt, { type MqttClient } from 'mqtt';
 import { type Config, loadConfig } from '../../core/config.js';
-import { ackTopic, encodeAck, parseTopic, TELEMETRY_SUBSCRIPTION } from '../../core/contract.js';
+import {
+  ackTopic,
+  encodeAck,
+  parseTopic,
+  REGISTRY_TOPIC,
+  type RegistryEntry,
+  TELEMETRY_SUBSCRIPTION,
+} from '../../core/contract.js';
 import { createLogger } from '../../core/log.js';
 import { type CreateGatewayOptions, createGateway } from '../../gateway/create-gateway.js';
 import type { Gateway } from '../../gateway/gateway.js';
@@ -55,6 +62,15 @@ export class TelemetrySink {
     this.client = client;
   }
 
+  /** Publishes a registry snapshot, retained, as the dashboard does. */
+  async registry(devices: RegistryEntry[]): Promise<void> {
+    await this.client?.publishAsync(
+      REGISTRY_TOPIC,
+      JSON.stringify({ devices, timestamp: new Date().toISOString() }),
+      { qos: 1, retain: true },
+    );
+  }
+
   rows(deviceId: string): StoredTelemetry[] {
     return [...(this.byDevice.get(deviceId)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
   }
@@ -75,14 +91,17 @@ export interface GatewayFixture {
   stop(): Promise<void>;
 }
 
+/** `registry`: the snapshot a dashboard would have published (default: an empty registry). */
 export async function startGatewayFixture(
   env: Record<string, string> = {},
   options: CreateGatewayOptions = {},
+  registry: RegistryEntry[] = [],
 ): Promise<GatewayFixture> {
   const broker = new MosquittoProcess({ dir: tempDir('gw-broker-') });
   await broker.start();
   const sink = new TelemetrySink();
   await sink.start(broker.port);
+  await sink.registry(registry);
   const queueDir = tempDir('gw-queue-');
   const config = loadConfig({
     MQTT_BROKER_HOST: '127.0.0.1',

@@ -13,12 +13,14 @@ import type { Retention } from './store/types.js';
  * command-crash-before-commit / -after-commit: the vehicle SIGKILLs itself after receiving a
  * command, before / after recording its execution and result, and before answering;
  * command-store-error: storing a command's setting fails, as on a full disk (the vehicle answers
- * `failed`).
+ * `failed`); gateway-crash-before-answer: the gateway SIGKILLs itself once a device's fixes are
+ * durable, before the device is answered (the device's resend must be stored once).
  */
 export const FAULTS = [
   'command-crash-before-commit',
   'command-crash-after-commit',
   'command-store-error',
+  'gateway-crash-before-answer',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 

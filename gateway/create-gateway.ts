@@ -69,6 +69,7 @@ export function createGateway(
     capacity: config.devices.queueMax,
     now,
     log,
+    crashBeforeAnswer: config.devices.fault === 'gateway-crash-before-answer',
   });
   const host = g.host;
   return new Gateway({

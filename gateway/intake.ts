@@ -30,6 +30,8 @@ export interface IntakeDeps {
   capacity: number;
   now: () => number;
   log: Logger;
+  /** Test only (FAULT_INJECTION=gateway-crash-before-answer): die between durable and answered. */
+  crashBeforeAnswer?: boolean;
 }
 
 export interface IntakeCounters {
@@ -100,6 +102,7 @@ export class Intake {
       };
     }
     const stored = rows.length === 0 ? [] : await commit.append(rows);
+    if (this.deps.crashBeforeAnswer && rows.length > 0) process.kill(process.pid, 'SIGKILL');
     const n = stored.filter(Boolean).length;
     this.counters.stored += n;
     this.counters.duplicates += stored.length - n;

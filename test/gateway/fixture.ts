@@ -91,17 +91,20 @@ export interface GatewayFixture {
   stop(): Promise<void>;
 }
 
-/** `registry`: the snapshot a dashboard would have published (default: an empty registry). */
+/**
+ * `registry`: the snapshot a dashboard would have published (default: an empty registry; null:
+ * none yet).
+ */
 export async function startGatewayFixture(
   env: Record<string, string> = {},
   options: CreateGatewayOptions = {},
-  registry: RegistryEntry[] = [],
+  registry: RegistryEntry[] | null = [],
 ): Promise<GatewayFixture> {
   const broker = new MosquittoProcess({ dir: tempDir('gw-broker-') });
   await broker.start();
   const sink = new TelemetrySink();
   await sink.start(broker.port);
-  await sink.registry(registry);
+  if (registry) await sink.registry(registry);
   const queueDir = tempDir('gw-queue-');
   const config = loadConfig({
     MQTT_BROKER_HOST: '127.0.0.1',

@@ -5,7 +5,7 @@ import {
   ALARM_ACK_TOPIC,
   type DroppedNotice,
   type HealthMessage,
-  type SpeedReading,
+  type Reading,
   type StatusMessage,
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
@@ -168,7 +168,7 @@ export class AlarmService {
     });
   }
 
-  onStored(readings: readonly SpeedReading[], dropped: readonly DroppedNotice[]): void {
+  onStored(readings: readonly Reading[], dropped: readonly DroppedNotice[]): void {
     this.guard('readings', () => {
       this.engine?.onReadings(readings);
       if (dropped.length > 0) this.engine?.onDropped(dropped);

@@ -1,10 +1,5 @@
 // The alarm engine: feeds readings, statuses, health and dropped notices to the rules, ticks the timed ones, keeps one alarm per (device, rule).
-import type {
-  DroppedNotice,
-  HealthMessage,
-  SpeedReading,
-  StatusMessage,
-} from '../core/contract.js';
+import type { DroppedNotice, HealthMessage, Reading, StatusMessage } from '../core/contract.js';
 import { FLEET_SCOPE } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import { DeviceFactsBoard } from './device-facts.js';
@@ -116,7 +111,7 @@ export class AlarmEngine {
   }
 
   /** Stored readings, duplicates included: each arrival says the device is alive. */
-  onReadings(readings: readonly SpeedReading[]): void {
+  onReadings(readings: readonly Reading[]): void {
     if (readings.length === 0) return;
     const now = this.deps.now();
     const seen = new Set<string>();
@@ -125,8 +120,11 @@ export class AlarmEngine {
         seen.add(r.device_id);
         this.facts.readingArrived(r.device_id, now);
       }
-      if (this.byMetric.has('speed'))
-        this.sample('speed', r.device_id, Date.parse(r.timestamp), r.speed, now);
+      if (this.byMetric.has('speed')) {
+        const speed = r.values.speed;
+        if (typeof speed === 'number')
+          this.sample('speed', r.device_id, Date.parse(r.timestamp), speed, now);
+      }
     }
     for (const id of seen) this.evaluateDevice(this.facts.get(id), now);
     this.evaluateFleet(now);

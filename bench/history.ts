@@ -1,6 +1,6 @@
 // History queries: /api/devices/:id/history over 864,000 stored readings (10 devices x 24 h at 1 Hz), SQLite.
 import { join } from 'node:path';
-import type { SpeedReading } from '../core/contract.js';
+import type { Reading } from '../core/contract.js';
 import { SqliteStore } from '../core/store/sqlite-store.js';
 import { freePort, waitForPort } from '../harness/ports.js';
 import { ProgramProcess } from '../harness/program.js';
@@ -29,10 +29,15 @@ async function fill(path: string, devices: number, hours: number): Promise<numbe
   for (let d = 1; d <= devices; d++) {
     const id = `hist_${String(d).padStart(2, '0')}`;
     for (let from = 0; from < perDevice; from += 20_000) {
-      const batch: SpeedReading[] = [];
+      const batch: Reading[] = [];
       for (let seq = from; seq < Math.min(perDevice, from + 20_000); seq++) {
         const timestamp = new Date(end - (perDevice - seq) * 1000).toISOString();
-        batch.push({ device_id: id, seq, timestamp, speed: 50 + 30 * Math.sin(seq / 300) });
+        batch.push({
+          device_id: id,
+          seq,
+          timestamp,
+          values: { speed: 50 + 30 * Math.sin(seq / 300) },
+        });
       }
       total += (await store.write(batch)).stored;
     }

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import type { SpeedReading } from '../core/contract.js';
+import type { Reading } from '../core/contract.js';
 import type { DevicesStatusBody } from '../core/dashboard-contract.js';
 import { SqliteStore } from '../core/store/sqlite-store.js';
 import { fleetIds } from '../devices/create-device.js';
@@ -41,7 +41,7 @@ async function storeHistory(path: string, ids: readonly string[]): Promise<void>
   const store = new SqliteStore({ path });
   await store.start();
   const end = Date.now();
-  const readings: SpeedReading[] = [];
+  const readings: Reading[] = [];
   ids.slice(0, 12).forEach((id, i) => {
     for (let k = 0; k < 300; k++) {
       const at = end - (300 - k) * 1000;
@@ -49,7 +49,7 @@ async function storeHistory(path: string, ids: readonly string[]): Promise<void>
         device_id: id,
         seq: 1_000_000 + k,
         timestamp: new Date(at).toISOString(),
-        speed: waveSpeed(id, i, at),
+        values: { speed: waveSpeed(id, i, at) },
       });
     }
   });

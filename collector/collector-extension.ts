@@ -1,11 +1,6 @@
 // What a capability riding on the collector (alarms, ...) plugs into: its MQTT client, its server topics, and what the collector sees.
 import type { MqttClient } from 'mqtt';
-import type {
-  DroppedNotice,
-  HealthMessage,
-  SpeedReading,
-  StatusMessage,
-} from '../core/contract.js';
+import type { DroppedNotice, HealthMessage, Reading, StatusMessage } from '../core/contract.js';
 
 /**
  * The collector sees every stored reading once through its persistent session (plus statuses,
@@ -28,7 +23,7 @@ export interface CollectorExtension {
   /** A message on one of `topics`, handled synchronously: its PUBACK goes out after this returns. */
   onMessage?(topic: string, payload: Uint8Array): void;
   /** After each durable write: its readings (duplicates included) and devices' dropped notices. */
-  onStored?(readings: readonly SpeedReading[], dropped: readonly DroppedNotice[]): void;
+  onStored?(readings: readonly Reading[], dropped: readonly DroppedNotice[]): void;
   onStatus?(status: StatusMessage): void;
   onHealth?(health: HealthMessage): void;
   /** Figures for the collector's `stats` log line. */

@@ -4,11 +4,12 @@ import {
   ALL_VEHICLE_TOPICS,
   type DeviceStatus,
   REGISTRY_TOPIC,
-  type SpeedReading,
+  type Reading,
   type StatusMessage,
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
+import { BUILTIN_CATALOG, type SignalCatalog } from '../core/signals/catalog.js';
 import type { TelemetryStore, WriteResult } from '../core/store/types.js';
 import type { RejectReason } from '../core/validate.js';
 import { RegistryFollower } from '../registry/follower.js';
@@ -47,6 +48,8 @@ export interface CollectorDeps {
 
 export interface CollectorOptions {
   ingest: IngestOptions;
+  /** The signals accepted: built-in and SIGNALS_FILE's. */
+  catalog: SignalCatalog;
   /** End-to-end acks to devices (ACK_MODE=e2e); at most one per device per interval. */
   endToEndAcks: boolean;
   ackIntervalMs: number;
@@ -66,6 +69,7 @@ export interface CollectorOptions {
 
 export const DEFAULT_COLLECTOR_OPTIONS: CollectorOptions = {
   ingest: DEFAULT_INGEST_OPTIONS,
+  catalog: BUILTIN_CATALOG,
   endToEndAcks: true,
   ackIntervalMs: 1000,
   retention: DEFAULT_RETENTION_RUNNER,
@@ -94,6 +98,10 @@ export interface CollectorTotals {
   stored: number;
   duplicates: number;
   rejected: Record<RejectReason, number>;
+  /** Values dropped from accepted readings, by signal name (invalid_signal). */
+  invalidSignals: Record<string, number>;
+  /** Unknown keys ignored in accepted readings (unknown_signal). */
+  unknownSignals: number;
   rejectedTotal: number;
   pending: number;
   writeFailures: number;
@@ -130,7 +138,7 @@ export class Collector {
   /** The registry this collector follows (alarms read speed limits from it too). */
   readonly registry: RegistryFollower;
   private readonly statuses = new Map<string, DeviceStatus>();
-  private readonly storedListeners: Array<(readings: readonly SpeedReading[]) => void> = [];
+  private readonly storedListeners: Array<(readings: readonly Reading[]) => void> = [];
   private started = false;
   private markSubscribed: () => void = () => {};
   /**
@@ -152,7 +160,7 @@ export class Collector {
   }
 
   /** Called after each durable write, with the readings of that batch (duplicates included). */
-  onStored(listener: (readings: readonly SpeedReading[]) => void): void {
+  onStored(listener: (readings: readonly Reading[]) => void): void {
     this.storedListeners.push(listener);
   }
 
@@ -201,6 +209,7 @@ export class Collector {
     if (this.options.endToEndAcks) this.acker = acker;
     const ingest = new Ingest(this.options.ingest, {
       store,
+      catalog: this.options.catalog,
       rejects: this.rejects,
       release: (tickets) => gate.release(tickets),
       now,
@@ -328,6 +337,8 @@ export class Collector {
       stored: ingest?.stored ?? 0,
       duplicates: ingest?.duplicates ?? 0,
       rejected: { ...(rejects?.counts ?? ({} as Record<RejectReason, number>)) },
+      invalidSignals: Object.fromEntries(rejects?.invalidSignals ?? []),
+      unknownSignals: rejects?.unknownSignals ?? 0,
       rejectedTotal: rejects?.total ?? 0,
       pending: ingest?.pendingMessages ?? 0,
       writeFailures: ingest?.writeFailures ?? 0,

@@ -47,5 +47,6 @@ export function collectorOptions(config: Config): Partial<CollectorOptions> {
     // The collector is the store's writer, so it is the one that applies retention.
     retention: rawMs + oneMinuteMs + oneHourMs > 0 ? DEFAULT_RETENTION_RUNNER : undefined,
     allowlist: config.deviceAllowlist,
+    catalog: config.signals,
   };
 }

@@ -1,13 +1,9 @@
 // The ingest pipeline: validate, batch, write durably (retrying while the store is down), then acknowledge.
 
 import { Backoff } from '../core/backoff.js';
-import type {
-  DroppedNotice,
-  HealthMessage,
-  SpeedReading,
-  StatusMessage,
-} from '../core/contract.js';
+import type { DroppedNotice, HealthMessage, Reading, StatusMessage } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
+import type { SignalCatalog } from '../core/signals/catalog.js';
 import type { TelemetryStore, WriteResult } from '../core/store/types.js';
 import { validateInbound } from '../core/validate.js';
 import type { AckTicket } from './puback-gate.js';
@@ -31,6 +27,8 @@ export const DEFAULT_INGEST_OPTIONS: IngestOptions = {
 
 export interface IngestDeps {
   store: TelemetryStore;
+  /** The signals accepted (SIGNALS_FILE included). */
+  catalog: SignalCatalog;
   rejects: RejectCounter;
   /** Sends held PUBACKs once their batch is durable. */
   release: (tickets: readonly AckTicket[]) => void;
@@ -41,7 +39,7 @@ export interface IngestDeps {
    * the devices' dropped notices written with them.
    */
   onStored: (
-    readings: readonly SpeedReading[],
+    readings: readonly Reading[],
     result: WriteResult,
     dropped: readonly DroppedNotice[],
   ) => void;
@@ -59,11 +57,11 @@ export interface IngestDeps {
 /** What the write path reports for histograms: called once per successful store write. */
 export interface IngestObserver {
   /** `seconds`: the store.write() call; `at`: when the batch became durable (epoch ms). */
-  written(seconds: number, readings: readonly SpeedReading[], at: number): void;
+  written(seconds: number, readings: readonly Reading[], at: number): void;
 }
 
 interface Batch {
-  readings: SpeedReading[];
+  readings: Reading[];
   /** Devices' dropped notices: the store applies them in the same write as the readings. */
   dropped: DroppedNotice[];
   tickets: AckTicket[];
@@ -112,7 +110,7 @@ export class Ingest {
     if (ticket) batch.tickets.push(ticket);
     batch.messages += 1;
     this.pending += 1;
-    const result = validateInbound(topic, payload, this.deps.now());
+    const result = validateInbound(topic, payload, this.deps.now(), this.deps.catalog);
     if (!result.ok) {
       // Rejected messages are acknowledged too (in order): redelivering garbage helps no one.
       this.deps.rejects.count(result.reason, topic, result.detail);
@@ -127,6 +125,8 @@ export class Ingest {
     } else if (this.deps.admit && !this.deps.admit(result.reading.device_id)) {
       this.deps.rejects.count('unknown_device', topic, 'device not in the registry');
     } else {
+      if (result.notes.length > 0)
+        this.deps.rejects.signalNotes(result.reading.device_id, result.notes);
       batch.readings.push(result.reading);
     }
     this.scheduleFlush();

@@ -1,8 +1,13 @@
 // The collector's Prometheus metrics: totals read from collector.totals() at each scrape, two histograms observed on the write path.
 import { Histogram, type Registry } from 'prom-client';
-import type { SpeedReading } from '../core/contract.js';
+import type { Reading } from '../core/contract.js';
 import { CountingHistogram } from '../core/metrics/counting-histogram.js';
-import { counterFrom, gaugeFrom, labelledCounterFrom } from '../core/metrics/read-at-scrape.js';
+import {
+  counterFrom,
+  gaugeFrom,
+  labelledCounterFrom,
+  oncePerScrape,
+} from '../core/metrics/read-at-scrape.js';
 import type { CollectorTotals } from './collector.js';
 import type { IngestObserver } from './ingest.js';
 
@@ -36,7 +41,7 @@ export function ingestHistograms(registry: Registry): IngestObserver {
     LAG_BUCKETS,
   ).register(registry);
   return {
-    written(seconds: number, readings: readonly SpeedReading[], at: number): void {
+    written(seconds: number, readings: readonly Reading[], at: number): void {
       write.observe(seconds);
       for (const r of readings) {
         const ms = at - Date.parse(r.timestamp);
@@ -51,13 +56,7 @@ export function collectorMetrics(
   registry: Registry,
   collector: { totals(): CollectorTotals },
 ): void {
-  // One totals() per scrape, not one per metric: the collect callbacks run back to back.
-  let cached: { at: number; totals: CollectorTotals } | undefined;
-  const t = (): CollectorTotals => {
-    const now = performance.now();
-    if (!cached || now - cached.at > 100) cached = { at: now, totals: collector.totals() };
-    return cached.totals;
-  };
+  const t = oncePerScrape(() => collector.totals());
   const c = (name: string, help: string, read: (t: CollectorTotals) => number) =>
     counterFrom(registry, { name: `telemetry_collector_${name}`, help }, () => read(t()));
   const g = (name: string, help: string, read: (t: CollectorTotals) => number) =>
@@ -82,6 +81,20 @@ export function collectorMetrics(
       label: 'reason',
     },
     () => t().rejected,
+  );
+  labelledCounterFrom(
+    registry,
+    {
+      name: 'telemetry_collector_signals_invalid_total',
+      help: 'Signal values dropped from accepted readings (wrong type, non-finite, out of range), by signal',
+      label: 'signal',
+    },
+    () => t().invalidSignals,
+  );
+  c(
+    'signals_unknown_total',
+    'Keys of accepted readings that are no signal of the catalog (ignored)',
+    (x) => x.unknownSignals,
   );
   g(
     'pending_pubacks',

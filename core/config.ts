@@ -6,6 +6,8 @@ import { DEVICE_ID_PATTERN } from './contract.js';
 import { durationMs } from './duration.js';
 import type { MqttConfig } from './mqtt-config.js';
 import { secretProblems, shownValue } from './secrets.js';
+import { SignalCatalog } from './signals/catalog.js';
+import { readSignalsFile, SignalsFileError } from './signals/signals-file.js';
 import type { Retention } from './store/types.js';
 
 /**
@@ -13,13 +15,16 @@ import type { Retention } from './store/types.js';
  * command-crash-before-commit / -after-commit: the vehicle SIGKILLs itself after receiving a
  * command, before / after recording its execution and result, and before answering;
  * command-store-error: storing a command's setting fails, as on a full disk (the vehicle answers
- * `failed`); gateway-crash-before-answer: the gateway SIGKILLs itself once a device's fixes are
- * durable, before the device is answered (the device's resend must be stored once).
+ * `failed`); store-migration-crash: the collector SIGKILLs itself in the middle of a store
+ * schema upgrade (the upgrade must leave the store intact and resume at the next start);
+ * gateway-crash-before-answer: the gateway SIGKILLs itself once a device's fixes are durable,
+ * before the device is answered (the device's resend must be stored once).
  */
 export const FAULTS = [
   'command-crash-before-commit',
   'command-crash-after-commit',
   'command-store-error',
+  'store-migration-crash',
   'gateway-crash-before-answer',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -129,6 +134,7 @@ const envSchema = z.object({
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   METRICS_PORT: port.optional(),
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  SIGNALS_FILE: optionalString,
   ...gatewayEnvShape,
 });
 
@@ -148,6 +154,10 @@ export interface StoreConfig {
   };
   /** How long raw readings and the 1-minute and 1-hour rollups are kept (ms, 0 = forever). */
   retention: Retention;
+  /** The signals stored: built-in ones and SIGNALS_FILE's (the same object as Config.signals). */
+  catalog: SignalCatalog;
+  /** Test-only (FAULT_INJECTION=store-migration-crash). */
+  crashMidMigration?: boolean;
 }
 
 export interface DeliveryConfig {
@@ -194,6 +204,8 @@ export interface AlertsConfig {
 
 export interface Config {
   mqtt: MqttConfig;
+  /** The signal catalog in force: built-in signals, then SIGNALS_FILE's custom ones. */
+  signals: SignalCatalog;
   collectorClientId: string;
   /** The collector's own state (alarms, notification outbox): SQLite, whatever STORE is. */
   collectorStatePath: string;
@@ -309,6 +321,7 @@ export function loadConfig(
   }
   const retained = retentionOf(e);
   const alerts = alertsOf(e);
+  const signals = catalogOf(e);
   const lastId = `${e.DEVICE_PREFIX}${String(e.DEVICE_COUNT).padStart(2, '0')}`;
   if (!DEVICE_ID_PATTERN.test(lastId)) {
     throw new ConfigError([
@@ -316,6 +329,7 @@ export function loadConfig(
     ]);
   }
   return {
+    signals,
     mqtt: {
       host: e.MQTT_BROKER_HOST,
       port: e.MQTT_BROKER_PORT,
@@ -347,6 +361,8 @@ export function loadConfig(
         api: e.INFLUXDB_API,
       },
       retention: retained,
+      catalog: signals,
+      crashMidMigration: e.FAULT_INJECTION === 'store-migration-crash',
     },
     deviceAllowlist: e.DEVICE_ALLOWLIST,
     redisUrl: e.REDIS_URL,
@@ -387,6 +403,16 @@ export function loadConfig(
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
     gateway: gatewayConfigOf(e),
   };
+}
+
+function catalogOf(e: Env): SignalCatalog {
+  if (e.SIGNALS_FILE === undefined) return new SignalCatalog();
+  try {
+    return new SignalCatalog(readSignalsFile(e.SIGNALS_FILE));
+  } catch (err) {
+    if (err instanceof SignalsFileError) throw new ConfigError(err.lines);
+    throw err;
+  }
 }
 
 /** hostname-pid: unique per process on a host, readable in Redis and logs. */

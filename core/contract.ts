@@ -1,10 +1,5 @@
 // The wire contract: MQTT topics, payload types and limits shared by every part (see INTERFACE.md).
-import {
-  BUILTIN_CATALOG,
-  type PositionFlag,
-  type SignalCatalog,
-  type SignalValue,
-} from './signals/catalog.js';
+import { POSITION_KEYS, type PositionFlag, type SignalValue } from './signals/catalog.js';
 
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Payloads larger than this are rejected before parsing. */
@@ -85,25 +80,24 @@ export function hasPosition(r: Reading): boolean {
 }
 
 /** The reading as a payload: position keys nested under `position`, the flag when set. */
-export function toPayload(r: Reading, catalog: SignalCatalog = BUILTIN_CATALOG): TelemetryPayload {
+export function toPayload(r: Reading): TelemetryPayload {
   const out: TelemetryPayload = { device_id: r.device_id, seq: r.seq, timestamp: r.timestamp };
   let position: Record<string, SignalValue> | undefined;
-  for (const s of catalog.signals) {
-    const v = r.values[s.key];
-    if (v === undefined) continue;
-    if (s.group === 'position') {
+  for (const key in r.values) {
+    const v = r.values[key] as SignalValue;
+    if (POSITION_KEYS.has(key)) {
       position ??= {};
-      position[s.wireKey] = v;
-    } else out[s.wireKey] = v;
+      position[key] = v;
+    } else out[key] = v;
   }
   if (position) out.position = position as unknown as PositionPayload;
   if (r.position_flag !== undefined) out.position_flag = r.position_flag;
   return out;
 }
 
-/** Encodes a reading for `vehicles/{id}/telemetry` (keys in catalog order). */
-export function encodeTelemetry(r: Reading, catalog: SignalCatalog = BUILTIN_CATALOG): string {
-  const payload = toPayload(r, catalog);
+/** Encodes a reading for `vehicles/{id}/telemetry` (keys in the order of its values). */
+export function encodeTelemetry(r: Reading): string {
+  const payload = toPayload(r);
   delete payload.position_flag; // the collector's judgement, never a device's
   return JSON.stringify(payload);
 }

@@ -1,5 +1,5 @@
 // The dashboard's wire contract: REST bodies and Socket.IO event maps, imported by the server and the page.
-import type { Alarm, HealthMessage, RegistryEntry, SpeedReading } from './contract.js';
+import type { Alarm, HealthMessage, RegistryEntry, TelemetryPayload } from './contract.js';
 import type { RejectReason } from './validate.js';
 
 /** Page range selector: each key with the `duration` it sends to the history route. */
@@ -219,8 +219,11 @@ export const MAX_PENDING_COMMANDS = 100;
 
 export interface ServerToClientEvents {
   latest_data: (data: LatestData) => void;
-  /** One validated MQTT speed payload, pushed as it arrives. */
-  reading: (reading: SpeedReading) => void;
+  /**
+   * One validated reading, pushed as it arrives: the payload as sent on the speed or telemetry
+   * topic (every signal present; `position_flag` when its position is not used).
+   */
+  reading: (reading: TelemetryPayload) => void;
   hello: (hello: HelloPayload) => void;
   /** A command whose status (or late result) changed. */
   command: (command: CommandBody) => void;

@@ -10,9 +10,12 @@ import {
   MAX_PAYLOAD_BYTES,
   MAX_SPEED_KMH,
   parseTopic,
+  type Reading,
   type SpeedReading,
   type StatusMessage,
 } from './contract.js';
+import { type SignalCatalog, BUILTIN_CATALOG as STATUS_ONLY } from './signals/catalog.js';
+import { checkSignals, type SignalNote } from './signals/telemetry-check.js';
 
 export const REJECT_REASONS = [
   'too_large',
@@ -24,6 +27,8 @@ export const REJECT_REASONS = [
   'out_of_range',
   'device_mismatch',
   'future_timestamp',
+  /** A telemetry payload none of whose signals was valid (each bad one is noted by name). */
+  'no_signals',
   /**
    * DEVICE_ALLOWLIST=true and the device is not in the registry: decided by the receiver (collector,
    * HTTP ingest), never by the validation functions here, which know no registry.
@@ -32,9 +37,20 @@ export const REJECT_REASONS = [
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
+/** An accepted reading (speed or telemetry topic), with the signals it had to leave out. */
+export interface AcceptedReading {
+  ok: true;
+  kind: 'reading';
+  reading: Reading;
+  /** Signals dropped from it (invalid_signal) or ignored (unknown_signal); usually empty. */
+  notes: readonly SignalNote[];
+}
+
+const NO_NOTES: readonly SignalNote[] = Object.freeze([]);
+
 /** A telemetry message: what the dashboard and any other reader of `vehicles/+/...` consume. */
 export type Validated =
-  | { ok: true; kind: 'speed'; reading: SpeedReading }
+  | AcceptedReading
   | { ok: true; kind: 'status'; status: StatusMessage }
   | { ok: true; kind: 'health'; health: HealthMessage }
   | { ok: false; reason: RejectReason; detail: string };
@@ -58,6 +74,13 @@ const speedSchema = z.object({
   seq: z.int().min(0),
   timestamp: isoUtc,
   speed: z.number(),
+});
+
+/** What every reading has besides its signals (the telemetry topic's required keys). */
+const readingKeysSchema = z.object({
+  device_id: deviceIdField,
+  seq: z.int().min(0),
+  timestamp: isoUtc,
 });
 
 const statusSchema = z.object({
@@ -113,11 +136,16 @@ function nonFiniteField(value: Record<string, unknown>): string | undefined {
  * Validates one telemetry message (speed or status). `now` is the receiver's clock in ms; a
  * timestamp more than MAX_FUTURE_SKEW_MS ahead of it is rejected.
  */
-export function validateMessage(topic: string, payload: Uint8Array, now: number): Validated {
-  const result = validateInbound(topic, payload, now);
+export function validateMessage(
+  topic: string,
+  payload: Uint8Array,
+  now: number,
+  catalog: SignalCatalog,
+): Validated {
+  const result = validateInbound(topic, payload, now, catalog);
   if (
     !result.ok ||
-    result.kind === 'speed' ||
+    result.kind === 'reading' ||
     result.kind === 'status' ||
     result.kind === 'health'
   ) {
@@ -126,13 +154,34 @@ export function validateMessage(topic: string, payload: Uint8Array, now: number)
   return reject('unknown_topic', 'not a telemetry topic');
 }
 
+/** A status message only (the command dispatcher's view: no catalog needed). */
+export function validateStatus(
+  topic: string,
+  payload: Uint8Array,
+  now: number,
+): { ok: true; kind: 'status'; status: StatusMessage } | { ok: false } {
+  if (parseTopic(topic)?.kind !== 'status') return { ok: false };
+  const result = validateInbound(topic, payload, now, STATUS_ONLY);
+  return result.ok && result.kind === 'status' ? result : { ok: false };
+}
+
 /** validateMessage plus devices' dropped notices and acks: the collector's view. */
-export function validateInbound(topic: string, payload: Uint8Array, now: number): Inbound {
+export function validateInbound(
+  topic: string,
+  payload: Uint8Array,
+  now: number,
+  catalog: SignalCatalog,
+): Inbound {
   if (payload.byteLength > MAX_PAYLOAD_BYTES) {
     return reject('too_large', `${payload.byteLength} bytes > ${MAX_PAYLOAD_BYTES}`);
   }
   const parsedTopic = parseTopic(topic);
-  if (!parsedTopic) return reject('unknown_topic', 'not vehicles/{device_id}/speed|status|dropped');
+  if (!parsedTopic) {
+    return reject(
+      'unknown_topic',
+      'not vehicles/{device_id}/speed|telemetry|status|health|dropped',
+    );
+  }
   if (parsedTopic.kind === 'ack') return { ok: true, kind: 'ack' };
   if (parsedTopic.kind === 'command' || parsedTopic.kind === 'command/result') {
     return { ok: true, kind: 'command' };
@@ -153,7 +202,10 @@ export function validateInbound(topic: string, payload: Uint8Array, now: number)
   }
   if (parsedTopic.kind === 'speed') {
     const reading = acceptReading(value as Record<string, unknown>, parsedTopic.deviceId, now);
-    if (reading) return { ok: true, kind: 'speed', reading };
+    if (reading) return accepted(reading);
+  }
+  if (parsedTopic.kind === 'telemetry') {
+    return checkTelemetry(value as Record<string, unknown>, parsedTopic.deviceId, now, catalog);
   }
   const nonFinite = nonFiniteField(value as Record<string, unknown>);
   if (nonFinite) return reject('non_finite', `${nonFinite} is not a finite number`);
@@ -191,7 +243,92 @@ export function validateInbound(topic: string, payload: Uint8Array, now: number)
   if (reading.device_id !== parsedTopic.deviceId) {
     return reject('device_mismatch', 'device_id differs from topic');
   }
-  return rangeAndClock(reading, now) ?? { ok: true, kind: 'speed', reading };
+  return rangeAndClock(reading, now) ?? accepted(reading);
+}
+
+function accepted(r: SpeedReading): AcceptedReading {
+  return {
+    ok: true,
+    kind: 'reading',
+    reading: {
+      device_id: r.device_id,
+      seq: r.seq,
+      timestamp: r.timestamp,
+      values: { speed: r.speed },
+    },
+    notes: NO_NOTES,
+  };
+}
+
+/**
+ * A telemetry payload: device_id, seq and timestamp as strictly as a speed reading's (a bad one
+ * rejects the reading with the same reasons); then each signal on its own (checkSignals). With no
+ * valid signal left it is rejected as `no_signals`.
+ */
+function checkTelemetry(
+  v: Record<string, unknown>,
+  topicDeviceId: string | undefined,
+  now: number,
+  catalog: SignalCatalog,
+): AcceptedReading | { ok: false; reason: RejectReason; detail: string } {
+  const keys = readingKeys(v, topicDeviceId, now);
+  if (!keys.ok) return keys;
+  const checked = checkSignals(catalog, v);
+  let any = false;
+  for (const _ in checked.values) {
+    any = true;
+    break;
+  }
+  if (!any) {
+    const bad = checked.notes.filter((n) => n.reason === 'invalid_signal').map((n) => n.signal);
+    return reject(
+      'no_signals',
+      bad.length > 0 ? `no valid signal (invalid: ${bad.join(', ')})` : 'no signal in the payload',
+    );
+  }
+  const reading: Reading = { ...keys.keys, values: checked.values };
+  if (checked.flag) reading.position_flag = checked.flag;
+  return { ok: true, kind: 'reading', reading, notes: checked.notes };
+}
+
+type Keys = { device_id: string; seq: number; timestamp: string };
+
+/** device_id (equal to the topic's when there is one), seq and timestamp, or the reject reason. */
+function readingKeys(
+  v: Record<string, unknown>,
+  topicDeviceId: string | undefined,
+  now: number,
+): { ok: true; keys: Keys } | { ok: false; reason: RejectReason; detail: string } {
+  const { device_id, seq, timestamp } = v;
+  if (
+    typeof device_id === 'string' &&
+    (topicDeviceId === undefined ? isDeviceId(device_id) : device_id === topicDeviceId) &&
+    typeof seq === 'number' &&
+    Number.isSafeInteger(seq) &&
+    seq >= 0 &&
+    typeof timestamp === 'string' &&
+    ISO_UTC.test(timestamp)
+  ) {
+    const ms = Date.parse(timestamp);
+    if (new Date(ms).toISOString().slice(0, 19) === timestamp.slice(0, 19)) {
+      if (!(ms <= now + MAX_FUTURE_SKEW_MS)) {
+        return reject('future_timestamp', 'timestamp more than 5 minutes ahead');
+      }
+      return { ok: true, keys: { device_id, seq, timestamp } };
+    }
+  }
+  if (typeof seq === 'number' && !Number.isFinite(seq)) {
+    return reject('non_finite', 'seq is not a finite number');
+  }
+  const result = readingKeysSchema.safeParse(v);
+  if (!result.success) return reject('invalid_fields', firstIssue(result.error));
+  if (topicDeviceId !== undefined && result.data.device_id !== topicDeviceId) {
+    return reject('device_mismatch', 'device_id differs from topic');
+  }
+  if (Date.parse(result.data.timestamp) > now + MAX_FUTURE_SKEW_MS) {
+    return reject('future_timestamp', 'timestamp more than 5 minutes ahead');
+  }
+  return { ok: true, keys: result.data };
 }
 
 /** The checks a well-typed reading can still fail: speed range, and a clock too far ahead. */
@@ -207,8 +344,16 @@ function rangeAndClock(reading: SpeedReading, now: number) {
 
 /** One reading outside MQTT (import, HTTP ingest): the reading, or the reject reason MQTT would give. */
 export type ReadingVerdict =
-  | { ok: true; reading: SpeedReading }
+  | { ok: true; reading: Reading; notes: readonly SignalNote[] }
   | { ok: false; reason: RejectReason; detail: string };
+
+/** Keys of a speed payload: an object with no others is judged as one (speed required, in range). */
+const SPEED_PAYLOAD_KEYS: ReadonlySet<string> = new Set(['device_id', 'seq', 'timestamp', 'speed']);
+
+function isSpeedPayload(v: Record<string, unknown>): boolean {
+  for (const key in v) if (!SPEED_PAYLOAD_KEYS.has(key)) return false;
+  return true;
+}
 
 /**
  * Validates a speed payload that arrived without a topic (a file row, an HTTP body element) with
@@ -216,24 +361,39 @@ export type ReadingVerdict =
  * `^[A-Za-z0-9_-]{1,64}$` is `invalid_device_id` (MQTT names it from the topic); anything else
  * wrong is `invalid_fields`, `non_finite`, `out_of_range` or `future_timestamp` as over MQTT.
  */
-export function validateReadingValue(value: unknown, now: number): ReadingVerdict {
+export function validateReadingValue(
+  value: unknown,
+  now: number,
+  catalog: SignalCatalog,
+): ReadingVerdict {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return reject('invalid_fields', 'payload is not a JSON object');
   }
   const v = value as Record<string, unknown>;
   const id = v.device_id;
   const validId = typeof id === 'string' && isDeviceId(id);
+  if (typeof id === 'string' && !validId) {
+    return reject('invalid_device_id', 'device_id does not match ^[A-Za-z0-9_-]{1,64}$');
+  }
+  if (!isSpeedPayload(v)) {
+    const t = checkTelemetry(v, undefined, now, catalog);
+    return t.ok ? { ok: true, reading: t.reading, notes: t.notes } : t;
+  }
   if (validId) {
     const reading = acceptReading(v, id, now);
-    if (reading) return { ok: true, reading };
-  } else if (typeof id === 'string') {
-    return reject('invalid_device_id', 'device_id does not match ^[A-Za-z0-9_-]{1,64}$');
+    if (reading) return { ok: true, reading: accepted(reading).reading, notes: NO_NOTES };
   }
   const nonFinite = nonFiniteField(v);
   if (nonFinite) return reject('non_finite', `${nonFinite} is not a finite number`);
   const result = speedSchema.safeParse(v);
   if (!result.success) return reject('invalid_fields', firstIssue(result.error));
-  return rangeAndClock(result.data, now) ?? { ok: true, reading: result.data };
+  return (
+    rangeAndClock(result.data, now) ?? {
+      ok: true,
+      reading: accepted(result.data).reading,
+      notes: NO_NOTES,
+    }
+  );
 }
 
 /** Device side: an end-to-end ack for `deviceId`, or undefined when it is not one. */

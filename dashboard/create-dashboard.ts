@@ -26,7 +26,12 @@ export function createDashboard(config: Config, log: Logger, metrics?: Registry)
   const follower =
     config.dashboard.registryMode === 'follower' ? new FollowedRegistry(log) : undefined;
   return new Dashboard(
-    { ...config.dashboard, version: packageVersion(), deviceAllowlist: config.deviceAllowlist },
+    {
+      ...config.dashboard,
+      version: packageVersion(),
+      deviceAllowlist: config.deviceAllowlist,
+      catalog: config.signals,
+    },
     {
       createStore: () => createStore(config.store, log, { readonly: true }),
       // HTTP ingest writes only with a token (nothing writes without one): SQLite takes a second

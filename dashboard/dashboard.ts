@@ -8,6 +8,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../core/dashboa
 import { LATE_AFTER_MS } from '../core/dashboard-contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
+import { BUILTIN_CATALOG, type SignalCatalog } from '../core/signals/catalog.js';
 import type { TelemetryStore } from '../core/store/types.js';
 import { RegistryPublisher } from '../registry/publisher.js';
 import type { RegistryStore } from '../registry/registry-store.js';
@@ -68,6 +69,8 @@ export interface DashboardOptions extends SecurityConfig {
   storeRetryMs?: number;
   /** DEVICE_ALLOWLIST: HTTP ingest refuses readings of unregistered devices (`unknown_device`). */
   deviceAllowlist?: boolean;
+  /** The signal catalog in force (SIGNALS_FILE included); default: the built-in signals. */
+  catalog?: SignalCatalog;
 }
 
 export interface DashboardDeps {
@@ -125,6 +128,10 @@ export class Dashboard {
   private rateLimit: ApiRateLimit | undefined;
   private stopping: Promise<void> | undefined;
 
+  get catalog(): SignalCatalog {
+    return this.options.catalog ?? BUILTIN_CATALOG;
+  }
+
   constructor(
     private readonly options: DashboardOptions,
     private readonly deps: DashboardDeps,
@@ -137,6 +144,7 @@ export class Dashboard {
       board: this.board,
       log: deps.log,
       now: deps.now,
+      catalog: this.catalog,
     });
     this.commands = new CommandDispatcher({
       store: deps.commandStore,
@@ -249,6 +257,7 @@ export class Dashboard {
     this.rateLimit = apiRateLimit(security.rateLimitPerMin, log);
     const app = buildApp({
       store: this.store,
+      catalog: this.catalog,
       board: this.board,
       commands: this.commands,
       registry: this.registry,

@@ -1,10 +1,11 @@
 // Per-device live state (latest reading, last seen, reported status, health) and the online/warning/offline rule; pure, clock passed in.
-import type { HealthMessage, SpeedReading, StatusMessage } from '../core/contract.js';
+import type { HealthMessage, Reading, StatusMessage } from '../core/contract.js';
 import type { DeviceState, DevicesStatusBody, LatestData } from '../core/dashboard-contract.js';
 import type { LatestReading } from '../core/store/types.js';
 
 interface Latest {
-  speed: number;
+  /** The newest speed (null: the vehicle sends readings without one). */
+  speed: number | null;
   timestamp: string;
   /** Device timestamp, ms. */
   at: number;
@@ -39,6 +40,8 @@ export interface FleetSummary {
   speedSum: number;
   speedMax: number;
 }
+
+const speedOf = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 
 /** One vehicle for the live views (see live/fleet-snapshot.ts). */
 export interface LiveRow {
@@ -120,7 +123,7 @@ export class DeviceBoard {
     e.lastSeenAt = Math.max(e.lastSeenAt ?? seen, seen);
     if (latest) {
       this.setLatest(e, {
-        speed: latest.speed,
+        speed: speedOf(latest.signals.speed?.value),
         timestamp: new Date(latest.timestamp).toISOString(),
         at: latest.timestamp,
         seq: latest.seq,
@@ -128,7 +131,7 @@ export class DeviceBoard {
     }
   }
 
-  onReading(r: SpeedReading, now: number): void {
+  onReading(r: Reading, now: number): void {
     const e = this.entry(r.device_id);
     e.lastSeenAt = now;
     e.lastDataAt = now;
@@ -145,7 +148,12 @@ export class DeviceBoard {
     }
     e.lastSeq = r.seq;
     e.lastAt = at;
-    this.setLatest(e, { speed: r.speed, timestamp: r.timestamp, at, seq: r.seq });
+    this.setLatest(e, {
+      speed: speedOf(r.values.speed) ?? e.latest?.speed ?? null,
+      timestamp: r.timestamp,
+      at,
+      seq: r.seq,
+    });
   }
 
   onHealth(h: HealthMessage, now: number): void {
@@ -259,10 +267,11 @@ export class DeviceBoard {
         continue;
       }
       out.online += 1;
-      if (!e.latest) continue;
+      const speed = e.latest?.speed;
+      if (speed === undefined || speed === null) continue;
       out.speeds += 1;
-      out.speedSum += e.latest.speed;
-      if (e.latest.speed > out.speedMax) out.speedMax = e.latest.speed;
+      out.speedSum += speed;
+      if (speed > out.speedMax) out.speedMax = speed;
     }
     return out;
   }

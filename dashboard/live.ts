@@ -3,19 +3,21 @@ import {
   HEALTH_SUBSCRIPTION,
   type HealthMessage,
   parseTopic,
+  type Reading,
   SPEED_SUBSCRIPTION,
-  type SpeedReading,
   STATUS_SUBSCRIPTION,
+  TELEMETRY_SUBSCRIPTION,
   TOPIC_ROOT,
   type TopicKind,
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
+import type { SignalCatalog } from '../core/signals/catalog.js';
 import { type RejectReason, validateMessage } from '../core/validate.js';
 import type { DeviceBoard } from './device-board.js';
 
 /** What the live feed subscribes to; a topic the broker relays for another subscription is not its business. */
-const LIVE_KINDS: ReadonlySet<TopicKind> = new Set(['speed', 'status', 'health']);
+const LIVE_KINDS: ReadonlySet<TopicKind> = new Set(['speed', 'telemetry', 'status', 'health']);
 
 export interface LiveFeedDeps {
   /** The dashboard's session (persistent; live data is subscribed at QoS 0, so never queued). */
@@ -23,6 +25,7 @@ export interface LiveFeedDeps {
   board: DeviceBoard;
   log: Logger;
   now: () => number;
+  catalog: SignalCatalog;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface LiveFeedDeps {
  * a slow dashboard should drop old live data rather than make the broker queue it.
  */
 export class LiveFeed {
-  private readonly listeners: Array<(reading: SpeedReading) => void> = [];
+  private readonly listeners: Array<(reading: Reading) => void> = [];
   private readonly healthListeners: Array<(health: HealthMessage) => void> = [];
   private markSubscribed: () => void = () => {};
   readonly rejected = new Map<RejectReason, number>();
@@ -43,7 +46,7 @@ export class LiveFeed {
 
   constructor(private readonly deps: LiveFeedDeps) {}
 
-  onReading(listener: (reading: SpeedReading) => void): void {
+  onReading(listener: (reading: Reading) => void): void {
     this.listeners.push(listener);
   }
 
@@ -65,7 +68,12 @@ export class LiveFeed {
     const client = session.create();
     client.on('connect', () => {
       // Health is retained: each (re)subscribe brings every vehicle's latest at once.
-      const topics = [SPEED_SUBSCRIPTION, STATUS_SUBSCRIPTION, HEALTH_SUBSCRIPTION];
+      const topics = [
+        SPEED_SUBSCRIPTION,
+        TELEMETRY_SUBSCRIPTION,
+        STATUS_SUBSCRIPTION,
+        HEALTH_SUBSCRIPTION,
+      ];
       client.subscribe(topics, { qos: 0 }, (err) => {
         if (err) {
           log.error({ err: err.message }, 'subscribe failed');
@@ -88,7 +96,7 @@ export class LiveFeed {
     const kind = parseTopic(topic)?.kind;
     if (kind !== undefined && !LIVE_KINDS.has(kind)) return; // commands, acks
     const now = this.deps.now();
-    const v = validateMessage(topic, payload, now);
+    const v = validateMessage(topic, payload, now, this.deps.catalog);
     if (!v.ok) {
       this.rejected.set(v.reason, (this.rejected.get(v.reason) ?? 0) + 1);
       this.deps.log.debug({ topic, reason: v.reason, detail: v.detail }, 'message rejected');

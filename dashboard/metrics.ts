@@ -6,8 +6,9 @@ import {
   gaugeFrom,
   labelledCounterFrom,
   labelledGaugeFrom,
+  oncePerScrape,
 } from '../core/metrics/read-at-scrape.js';
-import type { DeviceBoard, FleetSummary } from './device-board.js';
+import type { DeviceBoard } from './device-board.js';
 import type { LiveFeed } from './live.js';
 
 export interface DashboardMetricsSource {
@@ -35,13 +36,7 @@ export const SPEED_BUCKETS = [
  */
 export function dashboardMetrics(registry: Registry, source: DashboardMetricsSource): void {
   const { board, live } = source;
-  let cached: { at: number; summary: FleetSummary } | undefined;
-  const summary = (): FleetSummary => {
-    const now = performance.now();
-    if (!cached || now - cached.at > 100)
-      cached = { at: now, summary: board.summary(source.now()) };
-    return cached.summary;
-  };
+  const summary = oncePerScrape(() => board.summary(source.now()));
   gaugeFrom(
     registry,
     {
@@ -140,5 +135,7 @@ export function dashboardMetrics(registry: Registry, source: DashboardMetricsSou
     'Speed of every live reading, km/h',
     SPEED_BUCKETS,
   ).register(registry);
-  live.onReading((r) => speeds.observe(r.speed));
+  live.onReading((r) => {
+    if (typeof r.values.speed === 'number') speeds.observe(r.values.speed);
+  });
 }

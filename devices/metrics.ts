@@ -1,6 +1,6 @@
 // The devices' Prometheus metrics (run-devices, `npm run device`): the fleet's summed counters, read at each scrape.
 import type { Registry } from 'prom-client';
-import { counterFrom, gaugeFrom } from '../core/metrics/read-at-scrape.js';
+import { counterFrom, gaugeFrom, oncePerScrape } from '../core/metrics/read-at-scrape.js';
 import type { FleetStats } from './fleet.js';
 
 /**
@@ -9,12 +9,7 @@ import type { FleetStats } from './fleet.js';
  */
 export function fleetMetrics(registry: Registry, read: () => FleetStats): void {
   // One pass over the fleet per scrape, not one per metric.
-  let cached: { at: number; stats: FleetStats } | undefined;
-  const s = (): FleetStats => {
-    const now = performance.now();
-    if (!cached || now - cached.at > 100) cached = { at: now, stats: read() };
-    return cached.stats;
-  };
+  const s = oncePerScrape(read);
   const c = (name: string, help: string, pick: (x: FleetStats) => number) =>
     counterFrom(registry, { name: `telemetry_devices_${name}`, help }, () => pick(s()));
   const g = (name: string, help: string, pick: (x: FleetStats) => number) =>

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { MqttSession } from '../core/mqtt-session.js';
-import { BUILTIN_CATALOG, type SignalCatalog } from '../core/signals/catalog.js';
+import type { SignalCatalog } from '../core/signals/catalog.js';
 import { RegistryFollower } from '../registry/follower.js';
 import { DeviceDirectory } from './directory.js';
 import { Gateway } from './gateway.js';
@@ -34,7 +34,7 @@ export function createGateway(
 ): Gateway {
   const g = config.gateway;
   const now = options.now ?? Date.now;
-  const catalog = options.catalog ?? BUILTIN_CATALOG;
+  const catalog = options.catalog ?? config.signals;
   const queue = new FixQueue(join(g.queueDir, 'gateway.db'));
   const services: Array<{ start(): Promise<void>; stop(): Promise<void> }> = [];
   let numbering: Numbering;

@@ -1,5 +1,5 @@
 // The process's one store lent to a partition (start/stop are the owner's) with a fence: no write once the lease may be gone.
-import type { DroppedNotice, SpeedReading } from '../../core/contract.js';
+import type { DroppedNotice, Reading } from '../../core/contract.js';
 import type { TelemetryStore, WriteResult } from '../../core/store/types.js';
 
 export interface Fence {
@@ -54,7 +54,7 @@ export function borrowedStore(
     start: async () => {},
     stop: async () => {},
     coverage: () => claimRetrying(store, fence, partition),
-    write: (readings: readonly SpeedReading[], dropped?: readonly DroppedNotice[]) => {
+    write: (readings: readonly Reading[], dropped?: readonly DroppedNotice[]) => {
       if (!fence.valid()) return Promise.reject(new Error('partition lease lost: write refused'));
       return store.write(readings, dropped);
     },
@@ -75,6 +75,7 @@ const NOTHING: Omit<WriteResult, 'stored'> = {
   filled: 0,
   declaredDropped: 0,
   droppedIgnored: 0,
+  reflagged: [],
 };
 
 /**
@@ -88,7 +89,7 @@ export function witnessStore(store: TelemetryStore): TelemetryStore {
     coverage: async () => [],
     claim: async () => [],
     disown: async () => {},
-    write: async (readings: readonly SpeedReading[]) => ({ ...NOTHING, stored: readings.length }),
+    write: async (readings: readonly Reading[]) => ({ ...NOTHING, stored: readings.length }),
   };
   return new Proxy(store, {
     get(target, prop, receiver) {

@@ -7,6 +7,25 @@ export interface MetricText {
 }
 
 /**
+ * `read()` once per scrape, however many metrics of the scrape use it (e.g. one `totals()` for
+ * twenty counters): prom-client calls every collect callback back to back, synchronously, so the
+ * value only has to live until the next microtask. Not a time-based cache: that answered a scrape
+ * with an earlier scrape's values (a moment's pending count, seen again by the next scrape).
+ */
+export function oncePerScrape<T>(read: () => T): () => T {
+  let cached: { value: T } | undefined;
+  return () => {
+    if (!cached) {
+      cached = { value: read() };
+      queueMicrotask(() => {
+        cached = undefined;
+      });
+    }
+    return cached.value;
+  };
+}
+
+/**
  * A counter mirroring a running total the program already keeps (e.g. `collector.totals()`): the
  * hot path stays free of metric calls, and a scrape costs one read. The total restarts at 0 with
  * the process, which Prometheus' rate() treats as a counter reset.

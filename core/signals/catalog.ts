@@ -100,8 +100,10 @@ export const BUILTIN_SIGNALS: readonly SignalDef[] = [
   builtin('top', 'rpm', { unit: '1/min', min: 0, max: 20_000, description: 'Engine speed' }),
 ];
 
-/** Keys of the position group that must come together. */
-export const POSITION_PAIR = ['lat', 'lon'] as const;
+/** Flat keys of the position group (nested under `position` on the wire). */
+export const POSITION_KEYS: ReadonlySet<string> = new Set(
+  BUILTIN_SIGNALS.filter((s) => s.group === 'position').map((s) => s.key),
+);
 
 /** Names no custom signal may take: the reading's own keys, the position group and its flags. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([

@@ -20,12 +20,21 @@ export function createStore(
     case 'sqlite':
       return new SqliteStore({
         path: config.sqlitePath,
+        catalog: config.catalog,
         readonly: options.readonly ?? false,
         retention: config.retention,
+        crashMidMigration: config.crashMidMigration === true,
+        onMigrateStart: (from, to) =>
+          log.info(
+            { from, to, path: config.sqlitePath },
+            'store schema upgrade started (readers wait; no row is copied)',
+          ),
         onMigrate: (report) =>
           log.info(
             report,
-            'store upgraded to the current schema (coverage and rollups built once)',
+            report.from < report.to
+              ? `store upgraded from schema v${report.from} to v${report.to} (no row copied)`
+              : 'store: columns added for new signals',
           ),
       });
     case 'influxdb': {

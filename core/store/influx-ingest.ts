@@ -1,5 +1,5 @@
 // The InfluxDB store's write side: coverage loaded once, writes planned against it, rollups and checkpoints flushed after.
-import type { DroppedNotice, SpeedReading } from '../contract.js';
+import type { DroppedNotice, Reading } from '../contract.js';
 import type { Logger } from '../log.js';
 import { InfluxClaims } from './influx-claims.js';
 import type { InfluxConnection } from './influx-connect.js';
@@ -101,7 +101,7 @@ export class InfluxIngest {
   }
 
   async write(
-    readings: readonly SpeedReading[],
+    readings: readonly Reading[],
     dropped: readonly DroppedNotice[],
   ): Promise<WriteResult> {
     if (!this.blind) await this.loaded();
@@ -109,7 +109,7 @@ export class InfluxIngest {
   }
 
   private async writeNow(
-    readings: readonly SpeedReading[],
+    readings: readonly Reading[],
     dropped: readonly DroppedNotice[],
   ): Promise<WriteResult> {
     const { writer, layout } = this.conn;

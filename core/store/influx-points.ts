@@ -1,5 +1,7 @@
 // Readings as InfluxDB points: one point per reading, and a redelivered reading overwrites itself.
-import type { SpeedReading } from '../contract.js';
+import { hasPosition, type Reading } from '../contract.js';
+import type { SignalValue } from '../signals/catalog.js';
+import { FLAG_CODES, FLAG_VALID } from './types.js';
 
 /** seq mod this is the point's sub-millisecond part (ns). */
 export const SEQ_NS_SLOTS = 1_000_000;
@@ -7,7 +9,10 @@ export const SEQ_NS_SLOTS = 1_000_000;
 export interface InfluxPoint {
   deviceId: string;
   seq: number;
-  speed: number;
+  /** The reading's signals by catalog key (each an InfluxDB field of that name). */
+  values: Record<string, SignalValue>;
+  /** Position flag code (field `pos_flag`): 0 valid, 1 zero_fix, 2 jump; null: no position. */
+  flag: number | null;
   /** Device timestamp, ms since epoch. */
   time: number;
   /** The point's time in ns: `time` ms plus `seq mod 10^6` ns (see pointTimeNs). */
@@ -43,7 +48,7 @@ export function pointTimeNs(timeMs: number, seq: number): string {
  * InfluxDB overwrites a repeated point and cannot tell us whether a point already existed without
  * a query per batch, so only repeats inside one batch are counted as duplicates here.
  */
-export function toPoints(readings: readonly SpeedReading[]): PointBatch {
+export function toPoints(readings: readonly Reading[]): PointBatch {
   const byKey = new Map<string, InfluxPoint>();
   for (const r of readings) {
     const time = Date.parse(r.timestamp);
@@ -53,7 +58,8 @@ export function toPoints(readings: readonly SpeedReading[]): PointBatch {
     byKey.set(`${r.device_id}\n${timeNs}`, {
       deviceId: r.device_id,
       seq: r.seq,
-      speed: r.speed,
+      values: r.values,
+      flag: flagOf(r),
       time,
       timeNs,
     });
@@ -65,21 +71,24 @@ export function toPoints(readings: readonly SpeedReading[]): PointBatch {
  * Points for readings a write plan found new: their times are parsed and no (device_id, seq) is
  * there twice, so neither Date.parse nor toPoints' repeat check is needed again.
  */
-export function freshPoints(
-  readings: readonly SpeedReading[],
-  times: readonly number[],
-): InfluxPoint[] {
+export function freshPoints(readings: readonly Reading[], times: readonly number[]): InfluxPoint[] {
   const points: InfluxPoint[] = new Array(readings.length);
   for (let i = 0; i < readings.length; i++) {
-    const r = readings[i] as SpeedReading;
+    const r = readings[i] as Reading;
     const time = times[i] as number;
     points[i] = {
       deviceId: r.device_id,
       seq: r.seq,
-      speed: r.speed,
+      values: r.values,
+      flag: flagOf(r),
       time,
       timeNs: pointTimeNs(time, r.seq),
     };
   }
   return points;
+}
+
+function flagOf(r: Reading): number | null {
+  if (!hasPosition(r)) return null;
+  return r.position_flag ? FLAG_CODES[r.position_flag] : FLAG_VALID;
 }

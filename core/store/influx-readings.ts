@@ -87,7 +87,7 @@ export async function influxReadings(
   const out: RawReading[] = [];
   for (const series of await query(statement)) {
     for (const r of rows(series)) {
-      out.push({ seq: r.num('seq'), timestamp: r.num('time'), speed: r.num('speed') });
+      out.push({ seq: r.num('seq'), timestamp: r.num('time'), values: { speed: r.num('speed') } });
     }
   }
   return out;
@@ -157,6 +157,7 @@ export async function influxReadingColumns(
     length: n,
     seq: columns.seq.subarray(0, n),
     timestamp: columns.timestamp.subarray(0, n),
-    speed: columns.speed.subarray(0, n),
+    values: { speed: columns.speed.subarray(0, n) },
+    flag: new Int8Array(n).fill(-1),
   };
 }

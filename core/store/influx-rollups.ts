@@ -1,6 +1,6 @@
 // Rollups on InfluxDB: new readings' aggregates added to the stored buckets (a cache of them, read when missing).
 import { escape as lp } from '@influxdata/influxdb-client';
-import type { SpeedReading } from '../contract.js';
+import type { Reading } from '../contract.js';
 import { DEVICE_TAG } from './influxql.js';
 import { type Aggregate, type BucketRow, bucketStart, merge, type TierName } from './rollup.js';
 
@@ -48,13 +48,13 @@ export class RollupBook {
    * Readings just stored (new to the store). On the collector's hot path: no object per reading,
    * only per new bucket (device, then bucket start, as map keys).
    */
-  add(readings: readonly SpeedReading[], times: readonly number[]): void {
+  add(readings: readonly Reading[], times: readonly number[]): void {
     for (const t of this.tiers) {
       const byDevice = this.adding.get(t.name) as Map<string, Map<number, BucketRow>>;
       let deviceId = '';
       let buckets: Map<number, BucketRow> | undefined;
       for (let i = 0; i < readings.length; i++) {
-        const r = readings[i] as SpeedReading;
+        const r = readings[i] as Reading;
         if (r.device_id !== deviceId || !buckets) {
           deviceId = r.device_id;
           buckets = byDevice.get(deviceId);
@@ -64,7 +64,8 @@ export class RollupBook {
           }
         }
         const bucket = bucketStart(times[i] as number, t.bucketMs);
-        const speed = r.speed;
+        const speed = r.values.speed;
+        if (typeof speed !== 'number') continue;
         const row = buckets.get(bucket);
         if (!row)
           buckets.set(bucket, { deviceId, bucket, count: 1, sum: speed, min: speed, max: speed });

@@ -1,5 +1,5 @@
 // InfluxDB telemetry store: writes via /api/v2/write or 1.x /write, reads via InfluxQL /query (1.x, 2.x, 3.x).
-import type { DroppedNotice, SpeedReading } from '../contract.js';
+import type { DroppedNotice, Reading } from '../contract.js';
 import { InfluxConnection, type InfluxStoreOptions } from './influx-connect.js';
 import type { InfluxServer } from './influx-detect.js';
 import { listDevices } from './influx-devices.js';
@@ -79,7 +79,7 @@ export class InfluxStore implements TelemetryStore {
   }
 
   write(
-    readings: readonly SpeedReading[],
+    readings: readonly Reading[],
     dropped: readonly DroppedNotice[] = [],
   ): Promise<WriteResult> {
     return this.writing().write(readings, dropped);
@@ -124,7 +124,13 @@ export class InfluxStore implements TelemetryStore {
     const [series] = await conn.query(latestQuery(deviceId, layout.raw));
     const row = series && rows(series)[0];
     if (!row) return undefined;
-    return { deviceId, seq: row.num('seq'), timestamp: row.num('time'), speed: row.num('speed') };
+    const timestamp = row.num('time');
+    return {
+      deviceId,
+      seq: row.num('seq'),
+      timestamp,
+      signals: { speed: { value: row.num('speed'), time: timestamp } },
+    };
   }
 
   async devices(): Promise<DeviceSummary[]> {

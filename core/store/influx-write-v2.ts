@@ -15,11 +15,14 @@ export interface V2WriterOptions {
 }
 
 export function toClientPoint(p: InfluxPoint): Point {
-  return new Point(MEASUREMENT)
-    .tag(DEVICE_TAG, p.deviceId)
-    .floatField('speed', p.speed)
-    .intField('seq', p.seq)
-    .timestamp(p.timeNs);
+  const point = new Point(MEASUREMENT).tag(DEVICE_TAG, p.deviceId).intField('seq', p.seq);
+  for (const key in p.values) {
+    const v = p.values[key];
+    if (typeof v === 'number') point.floatField(key, v);
+    else if (typeof v === 'boolean') point.booleanField(key, v);
+  }
+  if (p.flag !== null) point.intField('pos_flag', p.flag);
+  return point.timestamp(p.timeNs);
 }
 
 /**

@@ -5,12 +5,29 @@ import { DEVICE_TAG, MEASUREMENT } from './influxql.js';
 
 const PREFIX = `${lp.measurement(MEASUREMENT)},${lp.tag(DEVICE_TAG)}=`;
 
-/** `vehicle_speed,device_id=<id> seq=<int>i,speed=<float> <ns>` (fields sorted, as the client does). */
+/**
+ * The fields after seq: every signal the reading has (`<key>=<float>` or `<key>=true|false`; keys
+ * are catalog keys, `^[a-z][a-z0-9_]*$`, so they need no escaping) and `pos_flag=<code>i` for a
+ * reading with a position.
+ */
+function fieldsOf(p: InfluxPoint): string {
+  let out = '';
+  for (const key in p.values) {
+    const v = p.values[key];
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw new RangeError(`${key} must be finite, got ${v}`);
+      out += `,${key}=${v}`;
+    } else if (typeof v === 'boolean') out += `,${key}=${v}`;
+  }
+  if (p.flag !== null) out += `,pos_flag=${p.flag}i`;
+  return out;
+}
+
+/** `vehicle_speed,device_id=<id> seq=<int>i,speed=<float>,… <ns>` */
 export function pointLine(p: InfluxPoint): string {
-  if (!Number.isFinite(p.speed)) throw new RangeError(`speed must be finite, got ${p.speed}`);
   if (!Number.isSafeInteger(p.seq) || p.seq < 0) throw new RangeError(`invalid seq ${p.seq}`);
   if (!/^-?\d+$/.test(p.timeNs)) throw new RangeError(`invalid time ${p.timeNs}`);
-  return `${PREFIX}${lp.tag(p.deviceId)} seq=${p.seq}i,speed=${p.speed} ${p.timeNs}`;
+  return `${PREFIX}${lp.tag(p.deviceId)} seq=${p.seq}i${fieldsOf(p)} ${p.timeNs}`;
 }
 
 /**
@@ -22,14 +39,13 @@ export function pointLines(points: readonly InfluxPoint[]): string {
   const lines: string[] = new Array(points.length);
   for (let i = 0; i < points.length; i++) {
     const p = points[i] as InfluxPoint;
-    if (!Number.isFinite(p.speed)) throw new RangeError(`speed must be finite, got ${p.speed}`);
     if (!Number.isSafeInteger(p.seq) || p.seq < 0) throw new RangeError(`invalid seq ${p.seq}`);
     let prefix = prefixes.get(p.deviceId);
     if (prefix === undefined) {
       prefix = `${PREFIX}${lp.tag(p.deviceId)} seq=`;
       prefixes.set(p.deviceId, prefix);
     }
-    lines[i] = `${prefix}${p.seq}i,speed=${p.speed} ${p.timeNs}`;
+    lines[i] = `${prefix}${p.seq}i${fieldsOf(p)} ${p.timeNs}`;
   }
   return lines.join('\n');
 }

@@ -1,11 +1,14 @@
 // A whole range of raw readings as chunks of keyset pages, in columns, the event loop given a turn between them (exports).
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import type {
-  RawReading,
-  ReadingColumns,
-  ReadingPosition,
-  ReadingsQuery,
-  ReadingsRange,
+import {
+  FLAG_CODES,
+  FLAG_NONE,
+  FLAG_VALID,
+  type RawReading,
+  type ReadingColumns,
+  type ReadingPosition,
+  type ReadingsQuery,
+  type ReadingsRange,
 } from './types.js';
 
 const PAGE_ATTEMPTS = 3;
@@ -17,30 +20,46 @@ export function positionAfter(page: readonly RawReading[]): ReadingPosition | un
   return last && { ts: last.timestamp, seq: last.seq };
 }
 
-export function toColumns(rows: readonly RawReading[]): ReadingColumns {
+/** Rows as columns of `keys` (NaN where a row lacks a signal, booleans as 0/1). */
+export function toColumns(rows: readonly RawReading[], keys: readonly string[]): ReadingColumns {
   const n = rows.length;
-  const columns = {
+  const values: Record<string, Float64Array> = {};
+  for (const k of keys) values[k] = new Float64Array(n).fill(Number.NaN);
+  const columns: ReadingColumns = {
     length: n,
     seq: new Float64Array(n),
     timestamp: new Float64Array(n),
-    speed: new Float64Array(n),
+    values,
+    flag: new Int8Array(n),
   };
   for (let i = 0; i < n; i++) {
     const r = rows[i] as RawReading;
     columns.seq[i] = r.seq;
     columns.timestamp[i] = r.timestamp;
-    columns.speed[i] = r.speed;
+    for (const k of keys) {
+      const v = r.values[k];
+      if (v !== undefined) (values[k] as Float64Array)[i] = v === true ? 1 : v === false ? 0 : v;
+    }
+    const positioned = r.values.lat !== undefined || r.position_flag !== undefined;
+    columns.flag[i] = r.position_flag
+      ? FLAG_CODES[r.position_flag]
+      : positioned
+        ? FLAG_VALID
+        : FLAG_NONE;
   }
   return columns;
 }
 
 function slice(c: ReadingColumns, from: number, to: number): ReadingColumns {
   const end = Math.min(to, c.length);
+  const values: Record<string, Float64Array> = {};
+  for (const k in c.values) values[k] = (c.values[k] as Float64Array).subarray(from, end);
   return {
     length: end - from,
     seq: c.seq.subarray(from, end),
     timestamp: c.timestamp.subarray(from, end),
-    speed: c.speed.subarray(from, end),
+    values,
+    flag: c.flag.subarray(from, end),
   };
 }
 

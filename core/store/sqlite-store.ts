@@ -1,22 +1,18 @@
-// SQLite telemetry store (better-sqlite3, WAL): the embedded default; readings, rollups and coverage commit together.
+// SQLite telemetry store (better-sqlite3, WAL): the embedded default; readings with every signal, rollups and coverage commit together.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { DroppedNotice, SpeedReading } from '../contract.js';
+import type { DroppedNotice, Reading } from '../contract.js';
+import { BUILTIN_CATALOG, type SignalCatalog } from '../signals/catalog.js';
 import { mergeWindows, planHistory, type WindowRow } from './history-plan.js';
 import { readingChunks, toColumns } from './reading-chunks.js';
-import { aggregateBatch, ROLLUP_TIERS, type TierName } from './rollup.js';
-import {
-  type Coverage,
-  type DeviceProgress,
-  decodeAbove,
-  emptyCoverage,
-  encodeAbove,
-  progressOf,
-} from './seq-coverage.js';
-import { prepareReadings, type ReadingStatements, readingsPage } from './sqlite-readings.js';
+import type { TierName } from './rollup.js';
+import { type DeviceProgress, decodeAbove, progressOf } from './seq-coverage.js';
+import { fromSql, latestTimeColumn, latestValueColumn, rollupColumns } from './sqlite-layout.js';
+import { ReadingPages } from './sqlite-readings.js';
 import { SqlitePruner } from './sqlite-retention.js';
-import { migrate, SCHEMA_VERSION } from './sqlite-schema.js';
+import { columnsOf, type MigrationReport, migrate, SCHEMA_VERSION } from './sqlite-schema.js';
+import { SqliteWriter } from './sqlite-write.js';
 import {
   type DeviceSummary,
   type HistoryQuery,
@@ -32,10 +28,11 @@ import {
   type TelemetryStore,
   type WriteResult,
 } from './types.js';
-import { planWrite, writeResult } from './write-plan.js';
 
 export interface SqliteStoreOptions {
   path: string;
+  /** The signals stored (default: the built-in ones); SIGNALS_FILE adds columns at start. */
+  catalog?: SignalCatalog;
   /** Readers (the dashboard) open the file without write access. */
   readonly?: boolean;
   /**
@@ -45,111 +42,52 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** What prune() deletes, and which tiers history() may still find (default: keep everything). */
   retention?: Retention;
-  /** Told once when an older store is brought to the current schema. */
-  onMigrate?: (report: { from: number; to: number; devices: number }) => void;
-}
-
-const ROWS_PER_INSERT = 100;
-
-interface DeviceRow {
-  watermark: number;
-  last_seq: number;
-  above: string | null;
+  /** Told when an older store is brought to the current schema (or gets new signal columns). */
+  onMigrate?: (report: MigrationReport) => void;
+  /** Told when an upgrade of an older store starts. */
+  onMigrateStart?: (from: number, to: number) => void;
+  /** Test-only: the process kills itself in the middle of an upgrade (it must resume intact). */
+  crashMidMigration?: boolean;
 }
 
 type RangeParams = { device: string; from: number; to: number; w: number };
 
-interface Statements {
-  coverageOf: Database.Statement<[string], DeviceRow>;
-  saveDevice: Database.Statement<[string, number, number, number, string | null]>;
-  upsert: Record<'1m' | '1h', Database.Statement<[string, number, number, number, number, number]>>;
-  latest: Database.Statement<[string], { seq: number; ts: number; speed: number }>;
-  devices: Database.Statement<[], { device_id: string; last_ts: number; last_seq: number }>;
-  coverage: Database.Statement<[], DeviceRow & { device_id: string }>;
-  history: Record<TierName, Database.Statement<RangeParams, WindowRow>>;
-  seqs: Database.Statement<[string], number>;
-  readings: ReadingStatements;
-}
-
 /** floor(column / @w), also for times before 1970 (SQLite's integer division truncates). */
 const windowIdx = (column: string) => `(${column} - ((${column} % @w) + @w) % @w) / @w`;
 
-function prepare(db: Database.Database): Statements {
-  const rollupUpsert = (table: string) =>
-    db.prepare<[string, number, number, number, number, number]>(
-      `INSERT INTO ${table} (device_id, bucket, n, sum, min, max) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (device_id, bucket) DO UPDATE SET n = n + excluded.n, sum = sum + excluded.sum,
-         min = min(min, excluded.min), max = max(max, excluded.max)`,
-    );
-  const rollupHistory = (table: string) =>
-    db.prepare<RangeParams, WindowRow>(
-      `SELECT ${windowIdx('bucket')} AS idx, sum(n) AS count, sum(sum) AS sum, min(min) AS min,
-              max(max) AS max
-       FROM ${table} WHERE device_id = @device AND bucket >= @from AND bucket <= @to
-       GROUP BY idx`,
-    );
-  return {
-    coverageOf: db.prepare('SELECT watermark, last_seq, above FROM devices WHERE device_id = ?'),
-    saveDevice: db.prepare(
-      `INSERT INTO devices (device_id, last_ts, last_seq, watermark, above) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (device_id) DO UPDATE SET last_ts = max(last_ts, excluded.last_ts),
-         last_seq = excluded.last_seq, watermark = excluded.watermark, above = excluded.above`,
-    ),
-    upsert: { '1m': rollupUpsert('rollup_1m'), '1h': rollupUpsert('rollup_1h') },
-    latest: db.prepare(
-      'SELECT seq, ts, speed FROM readings WHERE device_id = ? ORDER BY ts DESC, seq DESC LIMIT 1',
-    ),
-    devices: db.prepare('SELECT device_id, last_ts, last_seq FROM devices ORDER BY device_id'),
-    coverage: db.prepare('SELECT device_id, watermark, last_seq, above FROM devices'),
-    history: {
-      raw: db.prepare(
-        `SELECT ${windowIdx('ts')} AS idx, count(*) AS count, sum(speed) AS sum, min(speed) AS min,
-                max(speed) AS max
-         FROM readings WHERE device_id = @device AND ts >= @from AND ts <= @to GROUP BY idx`,
-      ),
-      '1m': rollupHistory('rollup_1m'),
-      '1h': rollupHistory('rollup_1h'),
-    },
-    seqs: db
-      .prepare<[string], number>('SELECT seq FROM readings WHERE device_id = ? ORDER BY seq')
-      .pluck(),
-    readings: prepareReadings(db),
-  };
+interface Readers {
+  columns: Set<string>;
+  latest: Database.Statement<[string], { seq: number; ts: number }>;
+  latestValues: Database.Statement<[string], Record<string, unknown>>;
+  devices: Database.Statement<[], { device_id: string; last_ts: number; last_seq: number }>;
+  coverage: Database.Statement<
+    [],
+    { device_id: string; watermark: number; last_seq: number; above: string | null }
+  >;
+  seqs: Database.Statement<[string], number>;
+  pages: ReadingPages;
+  history: Map<string, Record<TierName, Database.Statement<RangeParams, WindowRow>>>;
 }
-
-/** Indexes of `readings`, grouped by device in order of first appearance, batch order within. */
-function byDevice(readings: readonly SpeedReading[]): number[] {
-  const groups = new Map<string, number[]>();
-  readings.forEach((r, i) => {
-    const group = groups.get(r.device_id);
-    if (group) group.push(i);
-    else groups.set(r.device_id, [i]);
-  });
-  return groups.size === 1 ? readings.map((_, i) => i) : [...groups.values()].flat();
-}
-
-const toCoverage = (row: DeviceRow): Coverage => ({
-  watermark: row.watermark,
-  highest: row.last_seq,
-  above: decodeAbove(row.above),
-});
 
 export class SqliteStore implements TelemetryStore {
   readonly kind = 'sqlite' as const;
   private db: Database.Database | undefined;
-  private stmts: Statements | undefined;
+  private readers: Readers | undefined;
   private writeTx:
     | Database.Transaction<
-        (readings: readonly SpeedReading[], dropped: readonly DroppedNotice[]) => WriteResult
+        (readings: readonly Reading[], dropped: readonly DroppedNotice[]) => WriteResult
       >
     | undefined;
   private pruner: SqlitePruner | undefined;
-  private readonly inserts = new Map<number, Database.Statement<unknown[]>>();
 
   constructor(private readonly options: SqliteStoreOptions) {}
 
   private get retention(): Retention {
     return this.options.retention ?? KEEP_FOREVER;
+  }
+
+  private get catalog(): SignalCatalog {
+    return this.options.catalog ?? BUILTIN_CATALOG;
   }
 
   async start(): Promise<void> {
@@ -168,78 +106,79 @@ export class SqliteStore implements TelemetryStore {
     if (!readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.options.synchronous ?? 'FULL'}`);
-      const migrated = migrate(db);
-      if (migrated && (migrated.from > 0 || migrated.devices > 0)) {
-        this.options.onMigrate?.(migrated);
-      }
-      this.writeTx = db.transaction((readings, dropped) => this.writeAll(readings, dropped));
+      const migrated = migrate(db, this.catalog, {
+        ...(this.options.onMigrateStart ? { starting: this.options.onMigrateStart } : {}),
+        ...(this.options.crashMidMigration
+          ? { midway: () => process.kill(process.pid, 'SIGKILL') }
+          : {}),
+      });
+      if (migrated) this.options.onMigrate?.(migrated);
+      const writer = new SqliteWriter(db, this.catalog);
+      this.writeTx = db.transaction((readings, dropped) => writer.write(readings, dropped));
       this.pruner = new SqlitePruner(db, this.retention);
     }
     this.db = db;
-    this.stmts = prepare(db);
+    this.readers = this.prepareReaders(db);
   }
 
-  private statements(): Statements {
-    if (!this.stmts) throw new Error('SqliteStore not started');
-    return this.stmts;
+  private prepareReaders(db: Database.Database): Readers {
+    const columns = columnsOf(db, 'readings');
+    const deviceColumns = columnsOf(db, 'devices');
+    const latestCols = this.catalog.signals
+      .flatMap((s) => [latestValueColumn(s.key), latestTimeColumn(s.key)])
+      .filter((c) => deviceColumns.has(c));
+    return {
+      columns,
+      latest: db.prepare(
+        'SELECT seq, ts FROM readings WHERE device_id = ? ORDER BY ts DESC, seq DESC LIMIT 1',
+      ),
+      latestValues: db.prepare(
+        `SELECT last_ts, last_seq${latestCols.length ? `, ${latestCols.join(', ')}` : ''}
+         FROM devices WHERE device_id = ?`,
+      ),
+      devices: db.prepare('SELECT device_id, last_ts, last_seq FROM devices ORDER BY device_id'),
+      coverage: db.prepare('SELECT device_id, watermark, last_seq, above FROM devices'),
+      seqs: db
+        .prepare<[string], number>('SELECT seq FROM readings WHERE device_id = ? ORDER BY seq')
+        .pluck(),
+      pages: new ReadingPages(db, this.catalog, columns),
+      history: new Map(),
+    };
   }
 
-  private writeAll(
-    readings: readonly SpeedReading[],
-    dropped: readonly DroppedNotice[],
-  ): WriteResult {
-    const s = this.statements();
-    const plan = planWrite(readings, dropped, (id) => {
-      const row = s.coverageOf.get(id);
-      return row ? toCoverage(row) : emptyCoverage();
-    });
-    const { fresh, freshTimes } = plan;
-    const values: Array<string | number> = [];
-    const ids: string[] = [];
-    const speeds: number[] = [];
-    // Rows go in grouped by device (stable): runs of consecutive keys in both b-trees instead of
-    // one device after another on every row of an interleaved batch.
-    for (const i of byDevice(fresh)) {
-      const r = fresh[i] as SpeedReading;
-      values.push(r.device_id, r.seq, freshTimes[i] as number, r.speed);
-      ids.push(r.device_id);
-      speeds.push(r.speed);
-    }
-    // Multi-row INSERTs: one native call per ROWS_PER_INSERT readings instead of one per reading.
-    // OR IGNORE only guards against rows a pre-coverage store might hold; coverage decides.
-    for (let i = 0; i < fresh.length; i += ROWS_PER_INSERT) {
-      const rows = Math.min(ROWS_PER_INSERT, fresh.length - i);
-      this.insertStatement(rows).run(values.slice(i * 4, (i + rows) * 4));
-    }
-    for (const tier of ROLLUP_TIERS) {
-      const upsert = s.upsert[tier.name];
-      for (const b of aggregateBatch(ids, freshTimes, speeds, tier.bucketMs)) {
-        upsert.run(b.deviceId, b.bucket, b.count, b.sum, b.min, b.max);
-      }
-    }
-    for (const [id, c] of plan.coverages) {
-      const newest = plan.newestTime.get(id) ?? Number.MIN_SAFE_INTEGER;
-      s.saveDevice.run(id, newest, c.highest, c.watermark, encodeAbove(c.above));
-    }
-    return writeResult(plan);
+  private r(): Readers {
+    if (!this.readers) throw new Error('SqliteStore not started');
+    return this.readers;
   }
 
-  private insertStatement(rows: number): Database.Statement<unknown[]> {
-    let stmt = this.inserts.get(rows);
-    if (!stmt) {
-      const db = this.db;
-      if (!db) throw new Error('SqliteStore not started');
-      const tuples = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
-      stmt = db.prepare(
-        `INSERT OR IGNORE INTO readings (device_id, seq, ts, speed) VALUES ${tuples}`,
+  private historyStatements(db: Database.Database, key: string) {
+    const readers = this.r();
+    let s = readers.history.get(key);
+    if (s) return s;
+    const [n, sum, min, max] = rollupColumns(key);
+    const rollup = (table: string) =>
+      db.prepare<RangeParams, WindowRow>(
+        `SELECT ${windowIdx('bucket')} AS idx, sum(${n}) AS count, sum(${sum}) AS sum,
+                min(${min}) AS min, max(${max}) AS max
+         FROM ${table} WHERE device_id = @device AND bucket >= @from AND bucket <= @to
+         GROUP BY idx HAVING count > 0`,
       );
-      this.inserts.set(rows, stmt);
-    }
-    return stmt;
+    s = {
+      raw: db.prepare<RangeParams, WindowRow>(
+        `SELECT ${windowIdx('ts')} AS idx, count(${key}) AS count, sum(${key}) AS sum,
+                min(${key}) AS min, max(${key}) AS max
+         FROM readings WHERE device_id = @device AND ts >= @from AND ts <= @to
+           AND ${key} IS NOT NULL GROUP BY idx`,
+      ),
+      '1m': rollup('rollup_1m'),
+      '1h': rollup('rollup_1h'),
+    };
+    readers.history.set(key, s);
+    return s;
   }
 
   async write(
-    readings: readonly SpeedReading[],
+    readings: readonly Reading[],
     dropped: readonly DroppedNotice[] = [],
   ): Promise<WriteResult> {
     if (!this.writeTx) throw new Error('SqliteStore not started for writing');
@@ -249,9 +188,15 @@ export class SqliteStore implements TelemetryStore {
   }
 
   async coverage(): Promise<DeviceProgress[]> {
-    return this.statements()
+    return this.r()
       .coverage.all()
-      .map((row) => progressOf(row.device_id, toCoverage(row)));
+      .map((row) =>
+        progressOf(row.device_id, {
+          watermark: row.watermark,
+          highest: row.last_seq,
+          above: decodeAbove(row.above),
+        }),
+      );
   }
 
   /** Every write re-reads coverage inside BEGIN IMMEDIATE: nothing is held in memory to reload. */
@@ -268,28 +213,44 @@ export class SqliteStore implements TelemetryStore {
   }
 
   async latest(deviceId: string): Promise<LatestReading | undefined> {
-    const row = this.statements().latest.get(deviceId);
-    return row && { deviceId, seq: row.seq, timestamp: row.ts, speed: row.speed };
+    const readers = this.r();
+    const row = readers.latestValues.get(deviceId);
+    if (!row) return undefined;
+    const newest = readers.latest.get(deviceId);
+    const signals: LatestReading['signals'] = {};
+    for (const s of this.catalog.signals) {
+      const time = row[latestTimeColumn(s.key)];
+      const value = fromSql(s, row[latestValueColumn(s.key)]);
+      if (typeof time === 'number' && value !== undefined) signals[s.key] = { value, time };
+    }
+    // Retention may have deleted every raw row of a long-silent device: its row still knows.
+    return {
+      deviceId,
+      seq: newest?.seq ?? (row.last_seq as number),
+      timestamp: newest?.ts ?? (row.last_ts as number),
+      signals,
+    };
   }
 
   async devices(): Promise<DeviceSummary[]> {
-    return this.statements()
+    return this.r()
       .devices.all()
       .map((r) => ({ deviceId: r.device_id, lastSeen: r.last_ts, lastSeq: r.last_seq }));
   }
 
   async history(q: HistoryQuery): Promise<HistoryResult> {
-    const s = this.statements();
+    const db = this.db;
+    if (!db) throw new Error('SqliteStore not started');
+    const key = q.signal ?? 'speed';
+    const def = this.catalog.find(key);
+    if (!def) throw new RangeError(`unknown signal ${key}`);
     const plan = planHistory(q.from, q.to, q.maxPoints, this.retention, q.now);
     const w = plan.windowMs;
+    if (!this.r().columns.has(def.key)) return { windowMs: w, points: [] };
+    const s = this.historyStatements(db, def.key);
     const rows: WindowRow[] = [];
     for (const p of plan.pieces) {
-      for (const row of s.history[p.tier].iterate({
-        device: q.deviceId,
-        from: p.from,
-        to: p.to,
-        w,
-      })) {
+      for (const row of s[p.tier].iterate({ device: q.deviceId, from: p.from, to: p.to, w })) {
         rows.push(row);
       }
     }
@@ -297,15 +258,16 @@ export class SqliteStore implements TelemetryStore {
   }
 
   async readings(query: ReadingsQuery): Promise<RawReading[]> {
-    return readingsPage(this.statements().readings, query);
+    return this.r().pages.page(query);
   }
 
   readingChunks(range: ReadingsRange, chunkRows: number): AsyncIterable<ReadingColumns> {
-    return readingChunks(async (q) => toColumns(await this.readings(q)), range, chunkRows);
+    const keys = range.signals ?? this.catalog.keys;
+    return readingChunks(async (q) => toColumns(await this.readings(q), keys), range, chunkRows);
   }
 
   async seqs(deviceId: string): Promise<number[]> {
-    return this.statements().seqs.all(deviceId);
+    return this.r().seqs.all(deviceId);
   }
 
   async ping(): Promise<boolean> {
@@ -315,8 +277,7 @@ export class SqliteStore implements TelemetryStore {
   async stop(): Promise<void> {
     this.db?.close();
     this.db = undefined;
-    this.inserts.clear();
-    this.stmts = undefined;
+    this.readers = undefined;
     this.writeTx = undefined;
     this.pruner = undefined;
   }

@@ -1,5 +1,6 @@
 // The telemetry-store interface: every backend (SQLite, InfluxDB) implements it and passes one shared suite.
-import type { DroppedNotice, SpeedReading } from '../contract.js';
+import type { DroppedNotice, Reading } from '../contract.js';
+import type { PositionFlag, SignalValue } from '../signals/catalog.js';
 import type { DeviceProgress, GapEvent } from './seq-coverage.js';
 
 export interface WriteResult {
@@ -17,6 +18,18 @@ export interface WriteResult {
   declaredDropped: number;
   /** Dropped notices refused: they reached at or beyond the highest seq stored. */
   droppedIgnored: number;
+  /**
+   * Stored fixes whose position flag a late fix changed (a fix before them arrived after them):
+   * their device, seq, time (ms) and new flag (undefined: valid now).
+   */
+  reflagged: Reflag[];
+}
+
+export interface Reflag {
+  deviceId: string;
+  seq: number;
+  time: number;
+  flag: PositionFlag | undefined;
 }
 
 /** Retention per tier in ms; 0 keeps forever. */
@@ -34,12 +47,23 @@ export interface PruneStep {
   more: boolean;
 }
 
+/** One signal's newest value and the device time it was measured at (ms since epoch). */
+export interface TimedValue {
+  value: SignalValue;
+  time: number;
+}
+
 export interface LatestReading {
   deviceId: string;
+  /** The newest reading's seq and device timestamp (ms since epoch). */
   seq: number;
-  /** Device timestamp, ms since epoch. */
   timestamp: number;
-  speed: number;
+  /**
+   * Every signal's newest value by catalog key, each with its own time (a signal absent from the
+   * newest reading keeps the value it last had). The position keys (lat, lon, alt, acc, heading)
+   * come from the newest valid fix, together.
+   */
+  signals: Record<string, TimedValue>;
 }
 
 export interface DeviceSummary {
@@ -52,6 +76,8 @@ export interface DeviceSummary {
 
 export interface HistoryQuery {
   deviceId: string;
+  /** Catalog key of a numeric or boolean signal (booleans: mean = fraction true); default speed. */
+  signal?: string | undefined;
   /** Inclusive bounds, ms since epoch. */
   from: number;
   to: number;
@@ -88,6 +114,8 @@ export const LATEST_MS = 8.64e15;
 /** A device's raw readings in a time range, optionally within a speed band. */
 export interface ReadingsRange {
   deviceId: string;
+  /** Catalog keys to return (default: every signal of the catalog). */
+  signals?: readonly string[] | undefined;
   /** Inclusive bounds, ms since epoch (EARLIEST_MS / LATEST_MS: unbounded). */
   from: number;
   to: number;
@@ -109,8 +137,16 @@ export interface RawReading {
   seq: number;
   /** Device timestamp, ms since epoch. */
   timestamp: number;
-  speed: number;
+  /** The requested signals the reading has, by catalog key. */
+  values: Record<string, SignalValue>;
+  /** Set for a stored position that is not used (zero_fix, jump). */
+  position_flag?: PositionFlag;
 }
+
+/** Position flag codes in ReadingColumns.flag. */
+export const FLAG_NONE = -1;
+export const FLAG_VALID = 0;
+export const FLAG_CODES: Readonly<Record<PositionFlag, number>> = { zero_fix: 1, jump: 2 };
 
 /**
  * A chunk of readings as columns: an export of millions of readings then holds typed arrays (their
@@ -121,7 +157,10 @@ export interface ReadingColumns {
   seq: Float64Array;
   /** Device timestamps, ms since epoch. */
   timestamp: Float64Array;
-  speed: Float64Array;
+  /** One column per requested signal key; NaN where a reading lacks it; booleans as 0/1. */
+  values: Record<string, Float64Array>;
+  /** FLAG_NONE (no position), FLAG_VALID, or a FLAG_CODES value. */
+  flag: Int8Array;
 }
 
 export interface TelemetryStore {
@@ -132,12 +171,12 @@ export interface TelemetryStore {
   /**
    * Resolves only once every reading is durable, with its rollups and the devices' coverage. A
    * (device_id, seq) already covered is skipped (also after retention deleted its row). Dropped
-   * notices below the highest stored seq mark their seqs covered.
+   * notices below the highest stored seq mark their seqs covered. Positions are judged against the
+   * device's previous valid fix by time (core/signals/position-judge.ts): the store sets
+   * `position_flag` on the new readings it flags `jump`, and re-judges stored fixes a late one
+   * precedes (WriteResult.reflagged).
    */
-  write(
-    readings: readonly SpeedReading[],
-    dropped?: readonly DroppedNotice[],
-  ): Promise<WriteResult>;
+  write(readings: readonly Reading[], dropped?: readonly DroppedNotice[]): Promise<WriteResult>;
   /** Every device's persisted coverage: what start-up needs, one small row per device. */
   coverage(): Promise<DeviceProgress[]>;
   /**
@@ -164,7 +203,10 @@ export interface TelemetryStore {
   prune(now: number, budget: number): Promise<PruneStep>;
   latest(deviceId: string): Promise<LatestReading | undefined>;
   devices(): Promise<DeviceSummary[]>;
-  /** Downsampled to at most maxPoints windows of historyWindow() length, with mean/min/max each. */
+  /**
+   * One signal (default speed) downsampled to at most maxPoints windows of historyWindow() length,
+   * with mean/min/max/count each.
+   */
   history(query: HistoryQuery): Promise<HistoryResult>;
   /** One page of raw readings, at most `limit`, strictly after `after` in the query's order. */
   readings(query: ReadingsQuery): Promise<RawReading[]>;

@@ -1,5 +1,5 @@
 // Plans one store write against the devices' coverage: which readings are new, gaps, accepted drop notices.
-import type { DroppedNotice, SpeedReading } from '../contract.js';
+import type { DroppedNotice, Reading } from '../contract.js';
 import {
   type Coverage,
   cover,
@@ -13,7 +13,7 @@ import type { WriteResult } from './types.js';
 
 export interface WritePlan {
   /** Readings to store, in batch order, with their parsed times (ms). */
-  fresh: SpeedReading[];
+  fresh: Reading[];
   freshTimes: number[];
   duplicates: number;
   /** Coverage after the write, per device touched (the objects `load` returned, updated). */
@@ -34,7 +34,7 @@ export interface WritePlan {
  * would make real readings not yet sent look like duplicates.
  */
 export function planWrite(
-  readings: readonly SpeedReading[],
+  readings: readonly Reading[],
   dropped: readonly DroppedNotice[],
   load: (deviceId: string) => Coverage,
 ): WritePlan {
@@ -97,5 +97,6 @@ export function writeResult(plan: WritePlan): WriteResult {
     filled: plan.filled,
     declaredDropped: plan.declaredDropped,
     droppedIgnored: plan.droppedIgnored,
+    reflagged: [],
   };
 }

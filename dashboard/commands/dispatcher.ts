@@ -10,7 +10,7 @@ import {
 } from '../../core/contract.js';
 import type { Logger } from '../../core/log.js';
 import type { MqttSession } from '../../core/mqtt-session.js';
-import { validateMessage } from '../../core/validate.js';
+import { validateStatus } from '../../core/validate.js';
 import type { Answer, CommandStore, StoredCommand } from './command-store.js';
 import { DeadlineTimer } from './deadline-timer.js';
 
@@ -150,7 +150,7 @@ export class CommandDispatcher {
   }
 
   private onStatus(topic: string, payload: Buffer): void {
-    const v = validateMessage(topic, payload, this.deps.now());
+    const v = validateStatus(topic, payload, this.deps.now());
     if (!v.ok || v.kind !== 'status') return;
     const deviceId = v.status.device_id;
     if (v.status.status === 'offline') {

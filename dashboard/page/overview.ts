@@ -193,7 +193,7 @@ export function startOverview(): void {
     const card = grid.cards.get(r.device_id);
     if (!card) return;
     const at = Date.parse(r.timestamp);
-    card.addReading(at, r.speed);
+    if (typeof r.speed === 'number') card.addReading(at, r.speed);
     if (notes.observe(r.device_id, now() - at, link.lateAfterMs, now())) {
       card.setLate(true);
       table.setLate(r.device_id, true);

@@ -125,7 +125,9 @@ export function startVehiclePage(): void {
     document.body.dataset.status = row.status;
   });
   socket.on('reading', (r) => {
-    if (r.device_id === deviceId) card.addReading(Date.parse(r.timestamp), r.speed);
+    if (r.device_id === deviceId && typeof r.speed === 'number') {
+      card.addReading(Date.parse(r.timestamp), r.speed);
+    }
   });
   socket.on('health', (h) => {
     if (h.device_id === deviceId) card.setHealth(h);

@@ -54,7 +54,7 @@ export class ChunkEncoder {
     const csv = this.format === 'csv';
     // All speeds of the chunk in one string: JSON.stringify writes each number's ToString form
     // straight into its output, with no string (and no cache entry) per number.
-    const json = JSON.stringify(Array.from(rows.speed));
+    const json = JSON.stringify(Array.from(rows.values.speed ?? new Float64Array(n)));
     if (this.speeds.length < json.length) this.speeds = Buffer.allocUnsafe(json.length * 2);
     const speeds = this.speeds;
     speeds.write(json, 0, 'latin1');

@@ -1,5 +1,6 @@
 // What the JSON routes use: the store link, the live device board, the command dispatcher, the registry, broker state, clock and version.
 import type { Logger } from '../../core/log.js';
+import type { SignalCatalog } from '../../core/signals/catalog.js';
 import type { StoredCommand } from '../commands/command-store.js';
 import type { Submission } from '../commands/dispatcher.js';
 import type { DeviceBoard } from '../device-board.js';
@@ -16,6 +17,8 @@ export interface CommandService {
 
 export interface RouteDeps {
   store: StoreLink;
+  /** The signal catalog in force (validation, columns, the API's lists). */
+  catalog: SignalCatalog;
   board: DeviceBoard;
   commands: CommandService;
   registry: DeviceRegistry;

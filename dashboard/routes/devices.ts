@@ -42,7 +42,7 @@ export function deviceRoutes(api: ApiRouter, deps: RouteDeps): void {
       if (!latest) throw new NotFoundError(`no readings stored for device ${params.id}`);
       const body: LatestBody = {
         device_id: params.id,
-        speed: latest.speed,
+        speed: latest.signals.speed?.value as number,
         timestamp: new Date(latest.timestamp).toISOString(),
         seq: latest.seq,
       };

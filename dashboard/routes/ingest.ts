@@ -1,7 +1,9 @@
 // POST /api/readings (bearer): HTTP ingest, the same checks and dedupe as MQTT, answered once the readings are durable.
 import { z } from 'zod';
-import type { SpeedReading } from '../../core/contract.js';
+import type { Reading } from '../../core/contract.js';
 import { INGEST_MAX_ITEMS, type IngestBody } from '../../core/dashboard-contract.js';
+import type { SignalValue } from '../../core/signals/catalog.js';
+import type { TimedValue } from '../../core/store/types.js';
 import { validateReadingValue } from '../../core/validate.js';
 import type { ApiRouter } from '../api/api-router.js';
 import { errorResponses, ingestBody } from '../api/schemas.js';
@@ -52,10 +54,10 @@ export function ingestRoutes(api: ApiRouter, deps: RouteDeps): void {
       const registered = deps.allowlist
         ? new Set((await deps.registry.list()).map((e) => e.device_id))
         : undefined;
-      const valid: SpeedReading[] = [];
+      const valid: Reading[] = [];
       const rejected: IngestBody['rejected'] = [];
       items.forEach((item, index) => {
-        const verdict = validateReadingValue(item, now);
+        const verdict = validateReadingValue(item, now, deps.catalog);
         if (!verdict.ok) rejected.push({ index, reason: verdict.reason });
         else if (registered && !registered.has(verdict.reading.device_id)) {
           rejected.push({ index, reason: 'unknown_device' });
@@ -82,14 +84,16 @@ export function ingestRoutes(api: ApiRouter, deps: RouteDeps): void {
 }
 
 /** The live board learns of the stored readings as it would from the store at start-up. */
-function seedBoard(deps: RouteDeps, readings: readonly SpeedReading[], now: number): void {
-  const newest = new Map<string, SpeedReading>();
+function seedBoard(deps: RouteDeps, readings: readonly Reading[], now: number): void {
+  const newest = new Map<string, Reading>();
   for (const r of readings) {
     const cur = newest.get(r.device_id);
     if (!cur || Date.parse(r.timestamp) >= Date.parse(cur.timestamp)) newest.set(r.device_id, r);
   }
   for (const [deviceId, r] of newest) {
     const at = Date.parse(r.timestamp);
-    deps.board.seed(deviceId, at, { deviceId, seq: r.seq, timestamp: at, speed: r.speed }, now);
+    const signals: Record<string, TimedValue> = {};
+    for (const key in r.values) signals[key] = { value: r.values[key] as SignalValue, time: at };
+    deps.board.seed(deviceId, at, { deviceId, seq: r.seq, timestamp: at, signals }, now);
   }
 }

@@ -56,7 +56,7 @@ export function readingsRoutes(api: ApiRouter, deps: RouteDeps): void {
           readings: rows.map((r) => ({
             seq: r.seq,
             timestamp: new Date(r.timestamp).toISOString(),
-            speed: r.speed,
+            speed: r.values.speed as number,
           })),
           next_cursor: after ? encodeCursor({ range, after }) : null,
         };

@@ -1,6 +1,6 @@
 // Who gets which live event: legacy clients the whole fleet (latest_data, every reading), view clients only what they show. The one place that sends per client.
 import type { Socket, Server as SocketServer } from 'socket.io';
-import type { HealthMessage, SpeedReading } from '../../core/contract.js';
+import { type HealthMessage, type Reading, toPayload } from '../../core/contract.js';
 import type {
   ClientToServerEvents,
   ServerToClientEvents,
@@ -78,8 +78,9 @@ export class LiveViews {
     socket.on('disconnect', () => this.views.delete(socket.id));
   }
 
-  reading(r: SpeedReading): void {
-    this.io?.local.to([LEGACY_ROOM, vehicleRoom(r.device_id)]).emit('reading', r);
+  /** Every signal present, as the payload the vehicle sent (plus position_flag when judged). */
+  reading(r: Reading): void {
+    this.io?.local.to([LEGACY_ROOM, vehicleRoom(r.device_id)]).emit('reading', toPayload(r));
   }
 
   /** Health of a vehicle: legacy clients and those watching it (the table shows status only). */

@@ -1,5 +1,5 @@
 // Batches of validated readings as columns: cheap to post from the parsing thread to the writing one.
-import type { SpeedReading } from '../../core/contract.js';
+import type { Reading } from '../../core/contract.js';
 
 /**
  * Typed arrays and an array of strings clone in a fraction of the time an array of objects does
@@ -107,15 +107,15 @@ export function groupByDevice(b: ReadingColumns, deviceCount: number): ReadingCo
 export class BatchReader {
   private readonly names: string[] = [];
 
-  readings(b: ReadingColumns): SpeedReading[] {
+  readings(b: ReadingColumns): Reading[] {
     for (const name of b.newNames) this.names.push(name);
-    const out = new Array<SpeedReading>(b.count);
+    const out = new Array<Reading>(b.count);
     for (let i = 0; i < b.count; i++) {
       out[i] = {
         device_id: this.names[b.devices[i] as number] as string,
         seq: b.seqs[i] as number,
         timestamp: b.timestamps[i] as string,
-        speed: b.speeds[i] as number,
+        values: { speed: b.speeds[i] as number },
       };
     }
     return out;

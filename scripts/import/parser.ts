@@ -1,5 +1,6 @@
 // Bytes of an import file to batches of valid readings: lines, format, the MQTT checks, numbering, counts.
 import type { SpeedReading } from '../../core/contract.js';
+import { BUILTIN_CATALOG } from '../../core/signals/catalog.js';
 import { validateReadingValue } from '../../core/validate.js';
 import { BatchBuilder, type ReadingColumns } from './batch.js';
 import { CsvReader } from './csv-reader.js';
@@ -110,12 +111,17 @@ export class Parser implements RowSink {
     if (time !== undefined) {
       r = value as SpeedReading;
     } else {
-      const verdict = validateReadingValue(value, this.now);
+      const verdict = validateReadingValue(value, this.now, BUILTIN_CATALOG);
       if (!verdict.ok) {
         this.reject(lineNo, verdict.reason, verdict.detail);
         return;
       }
-      r = verdict.reading;
+      const speed = verdict.reading.values.speed;
+      if (typeof speed !== 'number') {
+        this.reject(lineNo, 'no_signals', 'no speed (telemetry columns: not imported yet)');
+        return;
+      }
+      r = { ...verdict.reading, speed };
       time = Date.parse(r.timestamp);
     }
     let seq = r.seq;

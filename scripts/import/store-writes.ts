@@ -1,5 +1,5 @@
 // Import batches into the store: a failing write is retried with backoff before the import gives up.
-import type { SpeedReading } from '../../core/contract.js';
+import type { Reading } from '../../core/contract.js';
 import type { TelemetryStore, WriteResult } from '../../core/store/types.js';
 
 export interface RetryPolicy {
@@ -20,7 +20,7 @@ export interface RetryPolicy {
  */
 export async function writeWithRetry(
   store: TelemetryStore,
-  readings: readonly SpeedReading[],
+  readings: readonly Reading[],
   policy: RetryPolicy,
 ): Promise<WriteResult> {
   let delay = policy.firstDelayMs;

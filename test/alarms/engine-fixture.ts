@@ -7,7 +7,7 @@ import { type AlarmDb, openAlarmDb } from '../../alarms/store/alarm-db.js';
 import { AlarmRows } from '../../alarms/store/alarm-rows.js';
 import { OutboxRows } from '../../alarms/store/outbox-rows.js';
 import type { AlarmRecord } from '../../alarms/store/records.js';
-import type { SpeedReading } from '../../core/contract.js';
+import type { Reading } from '../../core/contract.js';
 import { silentLogger } from '../../core/log.js';
 import { RegistryFollower } from '../../registry/follower.js';
 import { speedLimitsOf } from '../../registry/speed-limits.js';
@@ -72,8 +72,8 @@ export class EngineFixture {
     }
   }
 
-  reading(deviceId: string, seq: number, speed: number, at = this.now): SpeedReading {
-    return { device_id: deviceId, seq, timestamp: iso(at), speed };
+  reading(deviceId: string, seq: number, speed: number, at = this.now): Reading {
+    return { device_id: deviceId, seq, timestamp: iso(at), values: { speed } };
   }
 
   /** One reading per second for `seconds`, each arriving when measured, ticking in between. */

@@ -11,6 +11,7 @@ import {
   gaugeFrom,
   labelledCounterFrom,
   labelledGaugeFrom,
+  oncePerScrape,
 } from '../../core/metrics/read-at-scrape.js';
 import { createMetricsRegistry } from '../../core/metrics/registry.js';
 import { checkMetrics } from '../../harness/prometheus.js';
@@ -73,6 +74,24 @@ describe('metrics read at scrape time', () => {
     expect(text).toContain('telemetry_test_rejected_total{reason="invalid_json"} 4');
     expect(text).toContain('telemetry_test_depth 18');
     expect(checkMetrics(text)).toEqual({ ok: true, output: '' });
+  });
+
+  it('oncePerScrape: one read for every metric of a scrape, a new read for the very next scrape', async () => {
+    const registry = new Registry();
+    let reads = 0;
+    let depth = 2;
+    const read = oncePerScrape(() => {
+      reads += 1;
+      return { depth, total: depth * 10 };
+    });
+    gaugeFrom(registry, { name: 'telemetry_test_depth', help: 'depth' }, () => read().depth);
+    counterFrom(registry, { name: 'telemetry_test_total', help: 'total' }, () => read().total);
+    expect(await registry.metrics()).toContain('telemetry_test_depth 2');
+    depth = 0;
+    const text = await registry.metrics();
+    expect(text).toContain('telemetry_test_depth 0');
+    expect(text).toContain('telemetry_test_total 0');
+    expect(reads).toBe(2);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeReading } from '../../core/contract.js';
+import { encodeReading, readingOfSpeed } from '../../core/contract.js';
+import { BUILTIN_CATALOG } from '../../core/signals/catalog.js';
 import { acceptReading, validateMessage, validateReadingValue } from '../../core/validate.js';
 
 const NOW = Date.parse('2026-11-24T10:00:00.000Z');
@@ -11,11 +12,16 @@ const good = {
 };
 const bytes = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
 const check = (payload: unknown, topic = 'vehicles/vehicle_01/speed') =>
-  validateMessage(topic, bytes(payload), NOW);
+  validateMessage(topic, bytes(payload), NOW, BUILTIN_CATALOG);
 
 describe('validateMessage', () => {
   it('accepts the contract payload and returns the reading', () => {
-    expect(check(encodeReading(good))).toEqual({ ok: true, kind: 'speed', reading: good });
+    expect(check(encodeReading(good))).toEqual({
+      ok: true,
+      kind: 'reading',
+      reading: readingOfSpeed(good),
+      notes: [],
+    });
   });
 
   it('accepts a status message', () => {
@@ -80,6 +86,7 @@ describe('acceptReading (the fast path) agrees with the schema path', () => {
       `vehicles/${topicId}/speed`,
       Buffer.from(JSON.stringify({ ...payload, pad: undefined })),
       NOW,
+      BUILTIN_CATALOG,
     );
 
   it.each([
@@ -96,7 +103,9 @@ describe('acceptReading (the fast path) agrees with the schema path', () => {
     const fast = acceptReading(payload, 'vehicle_01', NOW);
     const schema = slow(payload);
     expect(schema.ok).toBe(true);
-    expect(fast).toEqual(schema.ok && schema.kind === 'speed' ? schema.reading : 'not ok');
+    expect(fast && readingOfSpeed(fast)).toEqual(
+      schema.ok && schema.kind === 'reading' ? schema.reading : 'not ok',
+    );
   });
 
   it.each([
@@ -144,8 +153,16 @@ describe('acceptReading (the fast path) agrees with the schema path', () => {
 
 describe('validateReadingValue (readings without a topic: import, HTTP ingest)', () => {
   it('accepts the contract payload', () => {
-    expect(validateReadingValue(good, NOW)).toEqual({ ok: true, reading: good });
-    expect(validateReadingValue({ ...good, extra: 1 }, NOW)).toEqual({ ok: true, reading: good });
+    expect(validateReadingValue(good, NOW, BUILTIN_CATALOG)).toEqual({
+      ok: true,
+      reading: readingOfSpeed(good),
+      notes: [],
+    });
+    expect(validateReadingValue({ ...good, extra: 1 }, NOW, BUILTIN_CATALOG)).toEqual({
+      ok: true,
+      reading: readingOfSpeed(good),
+      notes: [{ reason: 'unknown_signal', signal: 'extra' }],
+    });
   });
 
   it.each([
@@ -164,7 +181,7 @@ describe('validateReadingValue (readings without a topic: import, HTTP ingest)',
     ['out_of_range', { ...good, speed: 300.5 }],
     ['future_timestamp', { ...good, timestamp: '2026-11-24T10:05:01Z' }],
   ])('rejects %s (%#)', (reason, value) => {
-    const result = validateReadingValue(value, NOW);
+    const result = validateReadingValue(value, NOW, BUILTIN_CATALOG);
     expect(result).toMatchObject({ ok: false, reason });
   });
 
@@ -177,7 +194,7 @@ describe('validateReadingValue (readings without a topic: import, HTTP ingest)',
         speed: (i % 19) * 17 - 10,
       };
       const mqtt = check(payload);
-      const plain = validateReadingValue(payload, NOW);
+      const plain = validateReadingValue(payload, NOW, BUILTIN_CATALOG);
       expect(plain.ok).toBe(mqtt.ok);
       if (!plain.ok && !mqtt.ok) expect(plain.reason).toBe(mqtt.reason);
     }

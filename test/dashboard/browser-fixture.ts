@@ -1,10 +1,12 @@
 // Parts of the browser test: chromium flags, a stored "earlier run", a device in its own process, page probes.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import type { Config } from '../../core/config.js';
 import type { SpeedReading } from '../../core/contract.js';
+import { readingOfSpeed } from '../../core/contract.js';
 import { SqliteStore } from '../../core/store/sqlite-store.js';
 import { fleetIds } from '../../devices/create-device.js';
 import { createRandom, deviceSeed } from '../../devices/rng.js';
@@ -50,7 +52,7 @@ export async function storeEarlierRun(config: Config): Promise<void> {
       });
     for (let at = end - 86_400_000; at < end - 600_000; at += 30_000) push(at);
     for (let at = end - 600_000; at <= end; at += 1000) push(at);
-    await store.write(readings);
+    await store.write(readings.map(readingOfSpeed));
   }
   await store.stop();
 }

@@ -1,15 +1,15 @@
 // The online/offline rule and latest-reading bookkeeping, on an explicit clock.
 import { describe, expect, it } from 'vitest';
-import type { SpeedReading } from '../../core/contract.js';
+import type { Reading } from '../../core/contract.js';
 import { DeviceBoard } from '../../dashboard/device-board.js';
 
 const T = Date.parse('2026-01-01T00:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
-const r = (seq: number, at: number, speed = 10): SpeedReading => ({
+const r = (seq: number, at: number, speed = 10): Reading => ({
   device_id: 'v1',
   seq,
   timestamp: iso(at),
-  speed,
+  values: { speed },
 });
 
 describe('DeviceBoard', () => {
@@ -63,7 +63,17 @@ describe('DeviceBoard', () => {
   it('seeds from the store without overriding live data; a clock ahead is clamped', () => {
     const board = new DeviceBoard(10_000);
     board.onReading(r(9, T, 90), T);
-    board.seed('v1', T - 60_000, { deviceId: 'v1', seq: 1, timestamp: T - 60_000, speed: 1 }, T);
+    board.seed(
+      'v1',
+      T - 60_000,
+      {
+        deviceId: 'v1',
+        seq: 1,
+        timestamp: T - 60_000,
+        signals: { speed: { value: 1, time: T - 60_000 } },
+      },
+      T,
+    );
     expect(board.latestData(T).v1?.speed).toBe(90);
     board.seed('v2', T + 3_600_000, undefined, T);
     expect(board.statusReport(T + 11_000).v2?.status).toBe('offline');

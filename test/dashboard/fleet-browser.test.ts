@@ -1,11 +1,12 @@
 // The fleet overview and the vehicle page in chromium at 10 and 1,000 vehicles: sort, filter, virtualized rows, open a vehicle, ranges, CSV export, offline and alarm states live, no sideways scroll.
+
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAlarmMessage } from '../../core/alarm-wire.js';
-import { alarmTopic, type SpeedReading } from '../../core/contract.js';
+import { alarmTopic, readingOfSpeed, type SpeedReading } from '../../core/contract.js';
 import { SqliteStore } from '../../core/store/sqlite-store.js';
 import type { Dashboard } from '../../dashboard/dashboard.js';
 import { fleetIds } from '../../devices/create-device.js';
@@ -77,7 +78,7 @@ describe.each([10, 1000])('%i vehicles', (count) => {
       stored.set(id, rows);
       all.push(...rows);
     }
-    await store.write(all);
+    await store.write(all.map(readingOfSpeed));
     await store.stop();
     dashboard = testDashboard(config);
     await dashboard.start();

@@ -4,7 +4,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAlarmMessage } from '../../core/alarm-wire.js';
-import { alarmTopic, type SpeedReading } from '../../core/contract.js';
+import { alarmTopic, type TelemetryPayload } from '../../core/contract.js';
 import type {
   ClientToServerEvents,
   FleetRowsBody,
@@ -24,7 +24,7 @@ import { testDashboard } from './helpers.js';
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 interface Got {
   latest: LatestData[];
-  readings: SpeedReading[];
+  readings: TelemetryPayload[];
   rows: FleetRowsBody[];
   summaries: FleetSummaryBody[];
 }

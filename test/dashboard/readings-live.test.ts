@@ -1,7 +1,9 @@
 // Paging GET /api/devices/:id/readings while another writer keeps storing: every reading exactly once, in both orders.
+
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SpeedReading } from '../../core/contract.js';
+import { readingOfSpeed } from '../../core/contract.js';
 import { SqliteStore } from '../../core/store/sqlite-store.js';
 import { removeTempDirs } from '../helpers/tmp.js';
 import { getJson } from './helpers.js';
@@ -48,7 +50,7 @@ class Ingest {
       readings.push(this.reading(LATE + this.late, T - 1000 - this.late));
       this.late += 1;
     }
-    await this.store.write(readings);
+    await this.store.write(readings.map(readingOfSpeed));
   }
 
   private reading(seq: number, at: number): SpeedReading {

@@ -1,6 +1,8 @@
 // A dashboard over a real SQLite store holding known readings, a real Mosquitto and a fixed clock.
+
 import type { ConfigOverrides } from '../../core/config.js';
 import type { SpeedReading } from '../../core/contract.js';
+import { readingOfSpeed } from '../../core/contract.js';
 import { SqliteStore } from '../../core/store/sqlite-store.js';
 import type { Dashboard } from '../../dashboard/dashboard.js';
 import { MosquittoProcess } from '../../harness/mosquitto.js';
@@ -53,7 +55,7 @@ export async function startRouteFixture(overrides: ConfigOverrides = {}): Promis
   const config = testConfig(dir, broker.port, { OFFLINE_AFTER_S: '10', ...overrides });
   const seedStore = new SqliteStore({ path: config.store.sqlitePath });
   await seedStore.start();
-  await seedStore.write(READINGS);
+  await seedStore.write(READINGS.map(readingOfSpeed));
   await seedStore.stop();
   const dashboard = testDashboard(config, { now: () => NOW });
   await dashboard.start();

@@ -1,6 +1,8 @@
 // REST routes against a real SQLite store holding known readings and a real Mosquitto: exact bodies, assets, 503.
+
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readingOfSpeed } from '../../core/contract.js';
 import { SqliteStore } from '../../core/store/sqlite-store.js';
 import { waitFor } from '../../harness/wait.js';
 import { testConfig } from '../helpers/pipeline.js';
@@ -226,7 +228,7 @@ describe('a dashboard started before the store exists', () => {
       });
       const writer = new SqliteStore({ path: config.store.sqlitePath });
       await writer.start();
-      await writer.write([reading('vehicle_02', 0, Date.now(), 33.3)]);
+      await writer.write([readingOfSpeed(reading('vehicle_02', 0, Date.now(), 33.3))]);
       await waitFor(
         () => getJson(url, '/api/devices/vehicle_02/latest'),
         (r) => r.status === 200,

@@ -7,6 +7,7 @@ import {
   encodeStatus,
   type HealthMessage,
   type SpeedReading,
+  type TelemetryPayload,
 } from '../../core/contract.js';
 import type {
   ClientToServerEvents,
@@ -24,7 +25,7 @@ import { getJson, TEST_VERSION, testDashboard } from './helpers.js';
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 interface Received {
-  readings: SpeedReading[];
+  readings: TelemetryPayload[];
   latest: Array<{ at: number; data: LatestData }>;
   hello: HelloPayload[];
   health: HealthMessage[];

@@ -3,6 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEALTH_SUBSCRIPTION, type HealthMessage } from '../../core/contract.js';
 import { silentLogger } from '../../core/log.js';
+import { BUILTIN_CATALOG } from '../../core/signals/catalog.js';
 import { validateMessage } from '../../core/validate.js';
 import { packageVersion } from '../../dashboard/create-dashboard.js';
 import { createDevice } from '../../devices/create-device.js';
@@ -35,7 +36,7 @@ async function watch(): Promise<MqttClient> {
     reconnectPeriod: 200,
   });
   client.on('message', (topic, payload, packet) => {
-    const v = validateMessage(topic, payload, Date.now());
+    const v = validateMessage(topic, payload, Date.now(), BUILTIN_CATALOG);
     if (!v.ok || v.kind !== 'health') throw new Error(`not a valid health message on ${topic}`);
     seen.push({ health: v.health, retained: packet.retain, at: Date.now() });
   });

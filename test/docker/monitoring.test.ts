@@ -11,6 +11,7 @@ import { loadConfig } from '../../core/config.js';
 import { silentLogger } from '../../core/log.js';
 import { createMetricsRegistry } from '../../core/metrics/registry.js';
 import { MqttSession } from '../../core/mqtt-session.js';
+import { BUILTIN_CATALOG } from '../../core/signals/catalog.js';
 import { DeviceBoard } from '../../dashboard/device-board.js';
 import { LiveFeed } from '../../dashboard/live.js';
 import { dashboardMetrics } from '../../dashboard/metrics.js';
@@ -55,7 +56,7 @@ async function exportedFamilies(): Promise<Map<string, string[]>> {
   const board = new DeviceBoard(10_000);
   dashboardMetrics(registry, {
     board,
-    live: new LiveFeed({ session, board, log, now: Date.now }),
+    live: new LiveFeed({ session, board, log, now: Date.now, catalog: BUILTIN_CATALOG }),
     socketClients: () => 0,
     viewClients: () => 0,
     viewsRejected: () => 0,

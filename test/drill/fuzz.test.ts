@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BUILTIN_CATALOG } from '../../core/signals/catalog.js';
 import { validateInbound } from '../../core/validate.js';
 import { expectedRejects, hostileMessages } from '../../drill/fuzz.js';
 
@@ -9,7 +10,7 @@ describe('fuzz messages', () => {
     expect(messages.length).toBeGreaterThanOrEqual(10_000);
     for (const m of messages) {
       const payload = typeof m.payload === 'string' ? Buffer.from(m.payload) : m.payload;
-      const result = validateInbound(m.topic, payload, now);
+      const result = validateInbound(m.topic, payload, now, BUILTIN_CATALOG);
       expect(result.ok, `${m.topic} ${payload.subarray(0, 80).toString()}`).toBe(false);
       if (!result.ok)
         expect(result.reason, `${m.topic} ${payload.subarray(0, 80).toString()}`).toBe(m.reason);

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { setLogger } from '@influxdata/influxdb-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SpeedReading } from '../../core/contract.js';
+import { readingOfSpeed, type SpeedReading } from '../../core/contract.js';
 import { InfluxStore } from '../../core/store/influx-store.js';
 import type { Dashboard } from '../../dashboard/dashboard.js';
 import { InfluxdProcess } from '../../harness/influxd.js';
@@ -51,7 +51,7 @@ beforeAll(async () => {
     readonly: false,
   });
   await writer.start();
-  await writer.write(READINGS);
+  await writer.write(READINGS.map(readingOfSpeed));
   await writer.stop();
   dashboard = testDashboard(config, { now: () => NOW });
   await dashboard.start();

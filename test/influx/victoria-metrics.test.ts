@@ -2,7 +2,7 @@
 import { setLogger } from '@influxdata/influxdb-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Collector } from '../../collector/collector.js';
-import type { SpeedReading } from '../../core/contract.js';
+import { readingOfSpeed, type SpeedReading } from '../../core/contract.js';
 import { silentLogger } from '../../core/log.js';
 import { MqttSession } from '../../core/mqtt-session.js';
 import { InfluxStore } from '../../core/store/influx-store.js';
@@ -104,7 +104,10 @@ describe('VictoriaMetrics 1.79.5 through /api/v2/write', () => {
     try {
       expect(store.server).toEqual({ version: undefined, major: undefined, writeApi: 'v2' });
       const readings = knownReadings('probe', 3);
-      expect(await store.write(readings)).toMatchObject({ stored: 3, duplicates: 0 });
+      expect(await store.write(readings.map(readingOfSpeed))).toMatchObject({
+        stored: 3,
+        duplicates: 0,
+      });
       expect(await exportWhenComplete('{device_id="probe"}', 3)).toEqual(expectedPoints(readings));
       await expect(store.seqs('probe')).rejects.toThrow(/does not answer InfluxQL/);
       await expect(store.devices()).rejects.toThrow(/does not answer InfluxQL/);
@@ -118,11 +121,11 @@ describe('VictoriaMetrics 1.79.5 through /api/v2/write', () => {
     await store.start();
     const readings = knownReadings('down', 4);
     try {
-      await store.write(readings.slice(0, 2));
+      await store.write(readings.slice(0, 2).map(readingOfSpeed));
       await vm.stop();
-      await expect(store.write(readings.slice(2))).rejects.toThrow();
+      await expect(store.write(readings.slice(2).map(readingOfSpeed))).rejects.toThrow();
       await vm.start();
-      await store.write(readings.slice(2));
+      await store.write(readings.slice(2).map(readingOfSpeed));
       expect(await exportWhenComplete('{device_id="down"}', 4)).toEqual(expectedPoints(readings));
     } finally {
       await store.stop();

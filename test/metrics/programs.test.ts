@@ -91,7 +91,6 @@ describe("one process's metrics on the dashboard's /metrics (npm start)", () => 
       collector.totals().batches,
     );
     expect(sample(m, 'telemetry_collector_ingest_lag_seconds_bucket{le="+Inf"}')).toBe(written);
-    expect(sample(m, 'telemetry_collector_pending_pubacks')).toBe(0);
     expect(sample(m, 'telemetry_collector_broker_connected')).toBe(1);
     expect(sample(m, 'telemetry_collector_devices')).toBe(DEVICES);
     expect(sample(m, 'telemetry_collector_acks_sent_total')).toBeGreaterThan(0);
@@ -108,6 +107,14 @@ describe("one process's metrics on the dashboard's /metrics (npm start)", () => 
     const mean = sample(m, 'telemetry_fleet_speed_mean_kmh');
     expect(max).toBeGreaterThanOrEqual(mean);
     expect(mean).toBeGreaterThan(0);
+    // Our own acks come back on vehicles/# and count as pending until the next flush: they can
+    // reach the collector after the vehicles have counted them (the broker writes one socket at a
+    // time), so the gauge may be above 0 just after every reading is confirmed.
+    await waitFor(
+      () => value('telemetry_collector_pending_pubacks'),
+      (n) => n === 0,
+      { what: 'no message waiting for its batch' },
+    );
     const text = await (await fetch(url)).text();
     // Process metrics once, whatever the number of parts; a valid exposition.
     expect(text.match(/^# TYPE process_cpu_seconds_total counter$/gm)).toHaveLength(1);

@@ -102,7 +102,7 @@ describe('collector on 5 M stored readings (npm script heap flags: 96 MB old spa
     );
     expect(kept.lo).toBeGreaterThan(1000);
     const rollupsBefore = query<{ n: number; s: number }>(
-      'SELECT sum(n) AS n, sum(sum) AS s FROM rollup_1m WHERE device_id = ?',
+      'SELECT sum(speed_n) AS n, sum(speed_sum) AS s FROM rollup_1m WHERE device_id = ?',
       DEVICE,
     );
     const now = Date.now();
@@ -127,7 +127,7 @@ describe('collector on 5 M stored readings (npm script heap flags: 96 MB old spa
     expect(after.old).toBe(0);
     expect(after.n).toBeLessThanOrEqual(kept.n + NEW);
     const rollupsAfter = query<{ n: number; s: number }>(
-      'SELECT sum(n) AS n, sum(sum) AS s FROM rollup_1m WHERE device_id = ?',
+      'SELECT sum(speed_n) AS n, sum(speed_sum) AS s FROM rollup_1m WHERE device_id = ?',
       DEVICE,
     );
     expect(rollupsAfter.n).toBe(rollupsBefore.n + NEW);

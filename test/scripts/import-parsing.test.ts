@@ -1,5 +1,7 @@
 // The import's parsing pieces in-process: lines across chunk boundaries, CSV quoting, number cells, grouping by device.
 import { describe, expect, it } from 'vitest';
+import { readingOfSpeed, type SpeedReading } from '../../core/contract.js';
+import { BUILTIN_CATALOG } from '../../core/signals/catalog.js';
 import { acceptReading, validateReadingValue } from '../../core/validate.js';
 import { BatchBuilder, BatchReader } from '../../scripts/import/batch.js';
 import { cellNumber, splitCsvLine } from '../../scripts/import/csv-fields.js';
@@ -108,7 +110,7 @@ describe('batches', () => {
       'a8',
       'c7',
     ]);
-    expect(out.find((r) => r.seq === 4)).toEqual(input[4]);
+    expect(out.find((r) => r.seq === 4)).toEqual(readingOfSpeed(input[4] as SpeedReading));
   });
 });
 
@@ -181,7 +183,7 @@ describe('the fast path for valid rows agrees with core/validate.ts', () => {
         ]),
         speed: pick([0, 63.25, 300, 300.01, -0.5, Number.POSITIVE_INFINITY, '5', undefined]),
       };
-      const verdict = validateReadingValue(row, now);
+      const verdict = validateReadingValue(row, now, BUILTIN_CATALOG);
       const fast = fastAcceptTime(row, now);
       expect(fast !== undefined, JSON.stringify(row)).toBe(verdict.ok);
       if (verdict.ok) expect(fast).toBe(Date.parse(verdict.reading.timestamp));

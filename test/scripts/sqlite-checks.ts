@@ -71,7 +71,8 @@ export function rollupMismatches(db: Database.Database): string[] {
     }
     const tier = db
       .prepare<[], Bucket & { device_id: string; bucket: number }>(
-        `SELECT device_id, bucket, n, sum, min, max FROM ${table}`,
+        `SELECT device_id, bucket, speed_n AS n, speed_sum AS sum, speed_min AS min, speed_max AS max
+         FROM ${table} WHERE speed_n > 0`,
       )
       .all();
     for (const t of tier) {

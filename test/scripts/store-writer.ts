@@ -1,6 +1,6 @@
 // Test program: fills a SQLite store, then keeps writing to it (one device with a gap it fills late) until SIGTERM.
 
-import type { SpeedReading } from '../../core/contract.js';
+import type { Reading } from '../../core/contract.js';
 import { SqliteStore } from '../../core/store/sqlite-store.js';
 
 const [path, devicesArg, prefillArg] = process.argv.slice(2);
@@ -8,11 +8,11 @@ if (!path) throw new Error('usage: store-writer PATH DEVICES PREFILL_PER_DEVICE'
 const ids = Array.from({ length: Number(devicesArg ?? 3) }, (_, i) => `writer_${i + 1}`);
 const prefill = Number(prefillArg ?? 10_000);
 const base = Date.now() - 3 * 86_400_000;
-const reading = (id: string, seq: number): SpeedReading => ({
+const reading = (id: string, seq: number): Reading => ({
   device_id: id,
   seq,
   timestamp: new Date(base + seq * 1000).toISOString(),
-  speed: (seq * 13) % 120,
+  values: { speed: (seq * 13) % 120 },
 });
 
 const store = new SqliteStore({ path });
@@ -32,7 +32,7 @@ process.once('SIGTERM', () => {
   stopping = true;
 });
 while (!stopping) {
-  const batch: SpeedReading[] = [];
+  const batch: Reading[] = [];
   for (const id of ids) {
     for (let seq = next; seq < next + 20; seq++) {
       if (id === gappy && seq === next + 7) continue;

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { setLogger } from '@influxdata/influxdb-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../core/config.js';
+import { readingOfSpeed } from '../../core/contract.js';
 import { InfluxStore } from '../../core/store/influx-store.js';
 import type { Dashboard } from '../../dashboard/dashboard.js';
 import { InfluxdProcess } from '../../harness/influxd.js';
@@ -58,7 +59,7 @@ beforeAll(async () => {
     api: 'v1',
   });
   await writer.start();
-  await writer.write(READINGS.filter((r) => r.device_id !== 'vehicle_03'));
+  await writer.write(READINGS.filter((r) => r.device_id !== 'vehicle_03').map(readingOfSpeed));
   await writer.stop();
   const [reader, readerPassword] = READER.split(':');
   await influxd.query(
@@ -121,7 +122,12 @@ describe('a READ-only InfluxDB user is all the dashboard needs', () => {
     try {
       await expect(
         misuse.write([
-          { device_id: 'intruder', seq: 0, timestamp: new Date(NOW).toISOString(), speed: 1 },
+          readingOfSpeed({
+            device_id: 'intruder',
+            seq: 0,
+            timestamp: new Date(NOW).toISOString(),
+            speed: 1,
+          }),
         ]),
       ).rejects.toThrow(/403|not authorized/);
     } finally {

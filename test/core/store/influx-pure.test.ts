@@ -177,7 +177,7 @@ describe('points and line protocol', () => {
       device_id: 'd',
       seq,
       timestamp: new Date(ms).toISOString(),
-      speed,
+      values: { speed },
     });
     // seq 1 twice (a repeat), seq 2 and 3 in the same millisecond (two readings).
     const { points, duplicates } = toPoints([
@@ -188,9 +188,9 @@ describe('points and line protocol', () => {
     ]);
     expect(duplicates).toBe(1);
     expect(points).toEqual([
-      { deviceId: 'd', seq: 1, speed: 1, time: 1000, timeNs: '1000000001' },
-      { deviceId: 'd', seq: 2, speed: 2, time: 2000, timeNs: '2000000002' },
-      { deviceId: 'd', seq: 3, speed: 9, time: 2000, timeNs: '2000000003' },
+      { deviceId: 'd', seq: 1, values: { speed: 1 }, flag: null, time: 1000, timeNs: '1000000001' },
+      { deviceId: 'd', seq: 2, values: { speed: 2 }, flag: null, time: 2000, timeNs: '2000000002' },
+      { deviceId: 'd', seq: 3, values: { speed: 9 }, flag: null, time: 2000, timeNs: '2000000003' },
     ]);
   });
 
@@ -199,7 +199,8 @@ describe('points and line protocol', () => {
     const point = (deviceId: string, seq: number, speed: number, time: number) => ({
       deviceId,
       seq,
-      speed,
+      values: { speed },
+      flag: null,
       time,
       timeNs: pointTimeNs(time, seq),
     });
@@ -218,18 +219,28 @@ describe('points and line protocol', () => {
 
   it('builds a batch body on the fast path exactly as point by point', () => {
     const readings = [
-      { device_id: 'vehicle_01', seq: 42, timestamp: '2026-11-24T09:00:00.123Z', speed: 63.25 },
-      { device_id: 'a b,c=d', seq: 1_000_007, timestamp: '2026-11-24T09:00:00.123Z', speed: 0.1 },
-      { device_id: 'v', seq: 3, timestamp: '1969-12-31T23:59:59.999Z', speed: 70 },
-      { device_id: 'v', seq: 4, timestamp: '1970-01-01T00:00:00.000Z', speed: 71 },
+      {
+        device_id: 'vehicle_01',
+        seq: 42,
+        timestamp: '2026-11-24T09:00:00.123Z',
+        values: { speed: 63.25 },
+      },
+      {
+        device_id: 'a b,c=d',
+        seq: 1_000_007,
+        timestamp: '2026-11-24T09:00:00.123Z',
+        values: { speed: 0.1 },
+      },
+      { device_id: 'v', seq: 3, timestamp: '1969-12-31T23:59:59.999Z', values: { speed: 70 } },
+      { device_id: 'v', seq: 4, timestamp: '1970-01-01T00:00:00.000Z', values: { speed: 71 } },
     ];
     const times = readings.map((r) => Date.parse(r.timestamp));
     const fast = freshPoints(readings, times);
     expect(fast).toEqual(toPoints(readings).points);
     expect(fast[2]?.timeNs).toBe('-999997');
     expect(pointLines(fast)).toBe(fast.map(pointLine).join('\n'));
-    expect(() => pointLines([{ ...(fast[0] as InfluxPoint), speed: Number.NaN }])).toThrow(
-      RangeError,
-    );
+    expect(() =>
+      pointLines([{ ...(fast[0] as InfluxPoint), values: { speed: Number.NaN } }]),
+    ).toThrow(RangeError);
   });
 });

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { setLogger } from '@influxdata/influxdb-client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SpeedReading } from '../../../core/contract.js';
+import type { Reading } from '../../../core/contract.js';
 import { InfluxStore, type InfluxStoreOptions } from '../../../core/store/influx-store.js';
 import { InfluxdProcess } from '../../../harness/influxd.js';
 import { removeTempDirs, tempDir } from '../../helpers/tmp.js';
@@ -15,11 +15,11 @@ const D = 86_400_000;
 const H = 3_600_000;
 const RETENTION = { rawMs: 30 * D, oneMinuteMs: 400 * D, oneHourMs: 0 };
 
-const reading = (device: string, seq: number, time: number): SpeedReading => ({
+const reading = (device: string, seq: number, time: number): Reading => ({
   device_id: device,
   seq,
   timestamp: new Date(time).toISOString(),
-  speed: seq % 100,
+  values: { speed: seq % 100 },
 });
 
 /** A logger whose lines the test can read. */

@@ -1,7 +1,7 @@
 // The shared store suite against a real influxd 1.6.7 (v1 /write path), plus InfluxDB-specific behaviour.
 import { setLogger } from '@influxdata/influxdb-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SpeedReading } from '../../../core/contract.js';
+import type { Reading } from '../../../core/contract.js';
 import { InfluxStore, type InfluxStoreOptions } from '../../../core/store/influx-store.js';
 import { InfluxdProcess } from '../../../harness/influxd.js';
 import { removeTempDirs, tempDir } from '../../helpers/tmp.js';
@@ -32,9 +32,9 @@ function options(overrides: Partial<InfluxStoreOptions> = {}): InfluxStoreOption
   };
 }
 
-function reading(deviceId: string, seq: number): SpeedReading {
+function reading(deviceId: string, seq: number): Reading {
   const timestamp = new Date(Date.UTC(2026, 10, 24, 9) + seq * 100).toISOString();
-  return { device_id: deviceId, seq, timestamp, speed: seq / 4 };
+  return { device_id: deviceId, seq, timestamp, values: { speed: seq / 4 } };
 }
 
 storeSuite('influxdb 1.6.7', async () => ({
@@ -74,7 +74,7 @@ describe('InfluxStore on influxd 1.6.7', () => {
     const store = new InfluxStore(opts);
     await store.start();
     await store.write([
-      { device_id: 'v_1', seq: 9, timestamp: '2026-11-24T09:00:00.123Z', speed: 70 },
+      { device_id: 'v_1', seq: 9, timestamp: '2026-11-24T09:00:00.123Z', values: { speed: 70 } },
     ]);
     await store.stop();
     const fields = JSON.stringify(await influxd.query('SHOW FIELD KEYS', opts.bucket));

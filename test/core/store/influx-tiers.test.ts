@@ -1,7 +1,7 @@
 // InfluxDB over months, on influxd 1.6.7: rollups equal raw aggregates (late data, crashes), checkpoints, older stores.
 import { setLogger } from '@influxdata/influxdb-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SpeedReading } from '../../../core/contract.js';
+import type { Reading } from '../../../core/contract.js';
 import { toPoints } from '../../../core/store/influx-points.js';
 import { InfluxStore, type InfluxStoreOptions } from '../../../core/store/influx-store.js';
 import { pointLine } from '../../../core/store/line-protocol.js';
@@ -51,16 +51,16 @@ function random(seed: number): () => number {
   };
 }
 
-const reading = (device: string, seq: number, time: number, speed: number): SpeedReading => ({
+const reading = (device: string, seq: number, time: number, speed: number): Reading => ({
   device_id: device,
   seq,
   timestamp: new Date(time).toISOString(),
-  speed,
+  values: { speed },
 });
 
 /** Readings every ~7 s over `days`, with holes, ending at NOW. */
-function series(device: string, days: number, rnd: () => number): SpeedReading[] {
-  const out: SpeedReading[] = [];
+function series(device: string, days: number, rnd: () => number): Reading[] {
+  const out: Reading[] = [];
   let t = NOW - days * D + Math.floor(rnd() * 1000);
   for (let seq = 0; t < NOW; seq++) {
     out.push(reading(device, seq, t, Math.round(rnd() * 12_000) / 100));
@@ -69,7 +69,7 @@ function series(device: string, days: number, rnd: () => number): SpeedReading[]
   return out;
 }
 
-function expectedWindows(data: readonly SpeedReading[], from: number, to: number, w: number) {
+function expectedWindows(data: readonly Reading[], from: number, to: number, w: number) {
   const out = new Map<number, { count: number; sum: number; min: number; max: number }>();
   for (const r of data) {
     const t = Date.parse(r.timestamp);
@@ -77,9 +77,9 @@ function expectedWindows(data: readonly SpeedReading[], from: number, to: number
     const idx = Math.floor(t / w);
     const a = out.get(idx) ?? { count: 0, sum: 0, min: Infinity, max: -Infinity };
     a.count += 1;
-    a.sum += r.speed;
-    a.min = Math.min(a.min, r.speed);
-    a.max = Math.max(a.max, r.speed);
+    a.sum += r.values.speed as number;
+    a.min = Math.min(a.min, r.values.speed as number);
+    a.max = Math.max(a.max, r.values.speed as number);
     out.set(idx, a);
   }
   return [...out].sort((a, b) => a[0] - b[0]).map(([idx, a]) => ({ timestamp: idx * w, ...a }));
@@ -87,7 +87,7 @@ function expectedWindows(data: readonly SpeedReading[], from: number, to: number
 
 async function expectHistoryAsRaw(
   store: InfluxStore,
-  data: readonly SpeedReading[],
+  data: readonly Reading[],
   rnd: () => number,
   queries: number,
   days: number,

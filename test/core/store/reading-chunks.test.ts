@@ -6,7 +6,7 @@ import type { RawReading, ReadingColumns, ReadingsQuery } from '../../../core/st
 const ROWS: RawReading[] = Array.from({ length: 25 }, (_, i) => ({
   seq: i,
   timestamp: 1000 + i * 10,
-  speed: i / 2,
+  values: { speed: i / 2 },
 }));
 
 /** Keyset pages over ROWS (ascending), failing the calls listed in `failOn`. */
@@ -17,7 +17,7 @@ function reader(failOn: number[] = []) {
     if (failOn.includes(queries.length)) throw new Error(`page ${queries.length} failed`);
     const after = q.after;
     const start = after ? ROWS.findIndex((r) => r.timestamp > after.ts) : 0;
-    return toColumns(start < 0 ? [] : ROWS.slice(start, start + q.limit));
+    return toColumns(start < 0 ? [] : ROWS.slice(start, start + q.limit), ['speed']);
   };
   return { read, queries };
 }

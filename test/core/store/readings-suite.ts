@@ -1,6 +1,6 @@
 // The shared raw-readings suite: keyset pages, order, bounds, speed bands and chunks, alike on every store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SpeedReading } from '../../../core/contract.js';
+import type { Reading } from '../../../core/contract.js';
 import { positionAfter } from '../../../core/store/reading-chunks.js';
 import {
   EARLIEST_MS,
@@ -22,13 +22,17 @@ function timeOf(seq: number): number {
   return T0 + seq * 1000;
 }
 const speedOf = (seq: number) => (seq * 7) % 50;
-const reading = (deviceId: string, seq: number): SpeedReading => ({
+const reading = (deviceId: string, seq: number): Reading => ({
   device_id: deviceId,
   seq,
   timestamp: new Date(timeOf(seq)).toISOString(),
-  speed: speedOf(seq),
+  values: { speed: speedOf(seq) },
 });
-const raw = (seq: number): RawReading => ({ seq, timestamp: timeOf(seq), speed: speedOf(seq) });
+const raw = (seq: number): RawReading => ({
+  seq,
+  timestamp: timeOf(seq),
+  values: { speed: speedOf(seq) },
+});
 const seqsOf = (rows: readonly RawReading[]) => rows.map((r) => r.seq);
 const range = (extra: Partial<ReadingsRange> = {}): ReadingsRange => ({
   deviceId: DEVICE,
@@ -56,7 +60,7 @@ async function collect(chunks: AsyncIterable<ReadingColumns>): Promise<RawReadin
       Array.from({ length: c.length }, (_, i) => ({
         seq: c.seq[i] as number,
         timestamp: c.timestamp[i] as number,
-        speed: c.speed[i] as number,
+        values: { speed: c.values.speed?.[i] as number },
       })),
     );
   }
@@ -144,11 +148,11 @@ export function readingsSuite(name: string, makeFixture: () => Promise<StoreFixt
 
     it('a position is not shifted by readings written meanwhile, later or earlier', async () => {
       const id = 'raw_live';
-      const at = (seq: number, ms: number): SpeedReading => ({
+      const at = (seq: number, ms: number): Reading => ({
         device_id: id,
         seq,
         timestamp: new Date(T0 + ms).toISOString(),
-        speed: seq,
+        values: { speed: seq },
       });
       await store.write([0, 1, 2, 3, 4, 5].map((s) => at(s, s * 1000)));
       const q = { ...range({ deviceId: id }), limit: 3 };

@@ -1,6 +1,6 @@
 // Coverage and write planning: watermark over contiguous seqs, gaps, late fills, duplicates, drop notices.
 import { describe, expect, it } from 'vitest';
-import type { DroppedNotice, SpeedReading } from '../../../core/contract.js';
+import type { DroppedNotice, Reading } from '../../../core/contract.js';
 import {
   cover,
   decodeAbove,
@@ -11,11 +11,11 @@ import {
 } from '../../../core/store/seq-coverage.js';
 import { planWrite } from '../../../core/store/write-plan.js';
 
-const at = (seq: number, device = 'v1'): SpeedReading => ({
+const at = (seq: number, device = 'v1'): Reading => ({
   device_id: device,
   seq,
   timestamp: new Date(1_800_000_000_000 + seq * 1000).toISOString(),
-  speed: 50,
+  values: { speed: 50 },
 });
 const drop = (from: number, to: number, device = 'v1'): DroppedNotice => ({
   device_id: device,

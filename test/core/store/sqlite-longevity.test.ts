@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SpeedReading } from '../../../core/contract.js';
+import type { Reading } from '../../../core/contract.js';
 import { SqliteStore } from '../../../core/store/sqlite-store.js';
 import type { Retention } from '../../../core/store/types.js';
 import { removeTempDirs, tempDir } from '../../helpers/tmp.js';
@@ -23,11 +23,11 @@ function random(seed: number): () => number {
   };
 }
 
-const reading = (device: string, seq: number, time: number, speed: number): SpeedReading => ({
+const reading = (device: string, seq: number, time: number, speed: number): Reading => ({
   device_id: device,
   seq,
   timestamp: new Date(time).toISOString(),
-  speed,
+  values: { speed },
 });
 
 async function open(path: string, retention?: Retention): Promise<SqliteStore> {
@@ -41,7 +41,7 @@ async function open(path: string, retention?: Retention): Promise<SqliteStore> {
 }
 
 /** Per window of `w` ms: count, min, max and mean of the readings with from <= time <= to. */
-function expectedWindows(data: readonly SpeedReading[], from: number, to: number, w: number) {
+function expectedWindows(data: readonly Reading[], from: number, to: number, w: number) {
   const out = new Map<number, { count: number; sum: number; min: number; max: number }>();
   for (const r of data) {
     const t = Date.parse(r.timestamp);
@@ -49,9 +49,9 @@ function expectedWindows(data: readonly SpeedReading[], from: number, to: number
     const idx = Math.floor(t / w);
     const a = out.get(idx) ?? { count: 0, sum: 0, min: Infinity, max: -Infinity };
     a.count += 1;
-    a.sum += r.speed;
-    a.min = Math.min(a.min, r.speed);
-    a.max = Math.max(a.max, r.speed);
+    a.sum += r.values.speed as number;
+    a.min = Math.min(a.min, r.values.speed as number);
+    a.max = Math.max(a.max, r.values.speed as number);
     out.set(idx, a);
   }
   return [...out]
@@ -69,7 +69,7 @@ describe('SQLite store over months', () => {
   it('answers random ranges from the tiers exactly as from raw rows, late and replayed data included', async () => {
     const store = await open(join(tempDir(), 'tiers.db'));
     const rnd = random(42);
-    const data: SpeedReading[] = [];
+    const data: Reading[] = [];
     // Two vehicles, 9 days at one reading per 7 s, with holes; speeds with decimals.
     for (const device of ['tier_a', 'tier_b']) {
       let t = NOW - 9 * D + Math.floor(rnd() * 1000);
@@ -115,7 +115,7 @@ describe('SQLite store over months', () => {
     const retention = { rawMs: 2 * D, oneMinuteMs: 0, oneHourMs: 0 };
     const path = join(tempDir(), 'retention.db');
     const store = await open(path, retention);
-    const data: SpeedReading[] = [];
+    const data: Reading[] = [];
     for (let seq = 0; seq < 10 * 24 * 60; seq++)
       data.push(reading('ret', seq, NOW - 10 * D + seq * 60_000, seq % 100));
     await store.write(data);
@@ -170,7 +170,7 @@ describe('SQLite store over months', () => {
     const reports: unknown[] = [];
     const store = new SqliteStore({ path, onMigrate: (r) => reports.push(r) });
     await store.start();
-    expect(reports).toEqual([{ from: 0, to: 1, devices: 1 }]);
+    expect(reports).toMatchObject([{ from: 0, to: 2, devices: 1 }]);
     expect(await store.coverage()).toEqual([
       { deviceId: 'legacy', watermark: 199, highest: 499, missing: 51 },
     ]);
@@ -212,7 +212,7 @@ describe('SQLite store over months', () => {
     for (let hour = 0; hour < 16; hour++) {
       const base = NOW + hour * H;
       for (let s = 0; s < 3600; s += 600) {
-        const batch: SpeedReading[] = [];
+        const batch: Reading[] = [];
         for (let i = 0; i < 600; i++) {
           for (let v = 0; v < 10; v++)
             batch.push(reading(`steady_${v}`, seq + i, base + (s + i) * 1000, 60));

@@ -4,6 +4,7 @@ import { SqliteStore } from '../../../core/store/sqlite-store.js';
 import { removeTempDirs, tempDir } from '../../helpers/tmp.js';
 import { readingsSuite } from './readings-suite.js';
 import { storeSuite } from './store-suite.js';
+import { telemetrySuite } from './telemetry-suite.js';
 
 afterAll(removeTempDirs);
 
@@ -27,7 +28,7 @@ it('sqlite counts duplicates exactly, across batches', async () => {
       device_id: 'd',
       seq,
       timestamp: new Date(1_800_000_000_000 + seq * 1000).toISOString(),
-      speed: seq,
+      values: { speed: seq },
     });
     expect(await store.write([0, 1, 2, 3, 4].map(at))).toMatchObject({ stored: 5, duplicates: 0 });
     expect(await store.write([3, 5, 5].map(at))).toMatchObject({ stored: 1, duplicates: 2 });
@@ -36,3 +37,8 @@ it('sqlite counts duplicates exactly, across batches', async () => {
     await store.stop();
   }
 });
+
+telemetrySuite('sqlite', async () => ({
+  store: new SqliteStore({ path: join(tempDir(), 'telemetry.db') }),
+  cleanup: async () => {},
+}));

@@ -1,7 +1,8 @@
 // The shared store suite: every TelemetryStore implementation must pass exactly these tests.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SpeedReading } from '../../../core/contract.js';
+import type { Reading } from '../../../core/contract.js';
 import type { TelemetryStore } from '../../../core/store/types.js';
+import { latestSpeed, speedOf, speedReading } from '../../helpers/readings.js';
 
 export interface StoreFixture {
   store: TelemetryStore;
@@ -10,8 +11,8 @@ export interface StoreFixture {
 
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');
 
-function reading(deviceId: string, seq: number, offsetMs: number, speed: number): SpeedReading {
-  return { device_id: deviceId, seq, timestamp: new Date(T0 + offsetMs).toISOString(), speed };
+function reading(deviceId: string, seq: number, offsetMs: number, speed: number): Reading {
+  return speedReading(deviceId, seq, new Date(T0 + offsetMs).toISOString(), speed);
 }
 
 export function storeSuite(name: string, makeFixture: () => Promise<StoreFixture>): void {
@@ -44,25 +45,25 @@ export function storeSuite(name: string, makeFixture: () => Promise<StoreFixture
       expect(result.stored + result.duplicates).toBe(again.length);
       expect(result.duplicates).toBeGreaterThanOrEqual(1);
       expect(await store.seqs('dup_dev')).toEqual([0, 1, 2, 3, 4, 5]);
-      expect(await store.latest('dup_dev')).toMatchObject({ seq: 5, speed: 15 });
+      expect(latestSpeed(await store.latest('dup_dev'))).toMatchObject({ seq: 5, speed: 15 });
     });
 
     it('answers latest by device timestamp, with seq and speed', async () => {
       await store.write([reading('late_dev', 7, 7000, 70), reading('late_dev', 3, 3000, 30)]);
-      expect(await store.latest('late_dev')).toEqual({
+      expect(latestSpeed(await store.latest('late_dev'))).toEqual({
         deviceId: 'late_dev',
         seq: 7,
         timestamp: T0 + 7000,
         speed: 70,
       });
-      expect(await store.latest('nobody')).toBeUndefined();
+      expect(latestSpeed(await store.latest('nobody'))).toBeUndefined();
     });
 
     it('keeps two readings of one device taken in the same millisecond', async () => {
       await store.write([reading('same_ms', 11, 500, 1), reading('same_ms', 12, 500, 2)]);
       await store.write([reading('same_ms', 12, 500, 2)]); // a redelivery changes nothing
       expect(await store.seqs('same_ms')).toEqual([11, 12]);
-      expect(await store.latest('same_ms')).toEqual({
+      expect(latestSpeed(await store.latest('same_ms'))).toEqual({
         deviceId: 'same_ms',
         seq: 12,
         timestamp: T0 + 500,
@@ -210,7 +211,7 @@ export function storeSuite(name: string, makeFixture: () => Promise<StoreFixture
     it('answers history from its tiers as from raw readings, late data and a restart included', async () => {
       // 6 hours at one reading per 10 s (with a hole), written out of order: an early part, a
       // restart, the newest part, then a backlog from the middle arriving last, then resends.
-      const data: SpeedReading[] = [];
+      const data: Reading[] = [];
       let t = T0 - 6 * 3_600_000 + 123;
       for (let seq = 0; seq < 2100; seq++) {
         data.push(reading('tier_dev', seq, t - T0, ((seq * 7919) % 3001) / 10));
@@ -232,9 +233,9 @@ export function storeSuite(name: string, makeFixture: () => Promise<StoreFixture
           const idx = Math.floor(time / w);
           const a = byIdx.get(idx) ?? { count: 0, sum: 0, min: Infinity, max: -Infinity };
           a.count += 1;
-          a.sum += r.speed;
-          a.min = Math.min(a.min, r.speed);
-          a.max = Math.max(a.max, r.speed);
+          a.sum += speedOf(r);
+          a.min = Math.min(a.min, speedOf(r));
+          a.max = Math.max(a.max, speedOf(r));
           byIdx.set(idx, a);
         }
         return [...byIdx].sort((a, b) => a[0] - b[0]).map(([idx, a]) => ({ idx, ...a }));

@@ -9,7 +9,7 @@ import {
   type Alarm,
   type AlarmMessage,
   alarmTopic,
-  type SpeedReading,
+  type TelemetryPayload,
 } from '../../../core/contract.js';
 import type {
   ClientToServerEvents,
@@ -28,7 +28,7 @@ export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** What one Socket.IO client received, in order. */
 export interface Seen {
-  readings: SpeedReading[];
+  readings: TelemetryPayload[];
   commands: CommandBody[];
   alarms: Alarm[];
 }

@@ -1,0 +1,208 @@
+// One vehicle's geo logic in order: a sample becomes a step (speed, standstill, idle, overspeed, distance, harsh), then trips/stops and geofence events; JSON state.
+import { type BehaviourState, detectHarsh, initialBehaviourState } from './behaviour.js';
+import type { GeoConfig } from './config.js';
+import { haversineM } from './distance.js';
+import { speedLimitAt, type ZoneIndex } from './geofence-index.js';
+import { type GeofenceState, initialGeofenceState, updateGeofences } from './geofence-tracker.js';
+import type { Stop, Trip } from './records.js';
+import { iso } from './records.js';
+import { compareKeys, type GeoSample, hasFix, keyOf, type SampleKey } from './sample.js';
+import type { Step } from './tally.js';
+import {
+  initialTripState,
+  openRecord,
+  TripMachine,
+  type TripOutput,
+  type TripPhaseState,
+} from './trips.js';
+
+/** What the previous sample left behind for the next one. */
+interface Held {
+  t: number;
+  pos: [number, number] | null;
+  fixT: number | null;
+  v?: number;
+  ign?: boolean;
+  fuel?: number;
+  still: boolean;
+  idle: boolean;
+  over: boolean;
+}
+
+/** Everything a vehicle's results depend on besides its future samples: plain JSON. */
+export interface TrackerState {
+  version: 1;
+  last: SampleKey | null;
+  held: Held | null;
+  trips: TripPhaseState | null;
+  geofences: GeofenceState;
+  behaviour: BehaviourState;
+}
+
+export type GeoOutput = TripOutput;
+
+export interface TrackerOptions {
+  config: GeoConfig;
+  zones: ZoneIndex;
+  /** The vehicle's own limit where no zone sets one (registry `speed_limit_kmh`). */
+  speedLimitKmh?: number | undefined;
+}
+
+export type SampleOrder = 'next' | 'duplicate' | 'late';
+
+export function initialTrackerState(): TrackerState {
+  return {
+    version: 1,
+    last: null,
+    held: null,
+    trips: null,
+    geofences: initialGeofenceState(),
+    behaviour: initialBehaviourState(),
+  };
+}
+
+/**
+ * Feeds one vehicle's samples in (time, seq) order. Results are a function of that sequence
+ * alone (and the zones and settings): the same samples from the same state give the same outputs,
+ * which is what restart and late-data recomputation rely on (docs/trips.md).
+ */
+export class VehicleTracker {
+  constructor(
+    private readonly opts: TrackerOptions,
+    private st: TrackerState = initialTrackerState(),
+  ) {}
+
+  /** Where the sample falls relative to what was fed: only `next` may be pushed. */
+  order(s: GeoSample): SampleOrder {
+    if (this.st.last === null) return 'next';
+    const c = compareKeys(keyOf(s), this.st.last);
+    return c > 0 ? 'next' : c === 0 ? 'duplicate' : 'late';
+  }
+
+  /** Feeds the next sample; throws on a late one (recompute from a checkpoint instead). */
+  push(s: GeoSample): GeoOutput[] {
+    const order = this.order(s);
+    if (order === 'duplicate') return [];
+    if (order === 'late') throw new RangeError('late sample: recompute from a checkpoint');
+    const step = this.toStep(s);
+    const out: GeoOutput[] = [];
+    if (step.fix && step.pos) {
+      const [lon, lat] = step.pos;
+      const marginM = this.opts.config.geofenceMarginM;
+      for (const g of updateGeofences(this.st.geofences, this.opts.zones, lat, lon, marginM)) {
+        out.push({
+          kind: 'event',
+          event: {
+            type: g.type,
+            time: iso(s.time),
+            geofence_id: g.geofenceId,
+            details: { geofence: g.name, position: step.pos },
+          },
+        });
+      }
+    }
+    const machine = new TripMachine(
+      this.st.trips ?? initialTripState(s.time),
+      this.st.held?.t ?? null,
+      this.opts.config,
+    );
+    out.push(...machine.step(step));
+    this.st.trips = machine.state;
+    this.st.last = keyOf(s);
+    return out;
+  }
+
+  /** A deep copy of the state, for persistence or a checkpoint. */
+  snapshot(): TrackerState {
+    return structuredClone(this.st);
+  }
+
+  /** The key of the last sample fed, or null. */
+  get last(): SampleKey | null {
+    return this.st.last;
+  }
+
+  /**
+   * Parked, so a checkpoint here is small (no trip window) and a recomputation from it starts at
+   * a stop rather than in the middle of a trip.
+   */
+  settled(): boolean {
+    return this.st.trips?.mode === 'stop';
+  }
+
+  /** The trip or stop in progress as if it ended at the last sample (null: none worth showing). */
+  current(): { trip: Trip } | { stop: Stop } | null {
+    if (!this.st.trips || !this.st.held) return null;
+    return openRecord(this.st.trips, this.st.held.t, this.opts.config);
+  }
+
+  /** Zones changed: later samples are judged against the new list. */
+  setZones(zones: ZoneIndex): void {
+    this.opts.zones = zones;
+  }
+
+  private toStep(s: GeoSample): Step {
+    const cfg = this.opts.config;
+    const h = this.st.held;
+    const gap = h !== null && s.time - h.t > cfg.tripMaxGapS * 1000;
+    const linked = h !== null && !gap;
+    const own: [number, number] | null = hasFix(s) ? [s.lon, s.lat] : null;
+    const pos = own ?? h?.pos ?? null;
+    const ign = s.ignition ?? h?.ign;
+    let v = s.speed;
+    let distM = 0;
+    const recentFix = h?.fixT != null && s.time - h.fixT <= cfg.tripMaxGapS * 1000;
+    if (own && h?.pos && recentFix) {
+      distM = haversineM(h.pos[1], h.pos[0], own[1], own[0]);
+      const dt = s.time - (h.fixT as number);
+      if (v === undefined && dt > 0) v = (distM / dt) * 3600;
+    }
+    if (v === undefined && linked && !own) v = h.v;
+    const still = ign === false || (v !== undefined && v < cfg.idleSpeedKmh);
+    if (linked && still && h.still) distM = 0; // jitter while standing: no distance
+    const limit = pos ? speedLimitAt(this.opts.zones, pos[1], pos[0], this.limit()) : this.limit();
+    const fuel = s.fuel ?? h?.fuel;
+    const harsh = detectHarsh(
+      this.st.behaviour,
+      cfg.harsh,
+      s.time,
+      s.speed,
+      own ? s.heading : undefined,
+    );
+    const step: Step = {
+      t: s.time,
+      seq: s.seq ?? 0,
+      from: linked ? h.t : s.time,
+      gap,
+      distM,
+      idle: linked && h.idle,
+      ign: linked && h.ign === true,
+      over: linked && h.over,
+      still,
+      ignOff: ign === false,
+      fix: own !== null,
+      pos,
+      harsh,
+    };
+    if (v !== undefined) step.v = v;
+    if (h?.fuel !== undefined) step.fuelFrom = h.fuel;
+    if (fuel !== undefined) step.fuel = fuel;
+    const next: Held = {
+      t: s.time,
+      pos,
+      fixT: own ? s.time : (h?.fixT ?? null),
+      still,
+      idle: ign === true && v !== undefined && v < cfg.idleSpeedKmh,
+      over: v !== undefined && v > limit,
+    };
+    if (v !== undefined) next.v = v;
+    if (ign !== undefined) next.ign = ign;
+    if (fuel !== undefined) next.fuel = fuel;
+    this.st.held = next;
+    return step;
+  }
+
+  private limit(): number {
+    return this.opts.speedLimitKmh ?? this.opts.config.speedLimitKmh;
+  }
+}

@@ -78,6 +78,7 @@ export function createGateway(
     services,
     uplink,
     intake,
+    registry,
     log,
     ...(g.osmandPort === undefined
       ? {}

@@ -1,5 +1,6 @@
 // The gateway program's parts in start order (queue, uplink session, inputs) and their stop in reverse; counters for the stats line.
 import type { Logger } from '../core/log.js';
+import type { RegistryFollower } from '../registry/follower.js';
 import type { LinkStats } from './device-link.js';
 import type { Intake, IntakeCounters } from './intake.js';
 import type { OsmandCounters, OsmandListener } from './osmand-listener.js';
@@ -16,6 +17,8 @@ export interface GatewayParts {
   services: Array<{ start(): Promise<void>; stop(): Promise<void> }>;
   uplink: Uplink;
   intake: Intake;
+  /** The registry as the last `fleet/registry` snapshot told it. */
+  registry: RegistryFollower;
   osmand?: OsmandListener;
   teltonika?: TeltonikaListener;
   ownTracks?: OwnTracksListener;

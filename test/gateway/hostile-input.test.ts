@@ -226,7 +226,7 @@ describe('OwnTracks', () => {
     );
     await phone.endAsync();
     await waitFor(
-      () => f.sink.rows('mallory_phone').length,
+      async () => (await f.backend.rows('mallory_phone')).length,
       (n) => n === 1,
       { what: 'the good OwnTracks location' },
     );

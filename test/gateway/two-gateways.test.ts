@@ -69,7 +69,7 @@ describe('two gateways sharing seqs through Redis', () => {
     // Back on a: record 4 again (its answer from b was lost) and a new one.
     await tracker(a.gateway, [[rec(4), rec(5)]]);
     const rows = await waitFor(
-      () => a.sink.rows('imei_352093081452251'),
+      () => a.backend.rows('imei_352093081452251'),
       (r) => r.length >= 6,
       { what: "six of the tracker's readings" },
     );
@@ -93,7 +93,7 @@ describe('two gateways sharing seqs through Redis', () => {
       expect((await fetch(url)).status).toBe(200);
     }
     const rows = await waitFor(
-      () => a.sink.rows('rr_phone'),
+      () => a.backend.rows('rr_phone'),
       (r) => r.length >= 10,
       { what: "ten of the phone's readings" },
     );

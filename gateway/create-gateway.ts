@@ -23,7 +23,7 @@ export interface CreateGatewayOptions {
   now?: () => number;
   teltonikaTimeouts?: Partial<TeltonikaTimeouts>;
   osmandTimeouts?: Partial<OsmandTimeouts>;
-  /** How long a new device waits for its retained ack before it counts as new. */
+  /** Longest a new device waits for its retained ack when the probe does not come back. */
   ackWaitMs?: number;
 }
 
@@ -58,6 +58,7 @@ export function createGateway(
     now,
     log,
     resendAfterMs: config.delivery.resendAfterMs,
+    gatewayId: g.id,
     ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
   });
   const commit = new GroupCommit(queue, (ids) => uplink.queued(ids));

@@ -25,13 +25,20 @@ export interface UplinkDeps {
   log: Logger;
   window?: number;
   resendAfterMs: number;
-  /** How long to wait for a new device's retained ack before taking it as new (seq 0). */
+  /** This gateway's name: its probe topic is `gateway/{id}/probe`. */
+  gatewayId: string;
+  /**
+   * Longest wait for a new device's retained ack before taking it as new (seq 0) when the probe
+   * (below) does not come back.
+   */
   ackWaitMs?: number;
   stallMs?: number;
 }
 
 /** Subscriptions per SUBSCRIBE packet after a reconnect. */
 const SUBSCRIBE_CHUNK = 500;
+/** Fallback when a probe is lost: a device is taken as new after this long. */
+const DEFAULT_ACK_WAIT_MS = 2000;
 
 export class Uplink implements LinkTransport {
   private readonly links = new Map<string, DeviceLink>();
@@ -40,6 +47,9 @@ export class Uplink implements LinkTransport {
   private client: MqttClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Probes sent and the links that wait for each (see subscribeAcks). */
+  private probeCount = 0;
+  private readonly probes = new Map<number, readonly DeviceLink[]>();
 
   constructor(private readonly deps: UplinkDeps) {}
 
@@ -62,7 +72,7 @@ export class Uplink implements LinkTransport {
     this.client = client;
     client.on('connect', () => {
       log.info({ devices: this.links.size }, 'connected to the broker');
-      client.subscribe(REGISTRY_TOPIC, { qos: 1 });
+      client.subscribe([REGISTRY_TOPIC, this.probeTopic], { qos: 1 });
       const links = [...this.links.values()];
       for (let i = 0; i < links.length; i += SUBSCRIBE_CHUNK) {
         this.subscribeAcks(links.slice(i, i + SUBSCRIBE_CHUNK));
@@ -83,9 +93,17 @@ export class Uplink implements LinkTransport {
     this.timer.unref();
   }
 
+  private get probeTopic(): string {
+    return `gateway/${this.deps.gatewayId}/probe`;
+  }
+
   private onMessage(topic: string, payload: Buffer): void {
     if (topic === REGISTRY_TOPIC) {
       this.deps.registry.accept(payload);
+      return;
+    }
+    if (topic === this.probeTopic) {
+      this.probeReturned(Number(payload.toString()));
       return;
     }
     const parsed = parseTopic(topic);
@@ -121,16 +139,19 @@ export class Uplink implements LinkTransport {
   }
 
   /**
-   * Subscribes the links' acks. The retained ack (if the collector has anything of a device)
-   * follows the SUBACK; a device still without one after the wait is new to the collector. A
-   * device heard of for the first time also gets a retained `online` status, as a vehicle says
-   * at connect: clustered collectors learn of devices from those.
+   * Subscribes the links' acks. A device the collector knows has a retained ack, which the broker
+   * sends right after the SUBACK. To know when "no ack" means "none", a probe is published to the
+   * gateway's own probe topic after the SUBACK: the broker handles this client's packets in order,
+   * so the probe comes back after any retained ack of the subscription (Mosquitto queues those
+   * while it handles the SUBSCRIBE). A device still without an ack then is new to the collector:
+   * its seqs start at 0. A lost probe falls back to a timer. A device heard of for the first time
+   * also gets a retained `online` status, as a vehicle says at connect: clustered collectors learn
+   * of devices from those.
    */
   private subscribeAcks(links: readonly DeviceLink[]): void {
     const client = this.client;
     if (!client || links.length === 0) return;
     const { log, now } = this.deps;
-    const waitMs = this.deps.ackWaitMs ?? 500;
     client.subscribe(
       links.map((l) => ackTopic(l.deviceId)),
       { qos: 1 },
@@ -141,9 +162,10 @@ export class Uplink implements LinkTransport {
         }
         const waiting = links.filter((l) => !l.ready);
         if (waiting.length === 0) return;
-        setTimeout(() => {
-          for (const l of waiting) l.assumeNew();
-        }, waitMs).unref();
+        const n = ++this.probeCount;
+        this.probes.set(n, waiting);
+        client.publish(this.probeTopic, String(n), { qos: 1 });
+        setTimeout(() => this.probeReturned(n), this.deps.ackWaitMs ?? DEFAULT_ACK_WAIT_MS).unref();
       },
     );
     for (const link of links) {
@@ -155,6 +177,15 @@ export class Uplink implements LinkTransport {
         timestamp: new Date(now()).toISOString(),
       });
       client.publish(statusTopic(link.deviceId), status, { qos: 1, retain: true });
+    }
+  }
+
+  /** Probe `n` came back (or timed out): its links, and older probes' links, are new if still unacked. */
+  private probeReturned(n: number): void {
+    for (const [k, links] of this.probes) {
+      if (k > n) continue;
+      this.probes.delete(k);
+      for (const l of links) l.assumeNew();
     }
   }
 

@@ -156,7 +156,7 @@ export async function startGatewayFixture(
     'gateway',
     { format: 'json' },
   );
-  const opts: CreateGatewayOptions = { ackWaitMs: 200, ...options };
+  const opts: CreateGatewayOptions = { ...options };
   const fixture: GatewayFixture = {
     broker,
     backend,

@@ -1,6 +1,7 @@
 // The gateway end to end with a real broker: each input's fixes become telemetry readings with seqs 0, 1, 2, …, resends are stored once, acks empty the queue.
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ackTopic, encodeReading, speedTopic } from '../../core/contract.js';
 import { encodeAvlPacket, TeltonikaClient } from '../../harness/teltonika-client.js';
 import { waitFor } from '../../harness/wait.js';
 import { removeTempDirs } from '../helpers/tmp.js';
@@ -167,5 +168,40 @@ describe('OwnTracks', () => {
         lon: 2.35,
       }),
     ]);
+  });
+});
+
+describe('a device id the collector already knows', () => {
+  it('continues above its stored seqs (the retained ack, awaited with a probe)', async () => {
+    const vehicle = await mqtt.connectAsync(`mqtt://127.0.0.1:${f.broker.port}`, { clean: true });
+    for (let seq = 0; seq < 5; seq++) {
+      const timestamp = new Date((T0 - 100 + seq) * 1000).toISOString();
+      await vehicle.publishAsync(
+        speedTopic('reused_id'),
+        encodeReading({ device_id: 'reused_id', seq, timestamp, speed: 10 }),
+        { qos: 1 },
+      );
+    }
+    // Its retained ack says seq 4 (two senders on one id at the same moment would collide:
+    // docs/gateway.md says so).
+    const acks: string[] = [];
+    vehicle.on('message', (_t, p) => acks.push(p.toString()));
+    await vehicle.subscribeAsync(ackTopic('reused_id'), { qos: 1 });
+    await waitFor(
+      () => acks.at(-1) ?? '',
+      (a) => a.includes('"seq":4'),
+      { what: "the collector's ack of the vehicle's five readings" },
+    );
+    await vehicle.endAsync();
+    expect(
+      (await fetch(osmandUrl(f, `id=reused_id&timestamp=${T0}&lat=1&lon=2&speed=5`))).status,
+    ).toBe(200);
+    const rows = await waitFor(
+      () => f.backend.rows('reused_id'),
+      (r) => r.length === 6,
+      { what: "the phone's reading after them" },
+    );
+    expect(rows.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(rows[5]).toMatchObject({ lat: 1, lon: 2, speed: 9.26 });
   });
 });

@@ -33,7 +33,7 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     RESEND_AFTER_MS: '1000',
   });
-  b = createGateway(config, createLogger('silent', 'gateway-b'), { ackWaitMs: 200 });
+  b = createGateway(config, createLogger('silent', 'gateway-b'));
   await b.start();
 });
 

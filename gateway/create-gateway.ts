@@ -35,7 +35,8 @@ export function createGateway(
   const g = config.gateway;
   const now = options.now ?? Date.now;
   const catalog = options.catalog ?? config.signals;
-  const queue = new FixQueue(join(g.queueDir, 'gateway.db'));
+  // One gateway (no REDIS_URL): a fix gets its seq as it arrives, in the same commit.
+  const queue = new FixQueue(join(g.queueDir, 'gateway.db'), { numberOnArrival: !config.redisUrl });
   const services: Array<{ start(): Promise<void>; stop(): Promise<void> }> = [];
   let numbering: Numbering;
   if (config.redisUrl) {

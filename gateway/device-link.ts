@@ -130,8 +130,7 @@ export class DeviceLink {
     if (this.numbering || this.retryTimer || !this.ready || this.closed) return;
     if (!this.deps.transport.connected) return;
     const { queue, numbering, window, log } = this.deps;
-    // Cheap test first: nothing queued beyond what is numbered and in flight or published.
-    if (queue.queued(this.deviceId) === 0) return;
+    if (queue.unnumberedCount(this.deviceId) === 0) return;
     this.numbering = true;
     numbering
       .number(this.deviceId, window)

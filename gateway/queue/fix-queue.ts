@@ -49,9 +49,13 @@ function statements(db: Database.Database) {
     insert: db.prepare<[string, number, number, string]>(
       'INSERT OR IGNORE INTO fixes (device_id, fix_ms, arrival, vals) VALUES (?, ?, ?, ?)',
     ),
+    insertNumbered: db.prepare<[string, number, number, number, string]>(
+      'INSERT OR IGNORE INTO fixes (device_id, fix_ms, arrival, seq, vals) VALUES (?, ?, ?, ?, ?)',
+    ),
     maxArrival: db.prepare<[], { a: number | null }>('SELECT max(arrival) AS a FROM fixes'),
-    counts: db.prepare<[], { device_id: string; queued: number; seen: number }>(
-      `SELECT device_id, sum(vals IS NOT NULL) AS queued, sum(vals IS NULL) AS seen
+    counts: db.prepare<[], { device_id: string; queued: number; seen: number; unnumbered: number }>(
+      `SELECT device_id, sum(vals IS NOT NULL) AS queued, sum(vals IS NULL) AS seen,
+         sum(vals IS NOT NULL AND seq IS NULL) AS unnumbered
        FROM fixes GROUP BY device_id`,
     ),
     deviceRows: db.prepare<[], { device_id: string; next_seq: number | null }>(
@@ -63,6 +67,9 @@ function statements(db: Database.Database) {
     ),
     setSeq: db.prepare<[number, string, number]>(
       'UPDATE fixes SET seq = ? WHERE device_id = ? AND fix_ms = ? AND seq IS NULL',
+    ),
+    topSeqs: db.prepare<[], { device_id: string; top: number }>(
+      'SELECT device_id, max(seq) AS top FROM fixes WHERE seq IS NOT NULL GROUP BY device_id',
     ),
     forget: db.prepare<[string, number]>(
       'UPDATE fixes SET vals = NULL WHERE device_id = ? AND fix_ms = ? AND vals IS NOT NULL',
@@ -102,6 +109,8 @@ function statements(db: Database.Database) {
 interface DeviceState {
   /** Fixes stored and not yet confirmed (numbered or not). */
   queued: number;
+  /** Of those, the ones without a seq yet. */
+  unnumbered: number;
   /** Confirmed fix times remembered. */
   seen: number;
   /** The next seq this gateway gives the device; undefined until the collector's ack was heard. */
@@ -123,8 +132,19 @@ export class FixQueue {
 
   constructor(
     readonly path: string,
-    private readonly seenPerDevice = SEEN_PER_DEVICE,
+    private readonly options: {
+      seenPerDevice?: number;
+      /**
+       * Local numbering: a fix arriving while its device's next seq is known and nothing older
+       * waits for one gets its seq in the same transaction (one commit per fix instead of two).
+       */
+      numberOnArrival?: boolean;
+    } = {},
   ) {}
+
+  private get seenPerDevice(): number {
+    return this.options.seenPerDevice ?? SEEN_PER_DEVICE;
+  }
 
   open(): this {
     if (this.db) return this;
@@ -138,11 +158,18 @@ export class FixQueue {
     this.s = s;
     this.arrival = s.maxArrival.get()?.a ?? 0;
     for (const r of s.counts.all()) {
-      this.device(r.device_id).queued = r.queued;
-      this.device(r.device_id).seen = r.seen;
+      const d = this.device(r.device_id);
+      d.queued = r.queued;
+      d.seen = r.seen;
+      d.unnumbered = r.unnumbered;
     }
     for (const r of s.deviceRows.all()) {
       this.device(r.device_id).nextSeq = r.next_seq ?? undefined;
+    }
+    // Seqs given on arrival are persisted with their rows (and in devices at each confirmation).
+    for (const r of s.topSeqs.all()) {
+      const d = this.device(r.device_id);
+      d.nextSeq = Math.max(d.nextSeq ?? 0, r.top + 1);
     }
     return this;
   }
@@ -155,7 +182,7 @@ export class FixQueue {
   private device(id: string): DeviceState {
     let d = this.state.get(id);
     if (!d) {
-      d = { queued: 0, seen: 0, nextSeq: undefined };
+      d = { queued: 0, unnumbered: 0, seen: 0, nextSeq: undefined };
       this.state.set(id, d);
     }
     return d;
@@ -184,16 +211,39 @@ export class FixQueue {
   append(fixes: readonly NewFix[]): boolean[] {
     const s = this.stmts;
     const db = this.db as Database.Database;
-    return db.transaction(() =>
+    const numbered = new Map<string, number>();
+    const stored = db.transaction(() =>
       fixes.map((f) => {
-        const stored = s.insert.run(f.deviceId, f.fixMs, this.arrival + 1, f.values).changes > 0;
-        if (stored) {
-          this.arrival += 1;
-          this.device(f.deviceId).queued += 1;
-        }
-        return stored;
+        const d = this.device(f.deviceId);
+        const arrival = this.arrival + 1;
+        const next = d.nextSeq;
+        const inOrder = this.options.numberOnArrival && next !== undefined && d.unnumbered === 0;
+        const seq = inOrder ? next + (numbered.get(f.deviceId) ?? 0) : undefined;
+        const ok =
+          (seq === undefined
+            ? s.insert.run(f.deviceId, f.fixMs, arrival, f.values)
+            : s.insertNumbered.run(f.deviceId, f.fixMs, arrival, seq, f.values)
+          ).changes > 0;
+        if (!ok) return false;
+        this.arrival = arrival;
+        d.queued += 1;
+        if (seq === undefined) d.unnumbered += 1;
+        else numbered.set(f.deviceId, (numbered.get(f.deviceId) ?? 0) + 1);
+        return true;
       }),
-    )();
+    );
+    const result = stored.immediate();
+    // The next seqs moved on: persisted with the rows (open() reads max(seq) + 1 back).
+    for (const [id, n] of numbered) {
+      const d = this.device(id);
+      d.nextSeq = (d.nextSeq ?? 0) + n;
+    }
+    return result;
+  }
+
+  /** Fixes of the device that wait for a seq. */
+  unnumberedCount(deviceId: string): number {
+    return this.state.get(deviceId)?.unnumbered ?? 0;
   }
 
   /** Oldest fixes (by arrival) that have no seq yet. */
@@ -223,13 +273,14 @@ export class FixQueue {
     const d = this.device(deviceId);
     let next = d.nextSeq ?? 0;
     let forgotten = 0;
+    let numbered = 0;
     (this.db as Database.Database).transaction(() => {
       for (const [fixMs, seq] of assignments) {
         if (seq === null) {
           forgotten += s.forget.run(deviceId, fixMs).changes;
           continue;
         }
-        s.setSeq.run(seq, deviceId, fixMs);
+        numbered += s.setSeq.run(seq, deviceId, fixMs).changes;
         if (seq + 1 > next) next = seq + 1;
       }
       s.upsertNext.run({ id: deviceId, seq: next });
@@ -238,6 +289,7 @@ export class FixQueue {
     d.nextSeq = next;
     d.queued -= forgotten;
     d.seen += forgotten;
+    d.unnumbered -= numbered + forgotten;
   }
 
   /** The local numbering: the next `limit` unnumbered fixes get nextSeq, nextSeq + 1, … */
@@ -285,6 +337,9 @@ export class FixQueue {
     const n = this.stmts.confirm.run(deviceId, seq).changes;
     d.queued -= n;
     d.seen += n;
+    // Before old rows may be trimmed away: their seqs no longer tell the next one.
+    if (n > 0 && d.nextSeq !== undefined)
+      this.stmts.upsertNext.run({ id: deviceId, seq: d.nextSeq });
     if (d.seen > this.seenPerDevice * 1.1) this.trim(deviceId);
     return n;
   }

@@ -117,6 +117,36 @@ describe.each(KINDS)('$name numbering', ({ make }) => {
   });
 });
 
+describe('local numbering on arrival (one gateway)', () => {
+  it('numbers in the same commit once the next seq is known, after any fix still waiting, and continues after a reopen', async () => {
+    const path = join(tempDir('arrival-'), 'gateway.db');
+    const q = new FixQueue(path, { numberOnArrival: true }).open();
+    // The floor is not known yet: these wait for a seq.
+    q.append([fix('g', 1), fix('g', 2)]);
+    q.raiseNextSeq('g', 10);
+    // Something older still waits: this one waits behind it (arrival order is seq order).
+    q.append([fix('g', 3)]);
+    expect(q.unnumberedCount('g')).toBe(3);
+    expect(await new LocalNumbering(q).number('g', 10)).toBe(3);
+    q.append([fix('g', 4), fix('g', 5)]);
+    expect(q.unnumberedCount('g')).toBe(0);
+    expect(q.after('g', -1, 10).map((r) => [r.seq, r.fixMs])).toEqual([
+      [10, 1],
+      [11, 2],
+      [12, 3],
+      [13, 4],
+      [14, 5],
+    ]);
+    q.close();
+    const again = new FixQueue(path, { numberOnArrival: true }).open();
+    expect(again.nextSeq('g')).toBe(15);
+    again.confirmThrough('g', 14);
+    again.append([fix('g', 6)]);
+    expect(again.after('g', 14, 10).map((r) => r.seq)).toEqual([15]);
+    again.close();
+  });
+});
+
 describe('several gateways (Redis)', () => {
   it('one device alternating between two gateways gets unique, contiguous seqs', async () => {
     const a = queue();

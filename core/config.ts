@@ -1,6 +1,7 @@
 // Configuration: env vars (and .env via dotenv) parsed and validated once, one clear line per bad value.
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { type AuthConfig, authConfigOf, authEnvShape } from './config-auth.js';
 import { type GatewayConfig, gatewayConfigOf, gatewayEnvShape } from './config-gateway.js';
 import { DEVICE_ID_PATTERN } from './contract.js';
 import { durationMs } from './duration.js';
@@ -135,6 +136,7 @@ const envSchema = z.object({
   METRICS_PORT: port.optional(),
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   SIGNALS_FILE: optionalString,
+  ...authEnvShape,
   ...gatewayEnvShape,
 });
 
@@ -225,6 +227,8 @@ export interface Config {
   /** Used only with REDIS_URL: how several collectors share the vehicles (collector/cluster/). */
   cluster: ClusterConfig;
   dashboard: DashboardConfig;
+  /** Accounts, sessions, tokens and audit (core/config-auth.ts). */
+  auth: AuthConfig;
   nodeEnv: string;
   devices: DevicesConfig;
   logLevel: Env['LOG_LEVEL'];
@@ -319,6 +323,8 @@ export function loadConfig(
       `FAULT_INJECTION=${JSON.stringify(e.FAULT_INJECTION)}: test-only, refused with NODE_ENV=production`,
     ]);
   }
+  const auth = authConfigOf(e);
+  if (Array.isArray(auth)) throw new ConfigError(auth);
   const retained = retentionOf(e);
   const alerts = alertsOf(e);
   const signals = catalogOf(e);
@@ -386,6 +392,7 @@ export function loadConfig(
       maxSocketsPerIp: e.DASHBOARD_MAX_SOCKETS_PER_IP,
       trustProxy: e.DASHBOARD_TRUST_PROXY,
     },
+    auth,
     nodeEnv: e.NODE_ENV,
     devices: {
       count: e.DEVICE_COUNT,

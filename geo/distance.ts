@@ -1,18 +1,11 @@
 // Distances on the WGS 84 sphere: haversine in metres, bearings, a local flat projection, and track length over valid fixes.
 
-/** Mean Earth radius (IUGG R1), metres: the sphere every distance here is measured on. */
-export const EARTH_RADIUS_M = 6_371_008.8;
+import { EARTH_RADIUS_M, haversineM } from '../core/signals/distance.js';
+
+// One distance for the store's position judge and for geo (the same sphere, the same formula).
+export { EARTH_RADIUS_M, haversineM };
 
 const RAD = Math.PI / 180;
-
-/** Great-circle distance in metres between two points given in degrees (haversine). */
-export function haversineM(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const dLat = (lat2 - lat1) * RAD;
-  const dLon = (lon2 - lon1) * RAD;
-  const s =
-    Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * RAD) * Math.cos(lat2 * RAD) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(s)));
-}
 
 /** Initial bearing from the first point to the second, degrees clockwise from north, 0 ≤ b < 360. */
 export function bearingDeg(lat1: number, lon1: number, lat2: number, lon2: number): number {

@@ -126,6 +126,8 @@ export function backendEnv(dir: string, brokerPort: number): Record<string, stri
     ACK_INTERVAL_MS: '50',
     RESEND_AFTER_MS: '1000',
     LOG_LEVEL: 'silent',
+    // The dashboard of the browser test: today's open reads (people and sessions are not tested here).
+    AUTH_MODE: 'none',
   };
 }
 

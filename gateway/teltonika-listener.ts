@@ -173,6 +173,11 @@ export class TeltonikaListener {
     if (socket.destroyed) return undefined;
     const deviceId = directory.deviceIdOfImei(imei);
     const refused = intake.admit(deviceId, 'teltonika');
+    if (refused && !refused.ok && refused.status === 503) {
+      // The registry is not known yet (allow-list): no answer, the tracker reconnects later.
+      this.close(socket, 'registry_unknown');
+      return undefined;
+    }
     if (refused) {
       this.counters.handshakes.refused += 1;
       this.options.log.info(

@@ -47,6 +47,8 @@ export class Uplink implements LinkTransport {
   private client: MqttClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Acks received in this event-loop turn, applied together in one transaction. */
+  private acks = new Map<string, number>();
   /** Probes sent and the links that wait for each (see subscribeAcks). */
   private probeCount = 0;
   private readonly probes = new Map<number, readonly DeviceLink[]>();
@@ -108,10 +110,21 @@ export class Uplink implements LinkTransport {
     }
     const parsed = parseTopic(topic);
     if (parsed?.kind !== 'ack') return;
-    const link = this.links.get(parsed.deviceId);
     const ack = parseAck(parsed.deviceId, payload);
-    if (!link || !ack) return;
-    link.onWatermark(ack.seq);
+    if (!ack || !this.links.has(parsed.deviceId)) return;
+    const before = this.acks.get(parsed.deviceId);
+    this.acks.set(parsed.deviceId, Math.max(before ?? -1, ack.seq));
+    if (this.acks.size === 1 && before === undefined) setImmediate(() => this.applyAcks());
+  }
+
+  /** A thousand devices acked in one turn: one commit for all their confirmations. */
+  private applyAcks(): void {
+    const acks = this.acks;
+    this.acks = new Map();
+    if (this.stopped) return;
+    this.deps.queue.batch(() => {
+      for (const [id, w] of acks) this.links.get(id)?.onWatermark(w);
+    });
   }
 
   /** The device's link, created (and its ack subscribed) on first use. */

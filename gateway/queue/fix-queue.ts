@@ -241,6 +241,12 @@ export class FixQueue {
     return result;
   }
 
+  /** Runs `work` in one transaction (many devices' confirmations share one commit). */
+  batch<T>(work: () => T): T {
+    if (!this.db) throw new Error(`fix queue ${this.path} not open`);
+    return this.db.transaction(work)();
+  }
+
   /** Fixes of the device that wait for a seq. */
   unnumberedCount(deviceId: string): number {
     return this.state.get(deviceId)?.unnumbered ?? 0;

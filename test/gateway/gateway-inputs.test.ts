@@ -171,6 +171,27 @@ describe('OwnTracks', () => {
   });
 });
 
+describe('OwnTracks persistent session', () => {
+  it('gets what phones sent while the gateway was stopped', async () => {
+    await f.gateway.stop();
+    const phone = await mqtt.connectAsync(`mqtt://127.0.0.1:${f.broker.port}`, { clean: true });
+    const loc = (t: number) => JSON.stringify({ _type: 'location', lat: 45, lon: 7, tst: t });
+    await phone.publishAsync('owntracks/bob/iphone', loc(T0), { qos: 1 });
+    await phone.publishAsync('owntracks/bob/iphone', loc(T0 + 30), { qos: 1 });
+    await phone.endAsync();
+    await f.restart();
+    const rows = await waitFor(
+      () => f.backend.rows('bob_iphone'),
+      (r) => r.length === 2,
+      { what: 'the two locations sent meanwhile' },
+    );
+    expect(rows.map((r) => [r.seq, r.timestamp])).toEqual([
+      [0, new Date(T0 * 1000).toISOString()],
+      [1, new Date((T0 + 30) * 1000).toISOString()],
+    ]);
+  });
+});
+
 describe('a device id the collector already knows', () => {
   it('continues above its stored seqs (the retained ack, awaited with a probe)', async () => {
     const vehicle = await mqtt.connectAsync(`mqtt://127.0.0.1:${f.broker.port}`, { clean: true });

@@ -1,6 +1,6 @@
-// `npm run bench [-- --json] [--only ingest,latency,...,export,ui] [--repeat N] [--quick]`: every figure a median of repeated runs.
+// `npm run bench [-- --json] [--only ingest,latency,...,export,ui,gateway] [--repeat N] [--quick]`: every figure a median of repeated runs.
 import { execSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,15 +8,16 @@ import { StatusLine } from '../core/status-line.js';
 import { clusterRun } from './cluster.js';
 import { type ExportRun, exportRuns } from './export.js';
 import { fleetRun } from './fleet.js';
+import { type OsmandRun, osmandRun, type TeltonikaRun, teltonikaRun } from './gateway.js';
 import { historyRuns } from './history.js';
 import { BENCH_BROKER, ceilingRun, type IngestRun, influxRun, sqliteRun } from './ingest.js';
 import { type IngestRuns, ingestFigures } from './ingest-figures.js';
 import { latencyRun } from './latency.js';
 import { longevityRun } from './longevity.js';
-import { type PayloadKind, writeLoad } from './publishers.js';
+import { MAX_LINES_PER_PUBLISHER, type PayloadKind, writeLoad } from './publishers.js';
 import { queueDrainRun } from './queue-drain.js';
 import { type Results, table } from './report.js';
-import { median, round } from './stats.js';
+import { median, ratio, round } from './stats.js';
 import { uiRun } from './ui.js';
 
 const SUITES = [
@@ -29,6 +30,7 @@ const SUITES = [
   'export',
   'cluster',
   'ui',
+  'gateway',
 ] as const;
 type Suite = (typeof SUITES)[number];
 
@@ -246,6 +248,46 @@ if (only.includes('ui')) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+if (only.includes('gateway')) {
+  const trackers: TeltonikaRun[] = [];
+  const phones: OsmandRun[] = [];
+  const mqtt: IngestRun[] = [];
+  const connections = quick ? 200 : 1000;
+  await repeated('gateway', async (dir) => {
+    say(`bench gateway: ${connections} Teltonika connections, one record a second each`);
+    trackers.push(await teltonikaRun(join(dir, 't'), { connections, seconds: quick ? 10 : 30 }));
+    say('bench gateway: OsmAnd requests on one core (autocannon)');
+    const phone = await osmandRun(join(dir, 'o'), {
+      seconds: quick ? 5 : 15,
+      connections: 50,
+      devices: 100,
+    });
+    phones.push(phone);
+    // The MQTT path with as many readings, in the same repetition: drift hits both alike.
+    say('bench gateway: the same number of readings over MQTT (10 publishers)');
+    const perPublisher = Math.min(MAX_LINES_PER_PUBLISHER, Math.ceil(phone.requests / 10));
+    mkdirSync(join(dir, 'load'));
+    const load = writeLoad(join(dir, 'load'), 10, perPublisher);
+    mqtt.push(await sqliteRun(join(dir, 'm'), load));
+  });
+  const m = (pick: (r: TeltonikaRun) => number) => round(median(trackers.map(pick)));
+  results.gateway = {
+    [`teltonika_ack_p50_ms_${connections}`]: m((r) => r.ackP50Ms),
+    [`teltonika_ack_p99_ms_${connections}`]: m((r) => r.ackP99Ms),
+    [`teltonika_cpu_${connections}`]: m((r) => r.cpuCores),
+    [`teltonika_rss_mb_${connections}`]: m((r) => r.rssMb),
+    teltonika_delivered_ratio: m((r) => r.deliveredRatio),
+    osmand_requests_per_s_one_core: round(median(phones.map((r) => r.requestsPerS))),
+    osmand_latency_p99_ms: round(median(phones.map((r) => r.latencyP99Ms))),
+    osmand_stored_per_s: round(median(phones.map((r) => r.storedPerS))),
+    mqtt_stored_per_s: round(median(mqtt.map((r) => r.msgsPerS))),
+    osmand_to_mqtt_ratio: ratio(
+      median(phones.map((r) => r.storedPerS)),
+      median(mqtt.map((r) => r.msgsPerS)),
+    ),
+  };
 }
 
 status.stop();

@@ -27,6 +27,8 @@ const GOALS: Record<string, ['>=' | '<=' | '<', number]> = {
   'ui.page_ready_ratio': ['<=', 1.5],
   'ui.longest_task_ms_1000': ['<=', 100],
   'ui.socket_kb_per_s_10000': ['<=', 50],
+  'gateway.teltonika_ack_p99_ms_1000': ['<=', 50],
+  'gateway.teltonika_delivered_ratio': ['>=', 1],
 };
 
 export function goalMet(key: string, value: number): boolean | undefined {

@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { type AuthConfig, authConfigOf, authEnvShape } from './config-auth.js';
+import { type GatewayConfig, gatewayConfigOf, gatewayEnvShape } from './config-gateway.js';
 import { type SimConfig, simEnvShape, simOf } from './config-sim.js';
 import { DEVICE_ID_PATTERN } from './contract.js';
 import { durationMs } from './duration.js';
@@ -17,13 +18,16 @@ import type { Retention } from './store/types.js';
  * command, before / after recording its execution and result, and before answering;
  * command-store-error: storing a command's setting fails, as on a full disk (the vehicle answers
  * `failed`); store-migration-crash: the collector SIGKILLs itself in the middle of a store
- * schema upgrade (the upgrade must leave the store intact and resume at the next start).
+ * schema upgrade (the upgrade must leave the store intact and resume at the next start);
+ * gateway-crash-before-answer: the gateway SIGKILLs itself once a device's fixes are durable,
+ * before the device is answered (the device's resend must be stored once).
  */
 export const FAULTS = [
   'command-crash-before-commit',
   'command-crash-after-commit',
   'command-store-error',
   'store-migration-crash',
+  'gateway-crash-before-answer',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -135,6 +139,7 @@ const envSchema = z.object({
   SIGNALS_FILE: optionalString,
   ...authEnvShape,
   ...simEnvShape,
+  ...gatewayEnvShape,
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -233,6 +238,7 @@ export interface Config {
   logFormat: Env['LOG_FORMAT'];
   metrics: MetricsConfig;
   sim: SimConfig;
+  gateway: GatewayConfig;
 }
 
 export interface ClusterConfig {
@@ -409,6 +415,7 @@ export function loadConfig(
     logFormat: e.LOG_FORMAT,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
     sim: simOf(e),
+    gateway: gatewayConfigOf(e),
   };
 }
 

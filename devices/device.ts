@@ -11,10 +11,10 @@ import {
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
+import { EndToEndAcks } from '../core/queue/end-to-end-acks.js';
 import type { VehicleControls } from './command-executor.js';
 import type { DeviceAddon } from './device-addon.js';
 import type { VehicleModel } from './drive/vehicle-sim.js';
-import { EndToEndAcks } from './end-to-end-acks.js';
 import type { OfflineQueue, QueuedMessage } from './offline-queue.js';
 import { ReadingSchedule } from './reading-schedule.js';
 import type { TickWheel, WheelMember } from './tick-wheel.js';

@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { AckedQueue } from '../core/queue/acked-queue.js';
 import {
   type CommandJournal,
   createJournal,
@@ -20,7 +21,7 @@ export interface QueuedMessage {
   payload: string;
 }
 
-export interface OfflineQueue {
+export interface OfflineQueue extends AckedQueue {
   /** Allocates the next seq, builds the payload for it and stores both in one transaction. */
   append(build: (seq: number) => string): QueuedMessage;
   /** Oldest queued messages with seq > afterSeq, at most `limit`. */

@@ -1,6 +1,11 @@
 // Response schemas of the JSON routes (zod), held equal to the shared TypeScript contract at compile time (those derived from the signal catalog: signal-schemas.ts).
 import { z } from 'zod';
-import { ALARM_SEVERITIES, ALARM_STATES, type Alarm } from '../../core/contract.js';
+import {
+  ALARM_SEVERITIES,
+  ALARM_STATES,
+  type Alarm,
+  DEVICE_PROTOCOLS,
+} from '../../core/contract.js';
 import {
   type AlarmsBody,
   COMMAND_STATUSES,
@@ -104,6 +109,16 @@ export const deviceListEntry = z.object({
   name: z.string().nullable(),
   plate: z.string().nullable(),
   speed_limit_kmh: z.number().nullable(),
+  imei: z
+    .string()
+    .optional()
+    .describe("a Teltonika tracker's IMEI (the gateway maps it to this id)"),
+  protocol: z
+    .enum(DEVICE_PROTOCOLS)
+    .optional()
+    .describe(
+      'what the device speaks; with DEVICE_ALLOWLIST the gateway takes it on that input only',
+    ),
   registered: z.boolean(),
   status: z.enum(['online', 'warning', 'offline']),
   last_seen: isoTime.nullable(),

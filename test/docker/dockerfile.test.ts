@@ -86,7 +86,7 @@ describe('docker/Dockerfile', () => {
     for (const s of sources) expect(existsSync(join(ROOT, s)), s).toBe(true);
   });
 
-  it('holds every module collector, devices, dashboard and demo import, and their packages', () => {
+  it('holds every module collector, devices, dashboard, gateway and demo import, and their packages', () => {
     const copied = copiedFromContext();
     const entries = [
       'collector/main.ts',
@@ -94,6 +94,7 @@ describe('docker/Dockerfile', () => {
       'devices/device-main.ts',
       'dashboard/main.ts',
       'demo/main.ts',
+      'gateway/main.ts',
     ];
     const { files, packages } = importClosure(entries);
     expect(files.size).toBeGreaterThan(30);

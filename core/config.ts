@@ -1,6 +1,7 @@
 // Configuration: env vars (and .env via dotenv) parsed and validated once, one clear line per bad value.
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { type GeoSettings, geoEnvShape, geoOf } from './config-geo.js';
 import { DEVICE_ID_PATTERN } from './contract.js';
 import { durationMs } from './duration.js';
 import type { MqttConfig } from './mqtt-config.js';
@@ -131,6 +132,7 @@ const envSchema = z.object({
   METRICS_PORT: port.optional(),
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   SIGNALS_FILE: optionalString,
+  ...geoEnvShape,
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -226,6 +228,8 @@ export interface Config {
   /** auto: human lines when stderr is a terminal, JSON lines otherwise. */
   logFormat: Env['LOG_FORMAT'];
   metrics: MetricsConfig;
+  /** Trips, stops and harsh driving (core/config-geo.ts). */
+  geo: GeoSettings;
 }
 
 export interface ClusterConfig {
@@ -395,6 +399,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
+    geo: geoOf(e),
   };
 }
 

@@ -1,5 +1,6 @@
 // The dashboard's wire contract: REST bodies and Socket.IO event maps, imported by the server and the page.
 import type { Alarm, HealthMessage, RegistryEntry, TelemetryPayload } from './contract.js';
+import type { GeoEventBody } from './geo-wire.js';
 import type { RejectReason } from './validate.js';
 
 /** Page range selector: each key with the `duration` it sends to the history route. */
@@ -235,6 +236,8 @@ export interface ServerToClientEvents {
   fleet_summary: (summary: FleetSummaryBody) => void;
   /** Every second and right after each `view`: the table window and the watched vehicles. */
   fleet_rows: (rows: FleetRowsBody) => void;
+  /** A trip, harsh-driving or geofence event as a collector computed it (as GET /api/events lists it). */
+  event: (event: GeoEventBody) => void;
 }
 
 /** Columns the fleet table sorts by (server side: the client holds only the rows it shows). */

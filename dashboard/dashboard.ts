@@ -22,6 +22,7 @@ import type { CommandStore } from './commands/command-store.js';
 import { CommandDispatcher } from './commands/dispatcher.js';
 import { DeviceBoard } from './device-board.js';
 import { DeviceRegistry } from './device-registry.js';
+import type { DashboardGeo } from './geo/dashboard-geo.js';
 import { LiveFeed } from './live.js';
 import { dashboardMetrics } from './metrics.js';
 import { buildPageBundle } from './page-bundle.js';
@@ -102,6 +103,8 @@ export interface DashboardDeps {
    * clients of every instance (cluster/broadcast.ts); undefined: one dashboard, in-memory adapter.
    */
   cluster?: SocketCluster | undefined;
+  /** Trips, reports, events and geofences (dashboard/geo/); undefined: those routes answer 503. */
+  geo?: DashboardGeo | undefined;
 }
 
 type Io = SocketServer<ClientToServerEvents, ServerToClientEvents>;
@@ -253,6 +256,7 @@ export class Dashboard {
     await this.names.refresh();
     await this.store.start();
     await this.ingestStore?.start();
+    await this.deps.geo?.start();
     const headers = securityHeaders();
     this.rateLimit = apiRateLimit(security.rateLimitPerMin, log);
     const app = buildApp({
@@ -273,6 +277,7 @@ export class Dashboard {
       rateLimit: this.rateLimit.middleware,
       metrics: this.metrics,
       alarms: this.alarms,
+      geo: this.deps.geo,
     });
     this.expressApp = app;
     const http = createServer(app);
@@ -323,6 +328,8 @@ export class Dashboard {
       this.activeAlarms.apply(alarm);
       broadcast.local('alarm', alarm);
     });
+    // Collectors' trip, harsh and geofence events: rare, to every client of this instance.
+    this.deps.geo?.onEvent((event) => broadcast.local('event', event));
     this.live.start();
     // Same tick as live.start(): their listeners are on the session's client before the CONNACK.
     this.commands.attach();
@@ -338,6 +345,7 @@ export class Dashboard {
     const follower = this.deps.registryFollower;
     if (follower) follower.attach(this.deps.session.mqtt);
     else this.registryPublisher.attach(this.deps.session.mqtt);
+    this.deps.geo?.attach(this.deps.session.mqtt);
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(this.options.port, this.options.host, () => {
@@ -415,6 +423,7 @@ export class Dashboard {
     this.alarms.stop();
     await this.store.stop();
     await this.ingestStore?.stop();
+    await this.deps.geo?.stop();
     await this.deps.registry.stop();
   }
 }

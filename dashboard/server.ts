@@ -9,12 +9,15 @@ import type { Logger } from '../core/log.js';
 import type { AlarmsView } from './alarms/alarm-follower.js';
 import { ApiRouter } from './api/api-router.js';
 import { openApiRoutes, SWAGGER_UI_URL } from './api/openapi-routes.js';
-import { errorHandler, NotFoundError, notFoundHandler } from './errors.js';
+import { errorHandler, InvalidParameterError, NotFoundError, notFoundHandler } from './errors.js';
 import { SOCKET_IO_CLIENT_URL } from './page-bundle.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { commandRoutes } from './routes/commands.js';
 import type { RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
+import { geoReportRoutes } from './routes/geo-reports.js';
+import { geoVehicleRoutes } from './routes/geo-vehicle.js';
+import { geofenceRoutes } from './routes/geofences.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -61,10 +64,12 @@ export function buildApp(deps: AppDeps): Express {
   app.use(deps.rateLimit);
   app.use(writeGuard(deps.security.apiToken));
   const json = express.json({ limit: BODY_LIMIT });
-  /** Parsers of routes whose spec allows a larger body, by exact path (filled below). */
-  const larger = new Map<string, RequestHandler>();
+  /** Parsers of routes whose spec allows a larger body, by path pattern (filled below). */
+  const larger: Array<{ path: RegExp; parser: RequestHandler }> = [];
   app.use((req, res, next) =>
-    READ_METHODS.has(req.method) ? next() : (larger.get(req.path) ?? json)(req, res, next),
+    READ_METHODS.has(req.method)
+      ? next()
+      : (larger.find((l) => l.path.test(req.path))?.parser ?? json)(req, res, next),
   );
 
   const api = new ApiRouter();
@@ -78,9 +83,12 @@ export function buildApp(deps: AppDeps): Express {
   alarmRoutes(api, deps.alarms);
   readingsRoutes(api, deps);
   ingestRoutes(api, deps);
+  geoVehicleRoutes(api, deps);
+  geoReportRoutes(api, deps);
+  geofenceRoutes(api, deps);
   openApiRoutes(api, { version: deps.version });
   for (const spec of api.list()) {
-    if (spec.bodyLimit) larger.set(spec.path, express.json({ limit: spec.bodyLimit }));
+    if (spec.bodyLimit) larger.push({ path: pathPattern(spec.path), parser: bodyParser(spec) });
   }
   app.use(api.finish());
   app.use('/api', notFoundHandler);
@@ -116,4 +124,22 @@ export function buildApp(deps: AppDeps): Express {
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   return app;
+}
+
+/** An Express path with `:param` segments as an exact-match pattern. */
+function pathPattern(path: string): RegExp {
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_]\w*/g, '[^/]+');
+  return new RegExp(`^${escaped}$`);
+}
+
+/** The spec's JSON parser; a body over its limit is a 400 with the spec's reason when it gives one. */
+function bodyParser(spec: { bodyLimit?: string; bodyTooLarge?: string }): RequestHandler {
+  const parse = express.json({ limit: spec.bodyLimit });
+  const reason = spec.bodyTooLarge;
+  if (reason === undefined) return parse;
+  return (req, res, next) =>
+    parse(req, res, (err?: unknown) => {
+      const tooLarge = (err as { status?: unknown } | undefined)?.status === 413;
+      next(tooLarge ? new InvalidParameterError(reason) : err);
+    });
 }

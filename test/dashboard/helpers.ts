@@ -8,6 +8,7 @@ import { FollowedRegistry } from '../../dashboard/cluster/followed-registry.js';
 import type { SocketCluster } from '../../dashboard/cluster/redis-link.js';
 import { SqliteCommandStore } from '../../dashboard/commands/sqlite-command-store.js';
 import { Dashboard } from '../../dashboard/dashboard.js';
+import { createDashboardGeo } from '../../dashboard/geo/create-geo.js';
 import { SqliteRegistryStore } from '../../registry/sqlite-registry-store.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -62,6 +63,11 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
       log,
       now: options.now ?? Date.now,
       cluster: options.cluster,
+      geo: createDashboardGeo(config, log, {
+        now: options.now ?? Date.now,
+        retryMs: options.storeRetryMs ?? 100,
+        statePath,
+      }),
     },
   );
 }

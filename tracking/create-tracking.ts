@@ -1,0 +1,41 @@
+// Composition of the geo capability on a collector from config: the geofence follower, the geo store beside the telemetry store, the tracker settings.
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/log.js';
+import type { GeoStore } from '../core/store/geo-store.js';
+import type { TelemetryStore } from '../core/store/types.js';
+import { geoConfig } from '../geo/config.js';
+import type { GeofenceFollower } from '../geofences/follower.js';
+import type { RegistryFollower } from '../registry/follower.js';
+import { GeoTracking } from './geo-tracking.js';
+
+/** A vehicle's rolling checkpoint at most once a minute: a crash replays about a minute of it. */
+export const ROLLING_EVERY_MS = 60_000;
+
+export interface TrackingParts {
+  geo: GeoStore;
+  /** The collector's store (a partition's borrowed one in a cluster). */
+  store: TelemetryStore;
+  geofences: GeofenceFollower;
+  registry: RegistryFollower;
+  /** false: the geo store is shared (a cluster) and started by its owner. */
+  ownsStore: boolean;
+  valid?: () => boolean;
+}
+
+export function createTracking(config: Config, log: Logger, parts: TrackingParts): GeoTracking {
+  const tracking = new GeoTracking(
+    {
+      geo: parts.geo,
+      store: parts.store,
+      geofences: parts.geofences,
+      limitFor: (id) => parts.registry.lookup(id)?.speed_limit_kmh ?? undefined,
+      config: geoConfig(config.geo),
+      now: Date.now,
+      log: log.child({ component: 'geo' }),
+      ...(parts.valid ? { valid: parts.valid } : {}),
+    },
+    { ownsStore: parts.ownsStore, rollingEveryMs: ROLLING_EVERY_MS },
+  );
+  parts.registry.onSnapshot(() => tracking.limitsChanged());
+  return tracking;
+}

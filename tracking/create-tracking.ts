@@ -6,10 +6,7 @@ import type { TelemetryStore } from '../core/store/types.js';
 import { geoConfig } from '../geo/config.js';
 import type { GeofenceFollower } from '../geofences/follower.js';
 import type { RegistryFollower } from '../registry/follower.js';
-import { GeoTracking } from './geo-tracking.js';
-
-/** A vehicle's rolling checkpoint at most once a minute: a crash replays about a minute of it. */
-export const ROLLING_EVERY_MS = 60_000;
+import { DEFAULT_TRACKING_OPTIONS, GeoTracking } from './geo-tracking.js';
 
 export interface TrackingParts {
   geo: GeoStore;
@@ -20,6 +17,7 @@ export interface TrackingParts {
   /** false: the geo store is shared (a cluster) and started by its owner. */
   ownsStore: boolean;
   valid?: () => boolean;
+  owns?: (deviceId: string) => boolean;
 }
 
 export function createTracking(config: Config, log: Logger, parts: TrackingParts): GeoTracking {
@@ -33,8 +31,9 @@ export function createTracking(config: Config, log: Logger, parts: TrackingParts
       now: Date.now,
       log: log.child({ component: 'geo' }),
       ...(parts.valid ? { valid: parts.valid } : {}),
+      ...(parts.owns ? { owns: parts.owns } : {}),
     },
-    { ownsStore: parts.ownsStore, rollingEveryMs: ROLLING_EVERY_MS },
+    { ...DEFAULT_TRACKING_OPTIONS, ownsStore: parts.ownsStore },
   );
   parts.registry.onSnapshot(() => tracking.limitsChanged());
   return tracking;

@@ -95,6 +95,16 @@ export interface GeoChange {
   checkpoints: GeoCheckpoint[];
   /** Inserted or replaced by minute. */
   track: TrackBucket[];
+  /**
+   * The vehicle must be recomputed from before this key (late data seen, not yet recomputed): a
+   * restart finds it in dirtyVehicles(). null: recomputed, the mark is cleared; absent: unchanged.
+   */
+  dirty?: GeoKey | null;
+}
+
+export interface DirtyVehicle {
+  deviceId: string;
+  from: GeoKey;
 }
 
 /** The per-day sums of one vehicle. */
@@ -156,6 +166,8 @@ export interface GeoStore {
   days(q: DayQuery): Promise<GeoDayRow[]>;
   /** Buckets whose minute lies in [from, to], by minute. */
   track(deviceId: string, from: number, to: number): Promise<TrackBucket[]>;
+  /** Vehicles marked dirty (GeoChange.dirty) and not cleared since. */
+  dirtyVehicles(): Promise<DirtyVehicle[]>;
   /** Small settings the collectors share (the last geofence list they saw). */
   meta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

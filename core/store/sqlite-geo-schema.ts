@@ -78,6 +78,11 @@ CREATE TABLE IF NOT EXISTS geo_checkpoints (
   state TEXT NOT NULL,
   UNIQUE (device_id, at_ts, at_seq)
 );
+CREATE TABLE IF NOT EXISTS geo_dirty (
+  device_id TEXT NOT NULL PRIMARY KEY,
+  at_ts INTEGER NOT NULL,
+  at_seq INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS geo_meta (
   key TEXT NOT NULL PRIMARY KEY,
   value TEXT NOT NULL

@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import {
   type DayQuery,
+  type DirtyVehicle,
   dayStartMs,
   type EventQuery,
   type GeoChange,
@@ -133,6 +134,13 @@ function prepare(db: Database.Database) {
     ),
     deviceDays: db.prepare<[string, string, string], DayRowSql>(
       `SELECT * FROM geo_days WHERE device_id = ? AND day >= ? AND day <= ? ORDER BY day`,
+    ),
+    setDirty: db.prepare(
+      'INSERT OR REPLACE INTO geo_dirty (device_id, at_ts, at_seq) VALUES (?, ?, ?)',
+    ),
+    clearDirty: db.prepare('DELETE FROM geo_dirty WHERE device_id = ?'),
+    dirty: db.prepare<[], { device_id: string; at_ts: number; at_seq: number }>(
+      'SELECT device_id, at_ts, at_seq FROM geo_dirty ORDER BY device_id',
     ),
     meta: db.prepare<[string], string>('SELECT value FROM geo_meta WHERE key = ?').pluck(),
     setMeta: db.prepare('INSERT OR REPLACE INTO geo_meta (key, value) VALUES (?, ?)'),
@@ -283,6 +291,8 @@ export class SqliteGeoStore implements GeoStore {
       s.upsertTrack.run(id, b.minute, b.t1, b.lat1, b.lon1, b.t2, b.lat2, b.lon2, flags);
     }
     for (const day of touched) this.resumDay(s, id, day);
+    if (c.dirty === null) s.clearDirty.run(id);
+    else if (c.dirty !== undefined) s.setDirty.run(id, c.dirty.time, c.dirty.seq);
   }
 
   /** The day's figures summed again from the trips and stops that touch it (trips first, by start). */
@@ -368,6 +378,12 @@ export class SqliteGeoStore implements GeoStore {
         breakBefore: (r.flags & FLAG_BEFORE) !== 0,
         breakInside: (r.flags & FLAG_INSIDE) !== 0,
       }));
+  }
+
+  async dirtyVehicles(): Promise<DirtyVehicle[]> {
+    return this.st()
+      .dirty.all()
+      .map((r) => ({ deviceId: r.device_id, from: { time: r.at_ts, seq: r.at_seq } }));
   }
 
   async meta(key: string): Promise<string | undefined> {

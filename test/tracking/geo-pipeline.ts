@@ -88,12 +88,20 @@ export class GeoPipeline {
     );
   }
 
-  /** Waits until the collector acknowledged every seq of the device up to `seq` (stored and settled). */
+  /**
+   * Waits until the collector acknowledged every seq of the device up to `seq` (stored and
+   * settled) and no vehicle waits for a recomputation (late data).
+   */
   async waitAck(deviceId: string, seq: number, timeoutMs = 60_000): Promise<void> {
     await waitFor(
       () => this.acks.get(deviceId) ?? -1,
       (s) => s >= seq,
       { timeoutMs, what: `ack of ${deviceId} up to ${seq}` },
+    );
+    await waitFor(
+      () => this.collector.totals().extensions.geo?.dirty ?? 0,
+      (n) => n === 0,
+      { timeoutMs, what: 'late data recomputed' },
     );
   }
 

@@ -45,7 +45,11 @@ export function createCollector(config: Config, log: Logger, metrics?: Registry)
       ...(metrics ? { observer: ingestHistograms(metrics) } : {}),
       registry,
       // Rules are evaluated here: the collector sees every stored reading once (see README, Alarms).
-      extensions: [geofences, tracking, createAlarmService(config, log, speedLimitsOf(registry))],
+      extensions: [
+        geofences,
+        tracking,
+        createAlarmService(config, log, speedLimitsOf(registry), geofences),
+      ],
     },
     collectorOptions(config),
   );

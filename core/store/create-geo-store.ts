@@ -1,6 +1,7 @@
 // Builds the geo store beside the configured telemetry store (STORE=sqlite|influxdb): the same file or database.
 import type { StoreConfig } from '../config.js';
 import type { GeoStore } from './geo-store.js';
+import { InfluxGeoStore } from './influx-geo-store.js';
 import { SqliteGeoStore } from './sqlite-geo-store.js';
 
 export function createGeoStore(
@@ -11,6 +12,6 @@ export function createGeoStore(
     case 'sqlite':
       return new SqliteGeoStore({ path: config.sqlitePath, readonly: options.readonly ?? false });
     case 'influxdb':
-      throw new Error('geo store on InfluxDB: not yet');
+      return new InfluxGeoStore(config.influx);
   }
 }

@@ -116,6 +116,8 @@ export async function exportRun(
       MQTT_BROKER_HOST: '127.0.0.1',
       MQTT_BROKER_PORT: String(await freePort()), // no broker: the export reads the store
       DASHBOARD_RATE_LIMIT_PER_MIN: '1000000',
+      // The export path itself, without accounts (AUTH_MODE=none, as before accounts existed).
+      AUTH_MODE: 'none',
       LOG_LEVEL: 'warn',
       ...env,
     },

@@ -72,6 +72,8 @@ export async function historyRuns(dir: string, o: HistoryOptions): Promise<Histo
   const port = await freePort();
   const dashboard = new ProgramProcess('dashboard/main.ts', [], {
     SQLITE_PATH: path,
+    // Benchmarks of the data path: no accounts (AUTH_MODE=none, as before accounts existed).
+    AUTH_MODE: 'none',
     DASHBOARD_STATE_PATH: join(dir, 'dashboard-state.db'),
     DASHBOARD_HOST: '127.0.0.1',
     DASHBOARD_PORT: String(port),

@@ -31,6 +31,8 @@ export async function latencyRun(dir: string, o: LatencyOptions): Promise<Latenc
     MQTT_BROKER_PORT: String(broker.port),
     SQLITE_PATH: join(dir, 'telemetry.db'),
     COLLECTOR_STATE_PATH: join(dir, 'collector-state.db'),
+    // Benchmarks of the data path: no accounts (AUTH_MODE=none, as before accounts existed).
+    AUTH_MODE: 'none',
     DASHBOARD_STATE_PATH: join(dir, 'dashboard-state.db'),
     QUEUE_DIR: join(dir, 'queues'),
     DASHBOARD_HOST: '127.0.0.1',

@@ -186,6 +186,8 @@ export async function longevityRun(dir: string, o: LongevityOptions): Promise<Lo
     const port = await freePort();
     const dashboard = ProgramProcess.fromNpmScript('dashboard', [], {
       ...mqttEnv,
+      // Benchmarks of the data path: no accounts (AUTH_MODE=none, as before accounts existed).
+      AUTH_MODE: 'none',
       DASHBOARD_STATE_PATH: join(dir, 'dashboard-state.db'),
       DASHBOARD_HOST: '127.0.0.1',
       DASHBOARD_PORT: String(port),

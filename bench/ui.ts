@@ -83,6 +83,8 @@ export async function stage(
     MQTT_BROKER_HOST: '127.0.0.1',
     MQTT_BROKER_PORT: String(brokerPort),
     SQLITE_PATH: sqlitePath,
+    // Benchmarks of the data path: no accounts (AUTH_MODE=none, as before accounts existed).
+    AUTH_MODE: 'none',
     DASHBOARD_STATE_PATH: join(dir, 'dashboard-state.db'),
     DASHBOARD_CLIENT_ID: `bench-dashboard-${count}-${process.pid}`,
     DASHBOARD_HOST: '127.0.0.1',

@@ -10,6 +10,7 @@ import {
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import { BUILTIN_CATALOG, type SignalCatalog } from '../core/signals/catalog.js';
+import { StatusDigest } from '../core/status-digest.js';
 import type { TelemetryStore, WriteResult } from '../core/store/types.js';
 import type { RejectReason } from '../core/validate.js';
 import { RegistryFollower } from '../registry/follower.js';
@@ -138,6 +139,8 @@ export class Collector {
   /** The registry this collector follows (alarms read speed limits from it too). */
   readonly registry: RegistryFollower;
   private readonly statuses = new Map<string, DeviceStatus>();
+  /** Status changes: each at debug, a summary at info at most every few seconds. */
+  private statusDigest: StatusDigest;
   private readonly storedListeners: Array<(readings: readonly Reading[]) => void> = [];
   private started = false;
   private markSubscribed: () => void = () => {};
@@ -157,6 +160,7 @@ export class Collector {
   ) {
     this.options = { ...DEFAULT_COLLECTOR_OPTIONS, ...options };
     this.registry = deps.registry ?? new RegistryFollower(deps.log);
+    this.statusDigest = new StatusDigest(deps.log, { now: deps.now });
   }
 
   /** Called after each durable write, with the readings of that batch (duplicates included). */
@@ -324,8 +328,7 @@ export class Collector {
   private onStatus(s: StatusMessage): void {
     const before = this.statuses.get(s.device_id);
     this.statuses.set(s.device_id, s.status);
-    if (before !== s.status)
-      this.deps.log.info({ deviceId: s.device_id, status: s.status }, 'device status');
+    if (before !== s.status) this.statusDigest.change(s.device_id, s.status);
   }
 
   /** Running totals without the per-device table (what metrics read at every scrape). */
@@ -397,6 +400,7 @@ export class Collector {
     await this.retention?.stop();
     await this.ingest?.stop();
     this.acker?.stop(); // the last acks go out before the DISCONNECT
+    this.statusDigest.flush();
     for (const x of this.deps.extensions ?? []) await x.stop();
     await this.deps.session.stop();
     await this.deps.store.stop();

@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { type GeoSettings, geoEnvShape, geoOf } from './config-geo.js';
+import { type AuthConfig, authConfigOf, authEnvShape } from './config-auth.js';
 import { DEVICE_ID_PATTERN } from './contract.js';
 import { durationMs } from './duration.js';
 import type { MqttConfig } from './mqtt-config.js';
@@ -133,6 +134,7 @@ const envSchema = z.object({
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   SIGNALS_FILE: optionalString,
   ...geoEnvShape,
+  ...authEnvShape,
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -222,6 +224,8 @@ export interface Config {
   /** Used only with REDIS_URL: how several collectors share the vehicles (collector/cluster/). */
   cluster: ClusterConfig;
   dashboard: DashboardConfig;
+  /** Accounts, sessions, tokens and audit (core/config-auth.ts). */
+  auth: AuthConfig;
   nodeEnv: string;
   devices: DevicesConfig;
   logLevel: Env['LOG_LEVEL'];
@@ -317,6 +321,8 @@ export function loadConfig(
       `FAULT_INJECTION=${JSON.stringify(e.FAULT_INJECTION)}: test-only, refused with NODE_ENV=production`,
     ]);
   }
+  const auth = authConfigOf(e);
+  if (Array.isArray(auth)) throw new ConfigError(auth);
   const retained = retentionOf(e);
   const alerts = alertsOf(e);
   const signals = catalogOf(e);
@@ -384,6 +390,7 @@ export function loadConfig(
       maxSocketsPerIp: e.DASHBOARD_MAX_SOCKETS_PER_IP,
       trustProxy: e.DASHBOARD_TRUST_PROXY,
     },
+    auth,
     nodeEnv: e.NODE_ENV,
     devices: {
       count: e.DEVICE_COUNT,

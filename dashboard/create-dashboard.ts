@@ -1,6 +1,7 @@
 // Composition of the dashboard from config: read-only store factory, persistent MQTT session, command store, clock, version, metrics registry.
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
+import { createAuth } from '../auth/auth.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { createMetricsRegistry } from '../core/metrics/registry.js';
@@ -35,10 +36,12 @@ export function createDashboard(config: Config, log: Logger, metrics?: Registry)
     },
     {
       createStore: () => createStore(config.store, log, { readonly: true }),
-      // HTTP ingest writes only with a token (nothing writes without one): SQLite takes a second
-      // writer safely (coverage is read inside each write's transaction); see README.
+      // HTTP ingest writes only for an admin (AUTH_MODE=none: only with DASHBOARD_API_TOKEN):
+      // SQLite takes a second writer safely (coverage is read inside each write's transaction).
       createWriteStore:
-        config.dashboard.apiToken === undefined ? undefined : () => createStore(config.store, log),
+        config.dashboard.apiToken === undefined && config.auth.mode === 'none'
+          ? undefined
+          : () => createStore(config.store, log),
       registry: follower ?? new SqliteRegistryStore(config.dashboard.statePath),
       registryFollower: follower,
       session: new MqttSession({
@@ -61,6 +64,11 @@ export function createDashboard(config: Config, log: Logger, metrics?: Registry)
           ? undefined
           : new RedisLink({ url: config.redisUrl }, log.child({ part: 'redis' })),
       geo: createDashboardGeo(config, log, { now: Date.now }),
+      auth: createAuth(config.auth, {
+        log: log.child({ part: 'auth' }),
+        now: Date.now,
+        legacyToken: config.dashboard.apiToken,
+      }),
     },
   );
 }

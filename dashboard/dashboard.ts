@@ -4,14 +4,18 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { Registry } from 'prom-client';
 import { Server as SocketServer } from 'socket.io';
+import type { Auth } from '../auth/auth.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../core/dashboard-contract.js';
 import { LATE_AFTER_MS } from '../core/dashboard-contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import { BUILTIN_CATALOG, type SignalCatalog } from '../core/signals/catalog.js';
+import { StatusDigest } from '../core/status-digest.js';
 import type { TelemetryStore } from '../core/store/types.js';
 import { RegistryPublisher } from '../registry/publisher.js';
 import type { RegistryStore } from '../registry/registry-store.js';
+import { LiveAudience } from './access/live-audience.js';
+import { SocketAccess } from './access/socket-access.js';
 import { AlarmCopy } from './alarms/alarm-copy.js';
 import { AlarmFollower } from './alarms/alarm-follower.js';
 import { socketBroadcast } from './cluster/broadcast.js';
@@ -28,12 +32,9 @@ import { dashboardMetrics } from './metrics.js';
 import { buildPageBundle } from './page-bundle.js';
 import { rawRequestAddress } from './security/client-address.js';
 import { securityHeaders } from './security/headers.js';
+import { logSecuritySettings } from './security/log-settings.js';
 import { type ApiRateLimit, apiRateLimit } from './security/rate-limit.js';
-import {
-  type SecurityConfig,
-  type SecuritySettings,
-  securitySettings,
-} from './security/settings.js';
+import { type SecurityConfig, securitySettings } from './security/settings.js';
 import { SocketLimit } from './security/socket-limit.js';
 import { buildApp } from './server.js';
 import { StoreLink } from './store-link.js';
@@ -105,6 +106,11 @@ export interface DashboardDeps {
   cluster?: SocketCluster | undefined;
   /** Trips, reports, events and geofences (dashboard/geo/); undefined: those routes answer 503. */
   geo?: DashboardGeo | undefined;
+  /**
+   * People and permissions (the auth folder: AUTH_MODE, users, groups, sessions, tokens, audit);
+   * started and stopped by the dashboard.
+   */
+  auth: Auth;
 }
 
 type Io = SocketServer<ClientToServerEvents, ServerToClientEvents>;
@@ -121,6 +127,9 @@ export class Dashboard {
   readonly registryPublisher: RegistryPublisher;
   /** Who receives which live event (legacy clients, view clients). */
   readonly views: LiveViews;
+  /** Who each live connection is, checked again as users, groups and sessions change. */
+  readonly sockets: SocketAccess;
+  private readonly audience: LiveAudience;
   private readonly names: NameCache;
   private readonly activeAlarms = new ActiveAlarms();
   private http: HttpServer | undefined;
@@ -130,6 +139,8 @@ export class Dashboard {
   private ticks = 0;
   private rateLimit: ApiRateLimit | undefined;
   private stopping: Promise<void> | undefined;
+  /** Status changes: each at debug, a summary at info at most every few seconds. */
+  private readonly statusDigest: StatusDigest;
 
   get catalog(): SignalCatalog {
     return this.options.catalog ?? BUILTIN_CATALOG;
@@ -139,6 +150,7 @@ export class Dashboard {
     private readonly options: DashboardOptions,
     private readonly deps: DashboardDeps,
   ) {
+    this.statusDigest = new StatusDigest(deps.log, { now: deps.now });
     this.board = new DeviceBoard(options.offlineAfterS * 1000, {
       healthIntervalMs: options.healthIntervalS * 1000,
     });
@@ -188,7 +200,11 @@ export class Dashboard {
     this.registry = new DeviceRegistry(deps.registry, this.registryPublisher);
     this.names = new NameCache(deps.registry, deps.log);
     this.registry.onChange(() => void this.names.refresh());
+    this.sockets = new SocketAccess({ auth: deps.auth, now: deps.now, log: deps.log });
+    this.audience = new LiveAudience(() => deps.auth.directory, deps.auth.mode === 'none');
     this.views = new LiveViews({
+      sockets: this.sockets,
+      audience: this.audience,
       board: this.board,
       name: (id) => this.names.get(id),
       alarms: this.activeAlarms,
@@ -238,7 +254,7 @@ export class Dashboard {
     const { log, now } = this.deps;
     // Bad DASHBOARD_* values stop the start before anything is opened.
     const security = securitySettings(this.options);
-    this.logSecurity(security);
+    logSecuritySettings(this.deps.log, security, this.deps.auth.mode);
     dashboardMetrics(this.metrics, {
       board: this.board,
       live: this.live,
@@ -250,6 +266,7 @@ export class Dashboard {
       now,
     });
     const pageScript = await buildPageBundle();
+    await this.deps.auth.start();
     // Before MQTT connects: answers the broker kept for this session arrive right after CONNACK.
     this.deps.commandStore.start();
     await this.deps.registry.start();
@@ -278,6 +295,7 @@ export class Dashboard {
       metrics: this.metrics,
       alarms: this.alarms,
       geo: this.deps.geo,
+      auth: this.deps.auth,
     });
     this.expressApp = app;
     const http = createServer(app);
@@ -302,10 +320,12 @@ export class Dashboard {
       }),
     });
     this.io = io;
-    const broadcast = socketBroadcast(io);
+    const broadcast = socketBroadcast(io, this.audience);
     // Socket.IO answers /socket.io/ before Express sees it: its responses get the headers too.
     io.engine.use(headers);
     socketLimit.attach(io);
+    // After the per-address limit: a refused connection costs no lookup.
+    this.sockets.attach(io);
     this.views.attach(io);
     io.on('connection', (socket) => {
       socket.emit('hello', {
@@ -320,16 +340,18 @@ export class Dashboard {
     // Readings and health reach each client by its view (views/live-views.ts), from this
     // instance's own feed: local. Commands only this instance knows: everywhere. Alarms reach
     // every instance from the collector's retained topics (acks included): local, to every client
-    // (they are rare; the alarm panel lists the whole fleet).
+    // that may see the vehicle (they are rare; the alarm panel lists the fleet it may see).
     this.live.onReading((reading) => this.views.reading(reading));
     this.live.onHealth((health) => this.views.health(health));
-    this.commands.onChange((command) => broadcast.everywhere('command', commandBody(command)));
+    this.commands.onChange((command) =>
+      broadcast.everywhere(command.deviceId, 'command', commandBody(command)),
+    );
     this.alarms.onAlarm((alarm) => {
       this.activeAlarms.apply(alarm);
-      broadcast.local('alarm', alarm);
+      broadcast.local(alarm.device_id, 'alarm', alarm);
     });
-    // Collectors' trip, harsh and geofence events: rare, to every client of this instance.
-    this.deps.geo?.onEvent((event) => broadcast.local('event', event));
+    // Collectors' trip, harsh and geofence events: rare, to this instance's clients who see the vehicle.
+    this.deps.geo?.onEvent((event) => broadcast.local(event.device_id, 'event', event));
     this.live.start();
     // Same tick as live.start(): their listeners are on the session's client before the CONNACK.
     this.commands.attach();
@@ -356,31 +378,13 @@ export class Dashboard {
     this.ticker = setInterval(() => this.tick(), this.options.tickMs ?? 1000);
   }
 
-  private logSecurity(s: SecuritySettings): void {
-    const { log } = this.deps;
-    log.info(
-      {
-        writes: s.apiToken === undefined ? 'refused (no DASHBOARD_API_TOKEN)' : 'bearer token',
-        corsOrigins: s.corsOrigins === '*' ? '*' : [...s.corsOrigins],
-        rateLimitPerMin: s.rateLimitPerMin,
-        maxSocketsPerIp: s.maxSocketsPerIp,
-        trustProxy: s.trustProxy,
-      },
-      'dashboard security',
-    );
-    if (s.trustProxy === true) {
-      log.warn(
-        'DASHBOARD_TRUST_PROXY=true believes every X-Forwarded-For hop: any client can pick its own address and escape the rate and socket limits; name the proxy instead (loopback, an address, or a hop count)',
-      );
-    }
-  }
-
-  /** Every second: flip stale devices (logged once per change) and push the live views. */
+  /** Every second: flip stale devices (logged once per change), re-check connections' rights, push the live views. */
   private tick(): void {
     const now = this.deps.now();
     for (const change of this.board.transitions(now)) {
-      this.deps.log.info(change, 'device status');
+      this.statusDigest.change(change.deviceId, change.status);
     }
+    if (this.io) this.sockets.tick(this.io, (socket) => this.views.rightsChanged(socket));
     this.views.tick();
     if (++this.ticks % NAME_REFRESH_TICKS === 0) void this.names.refresh();
   }
@@ -400,6 +404,7 @@ export class Dashboard {
 
   private async stopAll(): Promise<void> {
     clearInterval(this.ticker);
+    this.statusDigest.flush();
     this.ticker = undefined;
     this.rateLimit?.stop();
     const io = this.io;
@@ -425,5 +430,6 @@ export class Dashboard {
     await this.ingestStore?.stop();
     await this.deps.geo?.stop();
     await this.deps.registry.stop();
+    this.deps.auth.stop();
   }
 }

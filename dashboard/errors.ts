@@ -90,6 +90,22 @@ export class MethodNotAllowedError extends HttpError {
   }
 }
 
+/** 409: a name already taken, the last admin, … */
+export class ConflictError extends HttpError {
+  constructor(message: string) {
+    super(409, 'conflict', message);
+  }
+}
+
+/** 429: sign-in locked after too many failed attempts (per name or per address). */
+export class LockedOutError extends HttpError {
+  constructor(retryAfterS: number) {
+    super(429, 'rate_limited', `too many failed sign-ins; try again in ${retryAfterS} s`, {
+      'Retry-After': String(retryAfterS),
+    });
+  }
+}
+
 export class RateLimitedError extends HttpError {
   constructor(limitPerMin: number) {
     super(

@@ -1,16 +1,20 @@
-// The Express app: security layers (headers, CORS, rate limit, write guard), JSON routes, /metrics, the page and its libraries, one error handler.
+// The Express app: security layers (headers, CORS, rate limit, who is asking, write guard), JSON routes, /metrics, the pages and their libraries, one error handler.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
+import type { Auth } from '../auth/auth.js';
 import { DEVICE_ID_PATTERN } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
+import { pageGate, signedInWrites } from './access/page-gate.js';
+import { requestIdentity } from './access/request-identity.js';
 import type { AlarmsView } from './alarms/alarm-follower.js';
 import { ApiRouter } from './api/api-router.js';
 import { openApiRoutes, SWAGGER_UI_URL } from './api/openapi-routes.js';
 import { errorHandler, InvalidParameterError, NotFoundError, notFoundHandler } from './errors.js';
 import { SOCKET_IO_CLIENT_URL } from './page-bundle.js';
+import { peopleRoutes } from './people/routes.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { commandRoutes } from './routes/commands.js';
 import type { RouteDeps } from './routes/deps.js';
@@ -41,6 +45,8 @@ export interface AppDeps extends RouteDeps {
   metrics: Registry;
   /** The alarms as the dashboard knows them, and acknowledging one (alarms/alarm-follower.ts). */
   alarms: AlarmsView;
+  /** People and permissions (the auth folder), started. */
+  auth: Auth;
 }
 
 const require = createRequire(import.meta.url);
@@ -62,17 +68,32 @@ export function buildApp(deps: AppDeps): Express {
   app.use(deps.headers);
   app.use('/api', corsForReads(deps.security.corsOrigins));
   app.use(deps.rateLimit);
-  app.use(writeGuard(deps.security.apiToken));
+  const { auth } = deps;
+  app.use(requestIdentity(auth, deps.now));
+  const api = new ApiRouter((entry) => auth.audit.record(entry));
+  let publicWrites: Set<string> | undefined;
+  app.use(
+    auth.mode === 'none'
+      ? writeGuard(deps.security.apiToken)
+      : signedInWrites(() => {
+          publicWrites ??= new Set(
+            api
+              .list()
+              .filter((s) => s.access.role === 'public' && s.method !== 'get')
+              .map((s) => `${s.method.toUpperCase()} ${s.path}`),
+          );
+          return publicWrites;
+        }),
+  );
   const json = express.json({ limit: BODY_LIMIT });
   /** Parsers of routes whose spec allows a larger body, by path pattern (filled below). */
-  const larger: Array<{ path: RegExp; parser: RequestHandler }> = [];
+  const larger: Array<[RegExp, RequestHandler]> = [];
   app.use((req, res, next) =>
     READ_METHODS.has(req.method)
       ? next()
-      : (larger.find((l) => l.path.test(req.path))?.parser ?? json)(req, res, next),
+      : (larger.find(([path]) => path.test(req.path))?.[1] ?? json)(req, res, next),
   );
 
-  const api = new ApiRouter();
   healthRoutes(api, deps);
   // Before the registry's /api/devices/:id, so /api/devices/status keeps its own Allow header.
   deviceRoutes(api, deps);
@@ -86,13 +107,28 @@ export function buildApp(deps: AppDeps): Express {
   geoVehicleRoutes(api, deps);
   geoReportRoutes(api, deps);
   geofenceRoutes(api, deps);
+  peopleRoutes(api, { auth, now: deps.now });
   openApiRoutes(api, { version: deps.version });
   for (const spec of api.list()) {
-    if (spec.bodyLimit) larger.push({ path: pathPattern(spec.path), parser: bodyParser(spec) });
+    if (spec.bodyLimit) {
+      const path = new RegExp(`^${spec.path.replace(/:\w+/g, '[^/]+')}$`);
+      larger.push([path, bodyParser(spec)]);
+    }
   }
   app.use(api.finish());
   app.use('/api', notFoundHandler);
 
+  app.use(pageGate(auth.mode));
+  app.get('/login', (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    res.sendFile(join(PUBLIC_DIR, 'login.html'), (err) => err && next(err));
+  });
+  for (const page of ['admin', 'account']) {
+    app.get(`/${page}`, (_req, res, next) => {
+      res.set('Cache-Control', 'no-cache');
+      res.sendFile(join(PUBLIC_DIR, `${page}.html`), (err) => err && next(err));
+    });
+  }
   app.get('/app.js', (_req, res) => {
     res.type('text/javascript').set('Cache-Control', 'no-cache').send(deps.pageScript);
   });
@@ -124,12 +160,6 @@ export function buildApp(deps: AppDeps): Express {
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   return app;
-}
-
-/** An Express path with `:param` segments as an exact-match pattern. */
-function pathPattern(path: string): RegExp {
-  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_]\w*/g, '[^/]+');
-  return new RegExp(`^${escaped}$`);
 }
 
 /** The spec's JSON parser; a body over its limit is a 400 with the spec's reason when it gives one. */

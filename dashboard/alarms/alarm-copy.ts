@@ -8,6 +8,8 @@ import type { AlarmQueryState } from '../../core/dashboard-contract.js';
 export interface AlarmQuery {
   state: AlarmQueryState;
   deviceId: string | undefined;
+  /** Only alarms of these vehicles (a non-admin's groups); undefined: every alarm, fleet-wide ones too. */
+  devices?: ReadonlySet<string> | undefined;
   limit: number;
 }
 
@@ -126,6 +128,10 @@ export class AlarmCopy {
     if (q.deviceId !== undefined) {
       where.push('device_id = ?');
       params.push(q.deviceId);
+    }
+    if (q.devices !== undefined) {
+      where.push('device_id IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify([...q.devices]));
     }
     params.push(q.limit);
     const rows = db

@@ -29,6 +29,7 @@ export interface AckAnswer {
 /** What the routes use (a test can give its own). */
 export interface AlarmsView {
   list(q: AlarmQuery): Alarm[];
+  get(id: string): Alarm | undefined;
   acknowledge(id: string): Promise<AckAnswer>;
 }
 
@@ -102,6 +103,10 @@ export class AlarmFollower implements AlarmsView {
 
   list(q: AlarmQuery): Alarm[] {
     return this.deps.copy.list(q);
+  }
+
+  get(id: string): Alarm | undefined {
+    return this.deps.copy.get(id);
   }
 
   /**

@@ -1,8 +1,12 @@
 // Registers routes from their specs: validates input with the spec's schemas, answers 405/OPTIONS per path, lists the specs.
 import { type Request, type Response, Router } from 'express';
 import type { z } from 'zod';
+import type { AuditRecord } from '../../auth/audit.js';
+import { identityOf } from '../access/request-identity.js';
+import { accessOf, authorize, checkVehicle } from '../access/route-access.js';
 import { InvalidParameterError, MethodNotAllowedError, nameForMessage } from '../errors.js';
-import type { HttpMethod, RouteInput, RouteSpec } from './route-spec.js';
+import type { HttpMethod, ResponseSpec, RouteInput, RouteSpec } from './route-spec.js';
+import { errorResponses } from './schemas.js';
 
 type Handler<P, Q, B> = (
   input: RouteInput<P, Q, B>,
@@ -32,8 +36,18 @@ function parse<T>(schema: z.ZodType | undefined, value: unknown, where: string):
   return result.data as T;
 }
 
+/** The answers a rule adds to a route's own: 401/403 unless public, 404 for a vehicle out of sight. */
+function withAccessAnswers(spec: RouteSpec): RouteSpec {
+  const extra: Record<number, ResponseSpec> = {};
+  if (spec.access.role !== 'public') Object.assign(extra, errorResponses(401, 403));
+  if (spec.access.vehicle.includes('.')) Object.assign(extra, errorResponses(404));
+  return { ...spec, responses: { ...extra, ...spec.responses } };
+}
+
 /**
- * One Router for every API route. A path answers the methods its specs declare (GET also answers
+ * One Router for every API route. Each route is checked against its access rule before its
+ * input is even validated (401, 403), then its named vehicle (404 when out of the caller's
+ * groups), then the handler runs with the caller and their vehicle access. A path answers the methods its specs declare (GET also answers
  * HEAD); OPTIONS is a 204 with Allow and any other method a 405 with Allow, registered by
  * finish() once every spec of the path is known.
  */
@@ -42,18 +56,35 @@ export class ApiRouter {
   private readonly specs: RouteSpec[] = [];
   private finished = false;
 
+  /** `audit`: where input.audit records go (the auth folder's audit log). */
+  constructor(private readonly audit: (entry: AuditRecord) => void) {}
+
   route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
     spec: RouteSpec<P, Q, B>,
     handler: Handler<z.infer<P>, z.infer<Q>, z.infer<B>>,
   ): this {
     if (this.finished) throw new Error(`route ${spec.path} added after finish()`);
-    this.specs.push(spec);
+    this.specs.push(withAccessAnswers(spec));
+    const rule = spec.access;
     this.router[spec.method](spec.path, async (req, res) => {
-      const input = {
+      const who = authorize(rule, identityOf(req), req);
+      const access = accessOf(who);
+      const input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>> = {
         params: parse<z.infer<P>>(spec.params, req.params, 'path parameter'),
         query: parse<z.infer<Q>>(spec.query, req.query, 'parameter'),
         body: parse<z.infer<B>>(spec.body, req.body, 'field'),
+        who,
+        access,
+        audit: (action, target, outcome = 'ok') =>
+          this.audit({
+            user: who?.username ?? 'anonymous',
+            action,
+            target,
+            ip: req.ip ?? null,
+            outcome,
+          }),
       };
+      if (rule.role !== 'public') checkVehicle(rule.vehicle, access, input);
       await handler(input, req, res);
     });
     return this;

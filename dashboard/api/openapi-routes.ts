@@ -34,6 +34,7 @@ export function openApiRoutes(api: ApiRouter, info: { version: string }): void {
       path: '/api/openapi.json',
       summary: 'This document',
       tag: 'docs',
+      access: { role: 'viewer', vehicle: 'none' },
       query: noQuery,
       responses: {
         200: { description: 'OpenAPI 3.1', schema: z.record(z.string(), z.unknown()) },
@@ -52,6 +53,7 @@ export function openApiRoutes(api: ApiRouter, info: { version: string }): void {
       path: '/api/docs',
       summary: 'A page that renders this document (Swagger UI, served by the dashboard itself)',
       tag: 'docs',
+      access: { role: 'viewer', vehicle: 'none' },
       query: noQuery,
       responses: {
         200: { description: 'HTML page', contentType: 'text/html' },

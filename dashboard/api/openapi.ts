@@ -77,7 +77,8 @@ export function openApiDocument(specs: readonly RouteSpec[], info: DocumentInfo)
           }
         : {}),
       responses,
-      ...(spec.auth ? { security: [{ bearer: [] }] } : {}),
+      ...(spec.access.role === 'public' ? {} : { security: [{ bearer: [] }, { session: [] }] }),
+      'x-access': spec.access,
     };
     const path = openApiPath(spec.path);
     paths[path] = { ...(paths[path] ?? {}), [spec.method]: operation };
@@ -88,12 +89,15 @@ export function openApiDocument(specs: readonly RouteSpec[], info: DocumentInfo)
       title: 'Vehicle telemetry dashboard API',
       version: info.version,
       description:
-        'Read routes are public (CORS per DASHBOARD_CORS_ORIGINS); every other method needs Authorization: Bearer $DASHBOARD_API_TOKEN. Errors are {error, message}.',
+        "AUTH_MODE=local (default): every route but the public ones needs a session (POST /api/session; writes also send X-CSRF-Token) or Authorization: Bearer <personal token or DASHBOARD_API_TOKEN>; x-access names the least role and how the route reaches vehicle data (non-admins see their groups' vehicles only). AUTH_MODE=none: reads are open, writes need DASHBOARD_API_TOKEN. Errors are {error, message}.",
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        session: { type: 'apiKey', in: 'cookie', name: 'telemetry_session' },
+      },
     },
   };
 }

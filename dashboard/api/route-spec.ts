@@ -1,5 +1,7 @@
 // One HTTP route's contract: method, path, and the zod schemas that validate its input and describe its answers.
 import type { z } from 'zod';
+import type { Principal, VehicleAccess } from '../../auth/access.js';
+import type { RouteAccess } from '../access/route-access.js';
 
 export type HttpMethod = 'get' | 'put' | 'post' | 'delete';
 
@@ -30,8 +32,11 @@ export interface RouteSpec<
   summary: string;
   /** Groups routes on the docs page. */
   tag: string;
-  /** Needs `Authorization: Bearer $DASHBOARD_API_TOKEN` (the write guard enforces it for non-GETs). */
-  auth?: boolean;
+  /**
+   * Who may call it and how it reaches vehicle data (access/route-access.ts). Required: a route
+   * without a rule does not compile, and the permission matrix test walks every registered rule.
+   */
+  access: RouteAccess;
   /** An object schema of the path parameters. */
   params?: P;
   /** An object schema of the query (values arrive as strings; a repeated key as an array). */
@@ -45,9 +50,18 @@ export interface RouteSpec<
   bodyTooLarge?: string;
 }
 
-/** What a handler receives: input already validated by the spec's schemas. */
+/** What a handler receives: input already validated by the spec's schemas, and who asks. */
 export interface RouteInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** The caller; undefined only on a public route called without credentials. */
+  who: Principal | undefined;
+  /**
+   * The vehicles the caller may see: routes that list, export or report over several vehicles
+   * keep `access.canSee` ones (`access.filter`); AUTH_MODE=none and admins see all.
+   */
+  access: VehicleAccess;
+  /** Records this request in the audit log: the caller, the action, its target, the address. */
+  audit: (action: string, target: string | null, outcome?: string) => void;
 }

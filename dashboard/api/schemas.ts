@@ -137,13 +137,13 @@ sameType<z.infer<typeof ingestBody>, IngestBody>(true);
 
 const ERROR_TEXT: Record<number, string> = {
   400: 'a parameter or the body is invalid (every problem is listed)',
-  401: 'no or a wrong bearer token',
-  403: 'writes are disabled (no DASHBOARD_API_TOKEN)',
-  404: 'no such device or object',
+  401: 'not signed in: no session, or a wrong, expired or revoked token',
+  403: 'not allowed: the role is too low, no X-CSRF-Token with a session, or writes disabled (AUTH_MODE=none without DASHBOARD_API_TOKEN)',
+  404: 'no such device or object (a vehicle outside the caller’s groups answers the same)',
   405: 'method not allowed on this path (see Allow)',
-  409: 'the request conflicts with the current state (too many pending commands; alarm already cleared; registry owned by another dashboard instance)',
+  409: 'the request conflicts with the current state (too many pending commands; alarm already cleared; registry owned by another dashboard instance; a name already taken; the last admin)',
   413: 'body too large',
-  429: 'rate limited (see Retry-After)',
+  429: 'rate limited, or sign-in locked after failed attempts (see Retry-After)',
   503: 'the store (or broker) is not reachable yet',
 };
 

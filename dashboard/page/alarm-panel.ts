@@ -1,8 +1,8 @@
 // The alarm panel: active alarms (newest first) with an ack button each, kept current by `alarm` events; text only via textContent.
 import type { Alarm, AlarmSeverity } from '../../core/contract.js';
 import { ALARMS_PATH, alarmAckPath, type ErrorBody } from '../../core/dashboard-contract.js';
-import type { ApiTokenField } from './api-token.js';
 import { el, formatTime } from './dom.js';
+import type { WriteAuth } from './session.js';
 
 export interface AlarmPanelParts {
   list: HTMLUListElement;
@@ -20,12 +20,21 @@ const SEVERITY_ORDER: Record<AlarmSeverity, number> = {
 };
 
 /** What a failed ack means for the person who clicked. */
-function ackProblem(status: number, body: Partial<ErrorBody> | undefined): string {
+function ackProblem(
+  status: number,
+  body: Partial<ErrorBody> | undefined,
+  accounts: boolean,
+): string {
   if (status === 401) {
-    return 'The API token was not accepted (401). Enter the dashboard’s API token above and try again.';
+    return accounts
+      ? 'Not accepted (401): the session ended; sign in again.'
+      : 'The API token was not accepted (401). Enter the dashboard’s API token above and try again.';
+  }
+  if (status === 403 && !accounts) {
+    return 'This dashboard accepts no writes (403): its DASHBOARD_API_TOKEN is not set.';
   }
   if (status === 403) {
-    return 'This dashboard accepts no writes (403): its DASHBOARD_API_TOKEN is not set.';
+    return `Not allowed (403): ${body?.message ?? 'this account may not acknowledge alarms'}.`;
   }
   return `Acknowledging failed (${status}): ${body?.message ?? 'no answer'}`;
 }
@@ -36,7 +45,11 @@ export class AlarmPanel {
 
   constructor(
     private readonly parts: AlarmPanelParts,
-    private readonly token: ApiTokenField,
+    private readonly token: WriteAuth,
+    /** Operators and admins acknowledge; viewers see the alarms only. */
+    private readonly mayAck = true,
+    /** People sign in (AUTH_MODE local or proxy); else the API token field decides. */
+    private readonly accounts = false,
   ) {}
 
   /** Called with the active alarms per device after every change (badges on the cards). */
@@ -91,7 +104,7 @@ export class AlarmPanel {
       else if (res.status === 202)
         this.say('Acknowledgement sent; waiting for the collector to apply it.');
       else {
-        this.say(ackProblem(res.status, body as Partial<ErrorBody>));
+        this.say(ackProblem(res.status, body as Partial<ErrorBody>, this.accounts));
         button.disabled = false;
       }
     } catch (err) {
@@ -107,6 +120,7 @@ export class AlarmPanel {
     });
     ack.type = 'button';
     ack.disabled = a.state !== 'open';
+    ack.hidden = !this.mayAck;
     ack.addEventListener('click', () => void this.acknowledge(a, ack));
     return el(
       'li',

@@ -1,6 +1,15 @@
-// The page's entry: the fleet overview at /, one vehicle's page at /vehicles/:id (one bundle, chosen by the HTML).
+// The page's entry: the fleet overview at /, one vehicle's page at /vehicles/:id, sign-in, account and admin pages (one bundle, chosen by the HTML).
+import { startAccountPage } from './account-page.js';
+import { startAdminPage } from './admin-page.js';
+import { startLoginPage } from './login-page.js';
 import { startOverview } from './overview.js';
 import { startVehiclePage } from './vehicle-page.js';
 
-if (document.body.dataset.page === 'vehicle') startVehiclePage();
-else startOverview();
+const pages: Record<string, () => Promise<void> | void> = {
+  vehicle: startVehiclePage,
+  login: startLoginPage,
+  account: startAccountPage,
+  admin: startAdminPage,
+  overview: startOverview,
+};
+void (pages[document.body.dataset.page ?? 'overview'] ?? startOverview)();

@@ -30,10 +30,19 @@ function statusText(c: CommandBody): string {
   return `${c.name}: ${c.status}${detail ? ` (${detail.slice(0, 160)})` : ''} · ${time}`;
 }
 
-function refusal(status: number, body: Partial<ErrorBody> | undefined): string {
-  if (status === 401) return 'not sent: the API token is missing or wrong (enter it at the top)';
-  if (status === 403)
+/** `accounts`: AUTH_MODE local or proxy (a session), else the page's API token field decides. */
+function refusal(status: number, body: Partial<ErrorBody> | undefined, accounts: boolean): string {
+  if (status === 401) {
+    return accounts
+      ? 'not sent: the session ended (sign in again)'
+      : 'not sent: the API token is missing or wrong (enter it at the top)';
+  }
+  if (status === 403 && !accounts)
     return 'not sent: this dashboard takes no commands (DASHBOARD_API_TOKEN is not set)';
+  if (status === 403) {
+    const why = typeof body?.message === 'string' ? body.message.slice(0, 200) : 'not allowed';
+    return `not sent: ${why}`;
+  }
   const message = typeof body?.message === 'string' ? body.message.slice(0, 200) : '';
   return `not sent: HTTP ${status}${message ? `: ${message}` : ''}`;
 }
@@ -41,8 +50,14 @@ function refusal(status: number, body: Partial<ErrorBody> | undefined): string {
 export class CommandPanels {
   private readonly panels = new Map<string, Panel>();
 
-  /** `authorization`: the bearer header from the page's API token field (empty without one). */
-  constructor(private readonly authorization: () => Record<string, string>) {}
+  /**
+   * `authorization`: the headers a write carries (the session's CSRF token, or with AUTH_MODE=none
+   * the bearer header from the page's API token field); `accounts`: whether people sign in.
+   */
+  constructor(
+    private readonly authorization: () => Record<string, string>,
+    private readonly accounts = false,
+  ) {}
 
   /** Adds the controls to a vehicle's card and shows its newest command. */
   attach(deviceId: string, card: HTMLElement): void {
@@ -149,7 +164,11 @@ export class CommandPanels {
       });
       const body = (await res.json().catch(() => undefined)) as unknown;
       if (res.status !== 202) {
-        this.show(panel, refusal(res.status, body as Partial<ErrorBody> | undefined), 'refused');
+        this.show(
+          panel,
+          refusal(res.status, body as Partial<ErrorBody> | undefined, this.accounts),
+          'refused',
+        );
         return;
       }
       const accepted = body as CommandAccepted;

@@ -6,7 +6,6 @@ import type {
   FleetStatusFilter,
 } from '../../core/dashboard-contract.js';
 import { AlarmPanel } from './alarm-panel.js';
-import { ApiTokenField } from './api-token.js';
 import { ChartGrid, GRID_PAGE } from './chart-grid.js';
 import { CommandPanels } from './command-panel.js';
 import type { CardContext } from './device-card.js';
@@ -15,6 +14,7 @@ import { FleetSummaryView } from './fleet-summary.js';
 import { FleetTable } from './fleet-table.js';
 import { LateNotes } from './late-notes.js';
 import { isRange, RangeState } from './range-state.js';
+import { loadSession, mayAct, mountUserBar, writeAuth } from './session.js';
 import { SocketLink } from './socket-link.js';
 import { SparkHistory } from './sparkline.js';
 
@@ -24,7 +24,10 @@ import { SparkHistory } from './sparkline.js';
  */
 const listGapMs = (vehicles: number): number => Math.max(1000, vehicles);
 
-export function startOverview(): void {
+export async function startOverview(): Promise<void> {
+  const session = await loadSession();
+  if (!session) return;
+  mountUserBar(session, byId('top'));
   const link = new SocketLink();
   const { socket, now } = link;
   const initial = new URLSearchParams(location.search).get('range');
@@ -37,14 +40,10 @@ export function startOverview(): void {
     offlineAfterMs: () => link.offlineAfterMs,
   };
   const notes = new LateNotes(byId('late-note'), byId<HTMLUListElement>('late-list'));
-  const token = new ApiTokenField(
-    byId<HTMLFormElement>('token-form'),
-    byId<HTMLInputElement>('api-token'),
-    byId<HTMLButtonElement>('token-forget'),
-    byId('token-state'),
-  );
-  token.start();
-  const commandPanels = new CommandPanels(() => token.headers());
+  const token = writeAuth(session);
+  const acts = mayAct(session);
+  const accounts = session.auth_mode !== 'none';
+  const commandPanels = new CommandPanels(() => token.headers(), accounts);
   const alarms = new AlarmPanel(
     {
       list: byId<HTMLUListElement>('alarm-list'),
@@ -53,6 +52,8 @@ export function startOverview(): void {
       note: byId('alarm-note'),
     },
     token,
+    acts,
+    accounts,
   );
   const sparks = new SparkHistory();
   const summary = new FleetSummaryView();
@@ -73,7 +74,8 @@ export function startOverview(): void {
     byId('charts'),
     ctx,
     (card) => {
-      commandPanels.attach(card.deviceId, card.element);
+      // Viewers get no command controls (the server would refuse them anyway).
+      if (acts) commandPanels.attach(card.deviceId, card.element);
       card.setAlarms(alarms.activeOf(card.deviceId));
     },
     sendView,

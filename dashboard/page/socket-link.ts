@@ -6,6 +6,7 @@ import {
   type ServerToClientEvents,
 } from '../../core/dashboard-contract.js';
 import { byId } from './dom.js';
+import { signInUrl } from './session.js';
 
 export type PageSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -33,11 +34,19 @@ export class SocketLink {
       onConnect(this.connectedBefore);
       this.connectedBefore = true;
     });
-    socket.on('disconnect', () => this.set('disconnected'));
+    socket.on('disconnect', (reason) => {
+      this.set('disconnected');
+      // The server closed it: signed out elsewhere, or the account was disabled.
+      if (reason === 'io server disconnect') location.assign(signInUrl());
+    });
     socket.io.on('reconnect_attempt', () => this.set('connecting'));
     socket.on('connect_error', (err) => {
       // Transport errors are retried by Socket.IO itself (socket.active); a server refusal is not.
       if (socket.active) return;
+      if (err.message === 'unauthorized') {
+        location.assign(signInUrl());
+        return;
+      }
       this.set('disconnected');
       this.connection.textContent = `refused: ${err.message}`;
       setTimeout(() => socket.connect(), REFUSED_RETRY_MS);

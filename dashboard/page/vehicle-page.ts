@@ -2,11 +2,11 @@
 import { DEVICE_ID_PATTERN } from '../../core/contract.js';
 import type { DeviceListEntry } from '../../core/dashboard-contract.js';
 import { readingsPath } from '../../core/dashboard-contract.js';
-import { ApiTokenField } from './api-token.js';
 import { CommandPanels } from './command-panel.js';
 import { DeviceCard } from './device-card.js';
 import { byId } from './dom.js';
 import { isRange, type Range, RangeState } from './range-state.js';
+import { loadSession, mayAct, mountUserBar, writeAuth } from './session.js';
 import { SocketLink } from './socket-link.js';
 import { VehicleAlarms } from './vehicle-alarms.js';
 
@@ -16,7 +16,10 @@ function localInput(ms: number): string {
   return d.toISOString().slice(0, 16);
 }
 
-export function startVehiclePage(): void {
+export async function startVehiclePage(): Promise<void> {
+  const session = await loadSession();
+  if (!session) return;
+  mountUserBar(session, byId('top'));
   const deviceId = decodeURIComponent(location.pathname.split('/')[2] ?? '');
   const title = byId('vehicle-title');
   if (!DEVICE_ID_PATTERN.test(deviceId)) {
@@ -46,15 +49,9 @@ export function startVehiclePage(): void {
   });
   byId('vehicle-chart').append(card.element);
   card.mount();
-  const token = new ApiTokenField(
-    byId<HTMLFormElement>('token-form'),
-    byId<HTMLInputElement>('api-token'),
-    byId<HTMLButtonElement>('token-forget'),
-    byId('token-state'),
-  );
-  token.start();
-  const commands = new CommandPanels(() => token.headers());
-  commands.attach(deviceId, card.element);
+  const token = writeAuth(session);
+  const commands = new CommandPanels(() => token.headers(), session.auth_mode !== 'none');
+  if (mayAct(session)) commands.attach(deviceId, card.element);
   const alarms = new VehicleAlarms(
     deviceId,
     byId<HTMLUListElement>('vehicle-alarms'),

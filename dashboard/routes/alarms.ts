@@ -11,6 +11,7 @@ import {
 import type { AlarmsView } from '../alarms/alarm-follower.js';
 import type { ApiRouter } from '../api/api-router.js';
 import { alarmBody, alarmsBody, errorResponses } from '../api/schemas.js';
+import { NotFoundError } from '../errors.js';
 import { one, strictQuery } from '../params.js';
 
 const LIMIT_RULE = `limit must be an integer from 1 to ${MAX_ALARM_LIMIT}`;
@@ -42,16 +43,18 @@ export function alarmRoutes(api: ApiRouter, alarms: AlarmsView): void {
       path: '/api/alarms',
       summary: 'Alarms, newest first: active (default), acknowledged, cleared or all; per device',
       tag: 'alarms',
+      access: { role: 'viewer', vehicle: 'query.device_id' },
       query: alarmsQuerySchema,
       responses: {
         200: { description: 'alarms in the dashboard’s copy', schema: alarmsBody },
         ...errorResponses(400, 429),
       },
     },
-    ({ query }, _req, res) => {
+    ({ query, access }, _req, res) => {
       const body: AlarmsBody = alarms.list({
         state: (query.state ?? 'active') as (typeof ALARM_QUERY_STATES)[number],
         deviceId: query.device_id,
+        devices: access.devices,
         limit: query.limit === undefined ? DEFAULT_ALARM_LIMIT : Number(query.limit),
       });
       res.json(body);
@@ -64,7 +67,7 @@ export function alarmRoutes(api: ApiRouter, alarms: AlarmsView): void {
       summary:
         'Acknowledge an alarm: 200 once the collector applied it, 202 when it has not answered within the timeout (the request waits in the broker)',
       tag: 'alarms',
-      auth: true,
+      access: { role: 'operator', vehicle: 'owner' },
       params: alarmIdParams,
       responses: {
         200: { description: 'the alarm, acknowledged', schema: alarmBody },
@@ -72,8 +75,12 @@ export function alarmRoutes(api: ApiRouter, alarms: AlarmsView): void {
         ...errorResponses(400, 401, 403, 404, 409, 429, 503),
       },
     },
-    async ({ params }, _req, res) => {
+    async ({ params, access, audit }, _req, res) => {
+      const known = alarms.get(params.id);
+      if (!known || !access.canSee(known.device_id))
+        throw new NotFoundError(`no alarm ${params.id}`);
       const answer = await alarms.acknowledge(params.id);
+      audit('alarm_ack', `${known.device_id ?? 'fleet'}/${known.rule} ${params.id}`);
       res.status(answer.status).json(answer.alarm);
     },
   );

@@ -42,7 +42,7 @@ export function commandRoutes(api: ApiRouter, deps: RouteDeps): void {
       summary:
         'Queue a command for a vehicle (ping, set_interval, set_speed_limit; other names go to the vehicle, which rejects them)',
       tag: 'commands',
-      auth: true,
+      access: { role: 'operator', vehicle: 'params.id' },
       params: deviceIdParams,
       query: noQuery,
       body: commandRequestSchema,
@@ -54,8 +54,9 @@ export function commandRoutes(api: ApiRouter, deps: RouteDeps): void {
         ...errorResponses(400, 401, 403, 409, 413, 429),
       },
     },
-    ({ params, body }, _req, res) => {
+    ({ params, body, audit }, _req, res) => {
       if (commands.pendingCount(params.id) >= MAX_PENDING_COMMANDS) {
+        audit('command_send', `${params.id} ${body.name}`, 'too_many_pending');
         throw new TooManyPendingError(
           `${params.id} already has ${MAX_PENDING_COMMANDS} commands waiting; wait for them to settle`,
         );
@@ -66,6 +67,7 @@ export function commandRoutes(api: ApiRouter, deps: RouteDeps): void {
         params: requestParams(body),
         expiresInS: body.expires_in_s ?? DEFAULT_COMMAND_EXPIRES_S,
       });
+      audit('command_send', `${params.id} ${body.name} ${command.commandId}`);
       const accepted: CommandAccepted = { command_id: command.commandId, status: 'queued' };
       res.status(202).location(`/api/commands/${command.commandId}`).json(accepted);
     },
@@ -76,6 +78,7 @@ export function commandRoutes(api: ApiRouter, deps: RouteDeps): void {
       path: '/api/devices/:id/commands',
       summary: "A vehicle's commands, newest first",
       tag: 'commands',
+      access: { role: 'viewer', vehicle: 'params.id' },
       params: deviceIdParams,
       query: listQuery,
       responses: {
@@ -98,6 +101,7 @@ export function commandRoutes(api: ApiRouter, deps: RouteDeps): void {
       path: '/api/commands/:command_id',
       summary: 'One command and its status',
       tag: 'commands',
+      access: { role: 'viewer', vehicle: 'owner' },
       params: commandIdParams,
       query: noQuery,
       responses: {
@@ -105,9 +109,9 @@ export function commandRoutes(api: ApiRouter, deps: RouteDeps): void {
         ...errorResponses(400, 404, 429),
       },
     },
-    ({ params }, _req, res) => {
+    ({ params, access }, _req, res) => {
       const command = commands.get(params.command_id);
-      if (!command) throw new NotFoundError('no such command');
+      if (!command || !access.canSee(command.deviceId)) throw new NotFoundError('no such command');
       const body: CommandBody = bodyOf(command);
       res.json(body);
     },

@@ -13,14 +13,18 @@ export function deviceRoutes(api: ApiRouter, deps: RouteDeps): void {
       path: '/api/devices/status',
       summary: 'Every known vehicle: online or offline, last seen',
       tag: 'devices',
+      access: { role: 'viewer', vehicle: 'filtered' },
       query: noQuery,
       responses: {
         200: { description: 'keyed by device id', schema: devicesStatusBody },
         ...errorResponses(400, 429),
       },
     },
-    (_input, _req, res) => {
-      const body: DevicesStatusBody = deps.board.statusReport(deps.now());
+    ({ access }, _req, res) => {
+      const report = deps.board.statusReport(deps.now());
+      const body: DevicesStatusBody = access.all
+        ? report
+        : Object.fromEntries(Object.entries(report).filter(([id]) => access.canSee(id)));
       res.json(body);
     },
   );
@@ -30,6 +34,7 @@ export function deviceRoutes(api: ApiRouter, deps: RouteDeps): void {
       path: '/api/devices/:id/latest',
       summary: "A vehicle's newest stored reading",
       tag: 'readings',
+      access: { role: 'viewer', vehicle: 'params.id' },
       params: deviceIdParams,
       query: noQuery,
       responses: {

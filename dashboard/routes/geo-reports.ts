@@ -26,6 +26,7 @@ export function geoReportRoutes(api: ApiRouter, deps: RouteDeps): void {
       summary:
         'Per vehicle and UTC day (group_by=day, the default) or per vehicle over the days (none): distance, driving, idle, stopped, speeds, overspeed, fuel, trips, harsh events, score; from/to are days or date-times (default: the last 7 days); device_id: one or more, comma-separated',
       tag: 'reports',
+      access: { role: 'viewer', vehicle: 'filtered' },
       query: summaryQuery,
       responses: {
         200: {
@@ -75,17 +76,25 @@ export function geoReportRoutes(api: ApiRouter, deps: RouteDeps): void {
       path: '/api/events',
       summary: `Trip, harsh-driving and geofence events in time order (default: the last 24 h); device_id and type: one or more, comma-separated; at most limit (default ${MAX_ROWS})`,
       tag: 'reports',
+      access: { role: 'viewer', vehicle: 'filtered' },
       query: eventsQuery,
       responses: {
         200: { description: 'oldest first', schema: eventsBody, alsoAs: ['text/csv'] },
         ...errorResponses(400, 429, 503),
       },
     },
-    async ({ query }, _req, res) => {
+    async ({ query, access }, _req, res) => {
       const geo = geoOf(deps);
       const { from, to } = timeRange(query, deps.now(), 86_400_000);
       const limit = Number(query.limit ?? MAX_ROWS);
-      const ids = listOf(query.device_id);
+      const named = listOf(query.device_id);
+      // Visible vehicles only: named ones the caller may not see are left out, and without a
+      // device_id a non-admin gets their groups' vehicles (one query each).
+      const ids = named
+        ? named.filter((id) => access.canSee(id))
+        : access.all
+          ? undefined
+          : [...(access.devices ?? [])].sort();
       const types = listOf(query.type);
       const store = geo.link.get();
       const rows = [];

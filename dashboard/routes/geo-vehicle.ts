@@ -64,6 +64,7 @@ export function geoVehicleRoutes(api: ApiRouter, deps: RouteDeps): void {
       summary:
         "The vehicle's valid fixes as GeoJSON LineStrings, split at silences over TRIP_MAX_GAP_S and at invalid fixes, thinned on the server to max_points (default 2000); default range: the last 24 h",
       tag: 'trips',
+      access: { role: 'viewer', vehicle: 'params.id' },
       params: deviceIdParams,
       query: trackQuery,
       responses: {
@@ -89,6 +90,7 @@ export function geoVehicleRoutes(api: ApiRouter, deps: RouteDeps): void {
             ? 'Trips overlapping from..to (default: the last 7 days), oldest first, computed at ingest; format=csv for a file'
             : 'Stops between trips overlapping from..to (default: the last 7 days), oldest first; format=csv for a file',
         tag: 'trips',
+        access: { role: 'viewer', vehicle: 'params.id' },
         params: deviceIdParams,
         query: rangeQuery,
         responses: {

@@ -33,6 +33,7 @@ export function geofenceRoutes(api: ApiRouter, deps: RouteDeps): void {
       path: '/api/geofences',
       summary: 'Every geofence (circles and GeoJSON polygons), by id',
       tag: 'geofences',
+      access: { role: 'viewer', vehicle: 'none' },
       query: noQuery,
       responses: {
         200: { description: 'by id', schema: geofencesBody },
@@ -50,7 +51,7 @@ export function geofenceRoutes(api: ApiRouter, deps: RouteDeps): void {
       summary:
         'Add a geofence: {name, shape, speed_limit_kmh?}; shape {"type":"circle","center":[lon,lat],"radius_m":150} or a GeoJSON Polygon; a hostile shape (self-intersecting, over 10,000 vertices, out of range) is a 400 with the reason; the collectors follow within seconds',
       tag: 'geofences',
-      auth: true,
+      access: { role: 'admin', vehicle: 'none' },
       query: noQuery,
       body: geofenceInput,
       ...body,
@@ -59,8 +60,10 @@ export function geofenceRoutes(api: ApiRouter, deps: RouteDeps): void {
         ...errorResponses(400, 401, 403, 409, 429, 503),
       },
     },
-    async ({ body: input }, _req, res) => {
-      res.status(201).json(await geoOf(deps).create(input));
+    async ({ body: input, audit }, _req, res) => {
+      const g = await geoOf(deps).create(input);
+      audit('geofence_create', `${g.id} ${g.name}`);
+      res.status(201).json(g);
     },
   );
   api.route(
@@ -69,6 +72,7 @@ export function geofenceRoutes(api: ApiRouter, deps: RouteDeps): void {
       path: '/api/geofences/:id',
       summary: 'One geofence',
       tag: 'geofences',
+      access: { role: 'viewer', vehicle: 'none' },
       params: idParams,
       query: noQuery,
       responses: {
@@ -88,7 +92,7 @@ export function geofenceRoutes(api: ApiRouter, deps: RouteDeps): void {
       path: '/api/geofences/:id',
       summary: 'Replace a geofence (name, shape, speed_limit_kmh); checked as on POST',
       tag: 'geofences',
-      auth: true,
+      access: { role: 'admin', vehicle: 'none' },
       params: idParams,
       query: noQuery,
       body: geofenceInput,
@@ -98,9 +102,10 @@ export function geofenceRoutes(api: ApiRouter, deps: RouteDeps): void {
         ...errorResponses(400, 401, 403, 404, 409, 429, 503),
       },
     },
-    async ({ params, body: input }, _req, res) => {
+    async ({ params, body: input, audit }, _req, res) => {
       const g = await geoOf(deps).update(params.id, input);
       if (!g) throw new NotFoundError(`no geofence ${params.id}`);
+      audit('geofence_update', `${g.id} ${g.name}`);
       res.json(g);
     },
   );
@@ -110,7 +115,7 @@ export function geofenceRoutes(api: ApiRouter, deps: RouteDeps): void {
       path: '/api/geofences/:id',
       summary: 'Remove a geofence (its past events are kept)',
       tag: 'geofences',
-      auth: true,
+      access: { role: 'admin', vehicle: 'none' },
       params: idParams,
       query: noQuery,
       responses: {
@@ -118,10 +123,11 @@ export function geofenceRoutes(api: ApiRouter, deps: RouteDeps): void {
         ...errorResponses(400, 401, 403, 404, 409, 429, 503),
       },
     },
-    async ({ params }, _req, res) => {
+    async ({ params, audit }, _req, res) => {
       if (!(await geoOf(deps).remove(params.id))) {
         throw new NotFoundError(`no geofence ${params.id}`);
       }
+      audit('geofence_delete', String(params.id));
       res.status(204).end();
     },
   );

@@ -29,6 +29,7 @@ export function healthRoutes(api: ApiRouter, deps: RouteDeps): void {
       path: '/api/health',
       summary: 'Broker and store reachability, and the running version',
       tag: 'status',
+      access: { role: 'public', vehicle: 'none' },
       query: noQuery,
       responses: {
         200: { description: 'broker connected and store answering', schema: healthBody },

@@ -16,6 +16,7 @@ export function historyRoutes(api: ApiRouter, deps: RouteDeps): void {
       summary:
         'Speed history in epoch-aligned windows (mean, min, max, count), up to 400 days, from the coarsest rollup tier that gives the window',
       tag: 'readings',
+      access: { role: 'viewer', vehicle: 'params.id' },
       params: deviceIdParams,
       query: historyQuerySchema,
       responses: {

@@ -35,7 +35,7 @@ export function ingestRoutes(api: ApiRouter, deps: RouteDeps): void {
       summary:
         'HTTP ingest: speed payloads checked as MQTT checks them (same reject reasons), deduplicated by (device_id, seq), answered once stored durably',
       tag: 'readings',
-      auth: true,
+      access: { role: 'admin', vehicle: 'none' },
       query: noQuery,
       body,
       bodyLimit: INGEST_BODY_LIMIT,
@@ -47,7 +47,7 @@ export function ingestRoutes(api: ApiRouter, deps: RouteDeps): void {
         ...errorResponses(400, 401, 403, 413, 429, 503),
       },
     },
-    async ({ body: items }, _req, res) => {
+    async ({ body: items, audit }, _req, res) => {
       const store = deps.ingestStore?.get();
       if (!store) throw new StoreUnavailableError();
       const now = deps.now();
@@ -77,6 +77,10 @@ export function ingestRoutes(api: ApiRouter, deps: RouteDeps): void {
         }
         seedBoard(deps, valid, now);
       }
+      audit(
+        'readings_ingest',
+        `${stored} stored, ${duplicates} duplicates, ${rejected.length} rejected`,
+      );
       const answer: IngestBody = { stored, duplicates, rejected };
       res.json(answer);
     },

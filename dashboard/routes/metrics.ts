@@ -16,6 +16,7 @@ export function metricsRoutes(api: ApiRouter, deps: { metrics: Registry }): void
       path: '/metrics',
       summary: 'Prometheus metrics (text exposition format 0.0.4)',
       tag: 'metrics',
+      access: { role: 'public', vehicle: 'none' },
       query: noQuery,
       responses: {
         200: {

@@ -26,6 +26,7 @@ export function readingsRoutes(api: ApiRouter, deps: RouteDeps): void {
       summary:
         'Raw readings in time order (ties by seq), a page at a time with an opaque cursor that neither skips nor repeats a reading while ingest runs; format=csv|ndjson streams the whole range',
       tag: 'readings',
+      access: { role: 'viewer', vehicle: 'params.id' },
       params: deviceIdParams,
       query: readingsQuerySchema,
       responses: {
@@ -38,7 +39,7 @@ export function readingsRoutes(api: ApiRouter, deps: RouteDeps): void {
         ...errorResponses(400, 404, 429, 503),
       },
     },
-    async ({ params, query }, req, res) => {
+    async ({ params, query, audit }, req, res) => {
       const deviceId = params.id;
       const request = readingsRequest(deviceId, query);
       const store = deps.store.get();
@@ -63,6 +64,7 @@ export function readingsRoutes(api: ApiRouter, deps: RouteDeps): void {
         res.json(body);
         return;
       }
+      if (req.method !== 'HEAD') audit('export', `${deviceId} readings ${format}`);
       const chunks = store.readingChunks(range, EXPORT_CHUNK_ROWS)[Symbol.asyncIterator]();
       // The first chunk before the headers: a store that is down still answers a JSON 503.
       const first = await chunks.next();

@@ -49,18 +49,21 @@ export function registryRoutes(api: ApiRouter, deps: RouteDeps): void {
       summary:
         'Every registered vehicle and every vehicle seen (live or in the store) but not registered (registered: false), with its live state',
       tag: 'registry',
+      access: { role: 'viewer', vehicle: 'filtered' },
       query: noQuery,
       responses: {
         200: { description: 'by device_id', schema: deviceListBody },
         ...errorResponses(400, 429),
       },
     },
-    async (_input, _req, res) => {
-      const registered = await deps.registry.list();
+    async ({ access }, _req, res) => {
+      const registered = access.filter(await deps.registry.list(), (e) => e.device_id);
       const byId = new Map(registered.map((e) => [e.device_id, e]));
       // The board holds every vehicle heard live or stored (seeded from the store when it opens).
       const report = deps.board.statusReport(deps.now());
-      const ids = [...new Set([...byId.keys(), ...Object.keys(report)])].sort();
+      const ids = [...new Set([...byId.keys(), ...Object.keys(report)])]
+        .filter((id) => access.canSee(id))
+        .sort();
       const body: DeviceListEntry[] = ids.map((id) => {
         const entry = byId.get(id);
         return withLiveState(entry ?? unregistered(id), entry !== undefined, report);
@@ -75,7 +78,7 @@ export function registryRoutes(api: ApiRouter, deps: RouteDeps): void {
       summary:
         'Register a vehicle or update it: a field left out keeps its value, null clears it; followers (the collector) get the change within seconds',
       tag: 'registry',
-      auth: true,
+      access: { role: 'admin', vehicle: 'params.id' },
       params: deviceIdParams,
       query: noQuery,
       body: putBody,
@@ -85,8 +88,9 @@ export function registryRoutes(api: ApiRouter, deps: RouteDeps): void {
         ...errorResponses(400, 401, 403, 409, 413, 429),
       },
     },
-    async ({ params, body }, _req, res) => {
+    async ({ params, body, audit }, _req, res) => {
       const { entry, created } = await deps.registry.put(params.id, body);
+      audit('device_register', `${params.id} ${JSON.stringify(body)}`);
       res
         .status(created ? 201 : 200)
         .json(withLiveState(entry, true, deps.board.statusReport(deps.now())));
@@ -98,7 +102,7 @@ export function registryRoutes(api: ApiRouter, deps: RouteDeps): void {
       path: '/api/devices/:id',
       summary: 'Unregister a vehicle (its stored readings are kept)',
       tag: 'registry',
-      auth: true,
+      access: { role: 'admin', vehicle: 'params.id' },
       params: deviceIdParams,
       query: noQuery,
       responses: {
@@ -106,10 +110,11 @@ export function registryRoutes(api: ApiRouter, deps: RouteDeps): void {
         ...errorResponses(400, 401, 403, 404, 409, 429),
       },
     },
-    async ({ params }, _req, res) => {
+    async ({ params, audit }, _req, res) => {
       if (!(await deps.registry.remove(params.id))) {
         throw new NotFoundError(`device ${params.id} is not registered`);
       }
+      audit('device_unregister', params.id);
       res.status(204).end();
     },
   );

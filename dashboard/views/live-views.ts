@@ -1,5 +1,6 @@
-// Who gets which live event: legacy clients the whole fleet (latest_data, every reading), view clients only what they show. The one place that sends per client.
+// Who gets which live event: legacy clients the whole fleet (latest_data, every reading), view clients only what they show, each only the vehicles it may see. The one place that sends per client.
 import type { Socket, Server as SocketServer } from 'socket.io';
+import { type VehicleAccess, vehiclesIn } from '../../auth/access.js';
 import { type HealthMessage, type Reading, toPayload } from '../../core/contract.js';
 import type {
   ClientToServerEvents,
@@ -7,6 +8,8 @@ import type {
   ViewRequest,
 } from '../../core/dashboard-contract.js';
 import type { Logger } from '../../core/log.js';
+import { ALL_ROOM, type LiveAudience, legacy } from '../access/live-audience.js';
+import type { SocketAccess } from '../access/socket-access.js';
 import type { DeviceBoard } from '../device-board.js';
 import type { ActiveAlarms } from './active-alarms.js';
 import { FleetSnapshot } from './fleet-snapshot.js';
@@ -16,8 +19,8 @@ import { parseView } from './view-schema.js';
 type Io = SocketServer<ClientToServerEvents, ServerToClientEvents>;
 type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
-/** Clients that never sent `view`: they get what every client got before views existed. */
-export const LEGACY_ROOM = 'legacy';
+/** Clients that never sent `view` and see every vehicle: what every client got before views existed. */
+export const LEGACY_ROOM = legacy(ALL_ROOM);
 /** The room of a watched vehicle: its readings and health go there. */
 export const vehicleRoom = (deviceId: string): string => `vehicle:${deviceId}`;
 /** `view` answers sent at once per client and second; more wait for the next tick (a sort each). */
@@ -31,7 +34,16 @@ export interface LiveViewsDeps {
   readings: () => number;
   log: Logger;
   now: () => number;
+  /** Who each connection is (its vehicle access). */
+  sockets: SocketAccess;
+  /** The rooms a vehicle's events go to. */
+  audience: LiveAudience;
 }
+
+const NOTHING: VehicleAccess = vehiclesIn(new Set());
+/** A snapshot per distinct set of visible vehicles (`all`, or a user's groups). */
+const scopeKey = (access: VehicleAccess, groups: readonly string[]): string =>
+  access.all ? '*' : [...groups].sort().join('\n');
 
 interface ViewState {
   socket: ClientSocket;
@@ -45,7 +57,11 @@ interface ViewState {
 export class LiveViews {
   private io: Io | undefined;
   private readonly views = new Map<string, ViewState>();
-  private snapshot: FleetSnapshot | undefined;
+  /** Legacy clients that see only some vehicles: their latest_data is filtered one by one. */
+  private readonly partialLegacy = new Map<string, ClientSocket>();
+  /** This tick's snapshots, by scope. */
+  private snapshots = new Map<string, FleetSnapshot>();
+  private rows: ReturnType<DeviceBoard['liveRows']> | undefined;
   private readonly sparks = new SparkRing();
   private lastReadings = 0;
   private lastTickAt: number | undefined;
@@ -63,29 +79,85 @@ export class LiveViews {
     this.io = io;
   }
 
+  private accessOf(socket: ClientSocket): { access: VehicleAccess; groups: readonly string[] } {
+    const p = this.deps.sockets.principalOf(socket);
+    return p ? { access: p.access, groups: p.groups } : { access: NOTHING, groups: [] };
+  }
+
+  private isLegacy(socket: ClientSocket): boolean {
+    return !this.views.has(socket.id) && (socket.data as { legacy?: boolean }).legacy === true;
+  }
+
+  /** Joins the rooms of the vehicles the connection may see (again after its rights changed). */
+  private joinScope(socket: ClientSocket): void {
+    const { access, groups } = this.accessOf(socket);
+    for (const room of socket.rooms) {
+      if (room.startsWith('see:') || room.startsWith('legacy:')) void socket.leave(room);
+    }
+    const rooms = this.deps.audience.roomsFor(access, groups);
+    void socket.join(rooms);
+    if (this.isLegacy(socket)) {
+      void socket.join(rooms.map(legacy));
+      if (access.all) this.partialLegacy.delete(socket.id);
+      else this.partialLegacy.set(socket.id, socket);
+    }
+  }
+
   /**
-   * A new connection: legacy until it sends `view` (it gets the whole fleet now, as before views
-   * existed), unless its handshake says `auth.view: true` (it will send a view: nothing until then).
+   * A new connection: legacy until it sends `view` (it gets the whole fleet it may see now, as
+   * before views existed), unless its handshake says `auth.view: true` (it will send a view:
+   * nothing until then).
    */
   connected(socket: ClientSocket): void {
     const auth = socket.handshake.auth as { view?: unknown } | undefined;
+    (socket.data as { legacy?: boolean }).legacy = auth?.view !== true;
+    this.joinScope(socket);
     if (auth?.view !== true) {
-      void socket.join(LEGACY_ROOM);
-      socket.emit('latest_data', this.deps.board.latestData(this.deps.now()));
-      for (const health of this.deps.board.healths()) socket.emit('health', health);
+      const { access } = this.accessOf(socket);
+      socket.emit('latest_data', this.latestFor(access));
+      for (const health of this.deps.board.healths()) {
+        if (access.canSee(health.device_id)) socket.emit('health', health);
+      }
     }
     socket.on('view', (input: unknown) => this.onView(socket, input));
-    socket.on('disconnect', () => this.views.delete(socket.id));
+    socket.on('disconnect', () => {
+      this.views.delete(socket.id);
+      this.partialLegacy.delete(socket.id);
+    });
+  }
+
+  /** A connection's rights changed (user or group edited): rooms, watched vehicles and rows follow. */
+  rightsChanged(socket: ClientSocket): void {
+    const { access } = this.accessOf(socket);
+    this.joinScope(socket);
+    const state = this.views.get(socket.id);
+    if (!state) return;
+    const kept = state.view.vehicles.filter((id) => access.canSee(id));
+    for (const id of state.view.vehicles)
+      if (!kept.includes(id)) void socket.leave(vehicleRoom(id));
+    state.view = { ...state.view, vehicles: kept };
+    state.sparked.clear();
+  }
+
+  private latestFor(access: VehicleAccess) {
+    const all = this.deps.board.latestData(this.deps.now());
+    if (access.all) return all;
+    return Object.fromEntries(Object.entries(all).filter(([id]) => access.canSee(id)));
+  }
+
+  /** Legacy clients that may see the vehicle, and those watching it (a watch is checked when joined). */
+  private roomsOf(deviceId: string): string[] {
+    return [...this.deps.audience.roomsOf(deviceId).map(legacy), vehicleRoom(deviceId)];
   }
 
   /** Every signal present, as the payload the vehicle sent (plus position_flag when judged). */
   reading(r: Reading): void {
-    this.io?.local.to([LEGACY_ROOM, vehicleRoom(r.device_id)]).emit('reading', toPayload(r));
+    this.io?.local.to(this.roomsOf(r.device_id)).emit('reading', toPayload(r));
   }
 
   /** Health of a vehicle: legacy clients and those watching it (the table shows status only). */
   health(h: HealthMessage): void {
-    this.io?.local.to([LEGACY_ROOM, vehicleRoom(h.device_id)]).emit('health', h);
+    this.io?.local.to(this.roomsOf(h.device_id)).emit('health', h);
   }
 
   private onView(socket: ClientSocket, input: unknown): void {
@@ -95,6 +167,9 @@ export class LiveViews {
       this.deps.log.debug({ socket: socket.id }, 'view ignored: invalid');
       return;
     }
+    const { access } = this.accessOf(socket);
+    // Vehicles outside the caller's groups are dropped from the view, as if they did not exist.
+    view.vehicles = view.vehicles.filter((id) => access.canSee(id));
     const now = this.deps.now();
     const state = this.views.get(socket.id) ?? {
       socket,
@@ -103,7 +178,10 @@ export class LiveViews {
       windowStart: now,
       immediate: 0,
     };
-    if (!this.views.has(socket.id) && socket.rooms.has(LEGACY_ROOM)) void socket.leave(LEGACY_ROOM);
+    if (!this.views.has(socket.id)) {
+      for (const room of socket.rooms) if (room.startsWith('legacy:')) void socket.leave(room);
+      this.partialLegacy.delete(socket.id);
+    }
     const before = new Set(this.views.has(socket.id) ? state.view.vehicles : []);
     for (const id of before) if (!view.vehicles.includes(id)) void socket.leave(vehicleRoom(id));
     for (const id of view.vehicles) {
@@ -120,9 +198,25 @@ export class LiveViews {
     }
     if (state.immediate >= IMMEDIATE_PER_S) return;
     state.immediate += 1;
-    const snapshot = this.snapshot ?? this.build(now);
+    const snapshot = this.snapshotFor(socket, now);
     socket.emit('fleet_summary', snapshot.summary);
     this.sendRows(state, snapshot);
+  }
+
+  /** This tick's snapshot of the vehicles a connection may see (built once per scope and tick). */
+  private snapshotFor(socket: ClientSocket, now: number): FleetSnapshot {
+    const { access, groups } = this.accessOf(socket);
+    const key = scopeKey(access, groups);
+    const cached = this.snapshots.get(key);
+    if (cached) return cached;
+    const rows = this.rows ?? this.deps.board.liveRows(now);
+    const snapshot = this.build(
+      now,
+      access,
+      access.all ? rows : access.filter(rows, (r) => r.deviceId),
+    );
+    this.snapshots.set(key, snapshot);
+    return snapshot;
   }
 
   /** The client's window; rows new to it carry their last minute (spark). */
@@ -139,17 +233,23 @@ export class LiveViews {
     state.socket.emit('fleet_rows', body);
   }
 
-  private build(now: number, rows = this.deps.board.liveRows(now)): FleetSnapshot {
+  private build(now: number, access: VehicleAccess, rows: ReturnType<DeviceBoard['liveRows']>) {
     const { name, alarms } = this.deps;
-    this.snapshot = new FleetSnapshot({
+    const byDevice = alarms.byDevice();
+    let activeAlarms = alarms.total;
+    if (!access.all) {
+      // Only the alarms of vehicles it may see (fleet-wide ones are for those who see all).
+      activeAlarms = 0;
+      for (const [id, n] of byDevice) if (access.canSee(id)) activeAlarms += n;
+    }
+    return new FleetSnapshot({
       rows,
       name,
-      alarms: alarms.byDevice(),
-      activeAlarms: alarms.total,
+      alarms: byDevice,
+      activeAlarms,
       readingsPerS: this.readingsPerS,
       now,
     });
-    return this.snapshot;
   }
 
   /** Every second: latest_data to legacy clients (if any), then each view client its rows. */
@@ -167,14 +267,17 @@ export class LiveViews {
     // Sampled whether or not anyone watches: a page opened later shows the last minute at once.
     const rows = this.deps.board.liveRows(now);
     this.sparks.sample(rows);
-    this.snapshot = undefined;
+    this.rows = rows;
+    this.snapshots.clear();
     // The whole fleet, built only when some connected client still asks for it.
     if ((io.of('/').adapter.rooms.get(LEGACY_ROOM)?.size ?? 0) > 0) {
       io.local.to(LEGACY_ROOM).emit('latest_data', this.deps.board.latestData(now));
     }
-    if (this.views.size === 0) return;
-    const snapshot = this.build(now, rows);
+    for (const socket of this.partialLegacy.values()) {
+      socket.emit('latest_data', this.latestFor(this.accessOf(socket).access));
+    }
     for (const state of this.views.values()) {
+      const snapshot = this.snapshotFor(state.socket, now);
       state.socket.emit('fleet_summary', snapshot.summary);
       this.sendRows(state, snapshot);
     }
@@ -182,6 +285,7 @@ export class LiveViews {
 
   stop(): void {
     this.views.clear();
+    this.partialLegacy.clear();
     this.io = undefined;
   }
 }

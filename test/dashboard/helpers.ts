@@ -1,5 +1,7 @@
 // Building blocks for dashboard tests: a Dashboard on port 0 with an injectable clock, and JSON GETs.
 import { join } from 'node:path';
+import { createAuth } from '../../auth/auth.js';
+import type { ThrottlePolicy } from '../../auth/throttle.js';
 import type { Config } from '../../core/config.js';
 import { type Logger, silentLogger } from '../../core/log.js';
 import { MqttSession } from '../../core/mqtt-session.js';
@@ -10,6 +12,7 @@ import { SqliteCommandStore } from '../../dashboard/commands/sqlite-command-stor
 import { Dashboard } from '../../dashboard/dashboard.js';
 import { createDashboardGeo } from '../../dashboard/geo/create-geo.js';
 import { SqliteRegistryStore } from '../../registry/sqlite-registry-store.js';
+import { TEST_HASHER } from '../auth/fixture.js';
 import { tempDir } from '../helpers/tmp.js';
 
 export const TEST_VERSION = '0.0.0-test';
@@ -25,6 +28,8 @@ export interface TestDashboardOptions {
   clientId?: string;
   /** Several dashboards: the Socket.IO adapter's link to Redis. */
   cluster?: SocketCluster;
+  /** Login lockout rules (default: production's). */
+  throttle?: ThrottlePolicy;
 }
 
 /** The production composition (read-only store, writer with a token, registry; clean session) with test knobs. */
@@ -48,7 +53,9 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
     {
       createStore: () => createStore(config.store, log, { readonly: true }),
       createWriteStore:
-        config.dashboard.apiToken === undefined ? undefined : () => createStore(config.store, log),
+        config.dashboard.apiToken === undefined && config.auth.mode === 'none'
+          ? undefined
+          : () => createStore(config.store, log),
       registry: follower ?? new SqliteRegistryStore(config.dashboard.statePath),
       registryFollower: follower,
       session: new MqttSession({
@@ -67,6 +74,14 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
         now: options.now ?? Date.now,
         retryMs: options.storeRetryMs ?? 100,
         statePath,
+      }),
+      // scrypt at a test cost (the production cost is covered by test/auth/auth.test.ts).
+      auth: createAuth(config.auth, {
+        log,
+        now: options.now ?? Date.now,
+        legacyToken: config.dashboard.apiToken,
+        hasher: TEST_HASHER,
+        ...(options.throttle ? { throttle: options.throttle } : {}),
       }),
     },
   );

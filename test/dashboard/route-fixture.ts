@@ -8,7 +8,7 @@ import type { Dashboard } from '../../dashboard/dashboard.js';
 import { MosquittoProcess } from '../../harness/mosquitto.js';
 import { testConfig } from '../helpers/pipeline.js';
 import { tempDir } from '../helpers/tmp.js';
-import { testDashboard } from './helpers.js';
+import { type TestDashboardOptions, testDashboard } from './helpers.js';
 
 export const BASE = Date.parse('2026-01-01T00:00:00.000Z');
 export const NOW = BASE + 10 * 60_000;
@@ -44,11 +44,16 @@ export interface RouteFixture {
   dashboard: Dashboard;
   base: string;
   sqlitePath: string;
+  /** The test's directory (the auth file and the first admin's password file are here). */
+  dir: string;
   stop: () => Promise<void>;
 }
 
 /** The clock stands still at NOW, so statuses and default ranges are exact. */
-export async function startRouteFixture(overrides: ConfigOverrides = {}): Promise<RouteFixture> {
+export async function startRouteFixture(
+  overrides: ConfigOverrides = {},
+  options: TestDashboardOptions = {},
+): Promise<RouteFixture> {
   const dir = tempDir();
   const broker = new MosquittoProcess({ dir });
   await broker.start();
@@ -57,7 +62,7 @@ export async function startRouteFixture(overrides: ConfigOverrides = {}): Promis
   await seedStore.start();
   await seedStore.write(READINGS.map(readingOfSpeed));
   await seedStore.stop();
-  const dashboard = testDashboard(config, { now: () => NOW });
+  const dashboard = testDashboard(config, { now: () => NOW, ...options });
   await dashboard.start();
   await dashboard.subscribed;
   return {
@@ -65,6 +70,7 @@ export async function startRouteFixture(overrides: ConfigOverrides = {}): Promis
     dashboard,
     base: `http://127.0.0.1:${dashboard.port}`,
     sqlitePath: config.store.sqlitePath,
+    dir,
     stop: async () => {
       await dashboard.stop();
       await broker.stop();

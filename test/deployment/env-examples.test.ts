@@ -33,6 +33,8 @@ function knownVariables(): Set<string> {
 
 let secrets: string;
 const INFLUX_TOKEN = 'i'.repeat(20) + Math.random().toString(36).slice(2).padEnd(20, 'x');
+/** The dashboard's Access application's AUD tag (DEPLOYMENT.md, step 6). */
+const ACCESS_AUD = 'a'.repeat(64);
 
 beforeAll(() => {
   // The documented command, as DEPLOYMENT.md runs it (3 vehicles here; --hasher node: no
@@ -59,6 +61,7 @@ function deployed(role: Role): Record<string, string> {
   };
   const env = dotenv.parse(`${text(role)}\n${appended[role]}`);
   if (role !== 'device') env.INFLUXDB_TOKEN = INFLUX_TOKEN;
+  if (role === 'dashboard') env.CF_ACCESS_AUD = ACCESS_AUD;
   else env.MQTT_CREDENTIALS_FILE = join(secrets, 'devices.json');
   return env;
 }
@@ -126,6 +129,15 @@ describe('each role, deployed, is configured as DEPLOYMENT.md describes', () => 
       kind: 'influxdb',
       influx: { url: 'https://influxdb.example.com', token: INFLUX_TOKEN },
     });
+    // People sign in through Cloudflare Access; the accounts file on persistent storage.
+    expect(c.auth).toMatchObject({
+      mode: 'proxy',
+      dbPath: './data/auth.db',
+      cfAccess: { issuer: 'https://myteam.cloudflareaccess.com', audience: ACCESS_AUD },
+    });
+    expect(() => loadConfig({ ...deployed('dashboard'), CF_ACCESS_AUD: '' })).toThrow(
+      /CF_ACCESS_AUD="": needed with AUTH_MODE=proxy/,
+    );
   });
 
   it('device host: wss through the tunnel, every vehicle of DEVICE_COUNT logs in as itself', () => {

@@ -28,6 +28,8 @@ export function testConfig(dir: string, port: number, overrides: ConfigOverrides
       PUBLISH_INTERVAL_MS: '20',
       LOG_LEVEL: 'silent',
       SEED: '1',
+      // Tests not about people run as today's open dashboard; npm start's default is local.
+      AUTH_MODE: 'none',
       ...overrides,
     },
   );

@@ -54,6 +54,8 @@ async function dashboard(): Promise<ProgramProcess> {
     DASHBOARD_PORT: String(port),
     DASHBOARD_STATE_PATH: join(dir, 'dashboard-state.db'),
     DASHBOARD_CLIENT_ID: 'dashboard-restart-test',
+    // Not a test of accounts: the open dashboard (reads open, DASHBOARD_API_TOKEN writes).
+    AUTH_MODE: 'none',
     DASHBOARD_API_TOKEN: TOKEN,
     COMMAND_TIMEOUT_S: '300',
   });

@@ -57,6 +57,8 @@ beforeAll(async () => {
     DASHBOARD_HOST: '127.0.0.1',
     DASHBOARD_PORT: String(port),
     DASHBOARD_API_TOKEN: TOKEN,
+    // Not a test of accounts: the open dashboard (reads open, DASHBOARD_API_TOKEN writes).
+    AUTH_MODE: 'none',
   });
   collector.start();
   await waitFor(

@@ -47,7 +47,7 @@ export function createCollector(config: Config, log: Logger, metrics?: Registry)
       // Rules are evaluated here: the collector sees every stored reading once (see README, Alarms).
       extensions: [
         geofences,
-        tracking,
+        ...(tracking ? [tracking] : []),
         createAlarmService(config, log, speedLimitsOf(registry), geofences),
       ],
     },

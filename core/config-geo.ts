@@ -1,4 +1,4 @@
-// Trip, stop and harsh-driving settings (TRIP_MIN_DISTANCE_M, TRIP_MIN_DURATION_S, TRIP_MAX_GAP_S, HARSH_*): their env schema, spread into config.ts's, and the section built from it.
+// Trip, stop and harsh-driving settings (GEO_TRACKING, TRIP_MIN_DISTANCE_M, TRIP_MIN_DURATION_S, TRIP_MAX_GAP_S, HARSH_*): their env schema, spread into config.ts's, and the section built from it.
 import { z } from 'zod';
 
 const positive = (min: number, max: number, fallback: number) =>
@@ -10,6 +10,10 @@ const positive = (min: number, max: number, fallback: number) =>
  * Harsh thresholds stay below 10 m/s², the change geo/ treats as a bad reading, not driving.
  */
 export const geoEnvShape = {
+  GEO_TRACKING: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('true')
+    .transform((v) => v === 'true'),
   TRIP_MIN_DISTANCE_M: positive(10, 100_000, 200),
   TRIP_MIN_DURATION_S: z.coerce.number().int().min(10).max(86_400).default(180),
   TRIP_MAX_GAP_S: z.coerce
@@ -25,8 +29,10 @@ export const geoEnvShape = {
 
 type GeoEnv = z.infer<z.ZodObject<typeof geoEnvShape>>;
 
-/** The settings of trips, stops and harsh driving: geo/config.ts's `geoConfig(overrides)` takes them as they are. */
+/** The settings of trips, stops and harsh driving: geo/config.ts's `geoConfig(overrides)` takes all but `tracking`. */
 export interface GeoSettings {
+  /** GEO_TRACKING: false, the collector computes no trips, stops or events (ingest only). */
+  tracking: boolean;
   tripMinDistanceM: number;
   tripMinDurationS: number;
   tripMaxGapS: number;
@@ -35,6 +41,7 @@ export interface GeoSettings {
 
 export function geoOf(e: GeoEnv): GeoSettings {
   return {
+    tracking: e.GEO_TRACKING,
     tripMinDistanceM: e.TRIP_MIN_DISTANCE_M,
     tripMinDurationS: e.TRIP_MIN_DURATION_S,
     tripMaxGapS: e.TRIP_MAX_GAP_S,

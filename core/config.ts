@@ -1,8 +1,8 @@
 // Configuration: env vars (and .env via dotenv) parsed and validated once, one clear line per bad value.
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { type GeoSettings, geoEnvShape, geoOf } from './config-geo.js';
 import { type AuthConfig, authConfigOf, authEnvShape } from './config-auth.js';
+import { type GeoSettings, geoEnvShape, geoOf } from './config-geo.js';
 import { DEVICE_ID_PATTERN } from './contract.js';
 import { durationMs } from './duration.js';
 import type { MqttConfig } from './mqtt-config.js';

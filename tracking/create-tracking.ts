@@ -21,13 +21,14 @@ export interface TrackingParts {
 }
 
 export function createTracking(config: Config, log: Logger, parts: TrackingParts): GeoTracking {
+  const { tracking: _on, ...settings } = config.geo;
   const tracking = new GeoTracking(
     {
       geo: parts.geo,
       store: parts.store,
       geofences: parts.geofences,
       limitFor: (id) => parts.registry.lookup(id)?.speed_limit_kmh ?? undefined,
-      config: geoConfig(config.geo),
+      config: geoConfig(settings),
       now: Date.now,
       log: log.child({ component: 'geo' }),
       ...(parts.valid ? { valid: parts.valid } : {}),

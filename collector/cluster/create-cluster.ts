@@ -42,6 +42,7 @@ export function createClusterCollector(config: Config, log: Logger): ClusterColl
     // A vehicle's trips move with its partition's lease: each new owner loads the vehicle's
     // checkpoint from the shared geo store and replays the readings stored after it.
     partitionExtensions: ({ store: partitionStore, registry, valid, owns }) => {
+      if (!config.geo.tracking) return [];
       const geofences = new GeofenceFollower(clog);
       const tracking = createTracking(config, clog, {
         geo,

@@ -14,12 +14,13 @@ export function createDashboardGeo(
   o: { now: () => number; retryMs?: number; statePath?: string },
 ): DashboardGeo {
   const follower = config.dashboard.registryMode === 'follower';
+  const { tracking: _on, ...settings } = config.geo;
   return new DashboardGeo({
     createGeoStore: () => createGeoStore(config.store, { readonly: true }),
     geofences: follower
       ? new FollowedGeofences()
       : new SqliteGeofenceStore(o.statePath ?? config.dashboard.statePath),
-    config: geoConfig(config.geo),
+    config: geoConfig(settings),
     log,
     now: o.now,
     retryMs: o.retryMs ?? 2000,

@@ -109,7 +109,8 @@ export async function influxRun(dir: string, load: Load): Promise<IngestRun> {
   }
 }
 
-async function collectorRun(
+/** The collector as `npm run collector` starts it, fed `load`; done when `stored` reaches the total. */
+export async function collectorRun(
   dir: string,
   load: Load,
   env: Record<string, string>,

@@ -8,6 +8,7 @@ import { StatusLine } from '../core/status-line.js';
 import { clusterRun } from './cluster.js';
 import { type ExportRun, exportRuns } from './export.js';
 import { fleetRun } from './fleet.js';
+import { geoIngestBench, summaryBench, trackBench } from './geo-suite.js';
 import { historyRuns } from './history.js';
 import { ceilingRun, type IngestRun, influxRun, sqliteRun } from './ingest.js';
 import { latencyRun } from './latency.js';
@@ -28,6 +29,7 @@ const SUITES = [
   'export',
   'cluster',
   'ui',
+  'geo',
 ] as const;
 type Suite = (typeof SUITES)[number];
 
@@ -222,6 +224,21 @@ if (only.includes('ui')) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ui-'));
   try {
     results.ui = await uiRun(dir, { repeat, quick, say });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (only.includes('geo')) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-geo-'));
+  try {
+    const o = { repeat, quick, say };
+    const figures = {
+      ...(await summaryBench(join(dir, 'summary'), o)),
+      ...(await trackBench(join(dir, 'track'), o)),
+      ...(await geoIngestBench(join(dir, 'ingest'), o)),
+    };
+    results.geo = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(v)]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -15,6 +15,8 @@ export interface Load {
   perPublisher: number;
   files: string[];
   deviceIds: string[];
+  /** The topic's last level (default `speed`; `telemetry` for readings with positions). */
+  topic?: 'speed' | 'telemetry';
 }
 
 export function writeLoad(dir: string, publishers: number, perPublisher: number): Load {
@@ -54,7 +56,7 @@ export function publish(load: Load, port: number): Promise<void> {
               '-i',
               `pub_${id}`,
               '-t',
-              `vehicles/${id}/speed`,
+              `vehicles/${id}/${load.topic ?? 'speed'}`,
               '-l',
             ],
             { stdio: [openSync(load.files[i] ?? '', 'r'), 'ignore', 'inherit'] },

@@ -93,7 +93,16 @@ export class GeoTracking {
   private timer: NodeJS.Timeout | undefined;
   private client: MqttClient | undefined;
   private stopped = false;
-  private readonly figures = { recomputed: 0, replayed: 0, failures: 0, published: 0, refused: 0 };
+  private readonly figures = {
+    recomputed: 0,
+    replayed: 0,
+    failures: 0,
+    published: 0,
+    refused: 0,
+    /** Batches settled and the time they took (ms): what trips add to each batch's PUBACKs. */
+    batches: 0,
+    settleMs: 0,
+  };
 
   constructor(
     private readonly deps: GeoTrackingDeps,
@@ -163,6 +172,16 @@ export class GeoTracking {
   }
 
   private async settleNow(readings: readonly Reading[], result: WriteResult): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.settleBatch(readings, result);
+    } finally {
+      this.figures.batches += 1;
+      this.figures.settleMs += performance.now() - started;
+    }
+  }
+
+  private async settleBatch(readings: readonly Reading[], result: WriteResult): Promise<void> {
     const changes: GeoChange[] = [];
     const touched: VehicleGeo[] = [];
     const now = this.deps.now();

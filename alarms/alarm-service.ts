@@ -9,6 +9,7 @@ import {
   type StatusMessage,
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
+import type { GeofenceSource } from '../geofences/follower.js';
 import { AlarmFeed } from './alarm-feed.js';
 import { AlarmEngine } from './engine.js';
 import { Lifecycle } from './lifecycle.js';
@@ -38,6 +39,8 @@ export interface AlarmServiceDeps {
   senders: readonly NoticeSender[];
   /** Per-vehicle speed limits: the collector's follower of the device registry (fleet/registry). */
   limits: SpeedLimits;
+  /** The geofences (fleet/geofences): geofence rules and zone speed limits. */
+  geofences?: GeofenceSource | undefined;
   now: () => number;
   log: Logger;
 }
@@ -98,7 +101,7 @@ export class AlarmService {
     });
     const engine = new AlarmEngine(
       rules,
-      { rows, lifecycle, limits: this.deps.limits, now, log },
+      { rows, lifecycle, limits: this.deps.limits, now, log, geofences: this.deps.geofences },
       {
         updateEveryMs: this.options.updateEveryMs ?? 1000,
         ...(this.options.parkedIntervalMs === undefined

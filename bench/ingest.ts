@@ -210,7 +210,8 @@ export async function influxRun(
   }
 }
 
-async function collectorRun(
+/** The collector as `npm run collector` starts it, fed `load`; done when `stored` reaches the total. */
+export async function collectorRun(
   dir: string,
   load: Load,
   setup: BrokerSetup,

@@ -9,6 +9,7 @@ import { clusterRun } from './cluster.js';
 import { type ExportRun, exportRuns } from './export.js';
 import { fleetRun } from './fleet.js';
 import { type OsmandRun, osmandRun, type TeltonikaRun, teltonikaRun } from './gateway.js';
+import { geoIngestBench, summaryBench, trackBench } from './geo-suite.js';
 import { historyRuns } from './history.js';
 import { BENCH_BROKER, ceilingRun, type IngestRun, influxRun, sqliteRun } from './ingest.js';
 import { type IngestRuns, ingestFigures } from './ingest-figures.js';
@@ -31,6 +32,7 @@ const SUITES = [
   'cluster',
   'ui',
   'gateway',
+  'geo',
 ] as const;
 type Suite = (typeof SUITES)[number];
 
@@ -288,6 +290,21 @@ if (only.includes('gateway')) {
       median(mqtt.map((r) => r.msgsPerS)),
     ),
   };
+}
+
+if (only.includes('geo')) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-geo-'));
+  try {
+    const o = { repeat, quick, say };
+    const figures = {
+      ...(await summaryBench(join(dir, 'summary'), o)),
+      ...(await trackBench(join(dir, 'track'), o)),
+      ...(await geoIngestBench(join(dir, 'ingest'), o)),
+    };
+    results.geo = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(v)]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 status.stop();

@@ -29,6 +29,11 @@ const GOALS: Record<string, ['>=' | '<=' | '<', number]> = {
   'ui.socket_kb_per_s_10000': ['<=', 50],
   'gateway.teltonika_ack_p99_ms_1000': ['<=', 50],
   'gateway.teltonika_delivered_ratio': ['>=', 1],
+  'geo.summary_1000x30_day_ms': ['<=', 2000],
+  'geo.summary_1000x30_none_ms': ['<=', 2000],
+  'geo.track_30d_1hz_ms': ['<=', 100],
+  'geo.track_30d_1hz_points': ['<=', 2000],
+  'geo.ingest_trips_ratio': ['>=', 0.9],
 };
 
 export function goalMet(key: string, value: number): boolean | undefined {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { type AuthConfig, authConfigOf, authEnvShape } from './config-auth.js';
 import { type GatewayConfig, gatewayConfigOf, gatewayEnvShape } from './config-gateway.js';
+import { type GeoSettings, geoEnvShape, geoOf } from './config-geo.js';
 import { type SimConfig, simEnvShape, simOf } from './config-sim.js';
 import { DEVICE_ID_PATTERN } from './contract.js';
 import { durationMs } from './duration.js';
@@ -137,6 +138,7 @@ const envSchema = z.object({
   METRICS_PORT: port.optional(),
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   SIGNALS_FILE: optionalString,
+  ...geoEnvShape,
   ...authEnvShape,
   ...simEnvShape,
   ...gatewayEnvShape,
@@ -239,6 +241,8 @@ export interface Config {
   metrics: MetricsConfig;
   sim: SimConfig;
   gateway: GatewayConfig;
+  /** Trips, stops and harsh driving (core/config-geo.ts). */
+  geo: GeoSettings;
 }
 
 export interface ClusterConfig {
@@ -416,6 +420,7 @@ export function loadConfig(
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
     sim: simOf(e),
     gateway: gatewayConfigOf(e),
+    geo: geoOf(e),
   };
 }
 

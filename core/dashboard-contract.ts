@@ -1,5 +1,6 @@
 // The dashboard's wire contract: REST bodies and Socket.IO event maps, imported by the server and the page.
 import type { Alarm, HealthMessage, RegistryEntry, TelemetryPayload } from './contract.js';
+import type { GeoEventBody } from './geo-wire.js';
 import type { PositionFlag, SignalType, SignalValue } from './signals/catalog.js';
 import type { RejectReason } from './validate.js';
 
@@ -311,6 +312,8 @@ export interface ServerToClientEvents {
   fleet_summary: (summary: FleetSummaryBody) => void;
   /** Every second and right after each `view`: the table window and the watched vehicles. */
   fleet_rows: (rows: FleetRowsBody) => void;
+  /** A trip, harsh-driving or geofence event as a collector computed it (as GET /api/events lists it). */
+  event: (event: GeoEventBody) => void;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   TOPIC_ROOT,
   telemetryTopic,
 } from '../../core/contract.js';
+import { GEO_EVENTS_TOPIC, GEOFENCES_TOPIC } from '../../core/geo-wire.js';
 import { COLLECTOR_USER, DASHBOARD_USER } from '../../core/mqtt-credentials.js';
 
 /** docker/'s optional Telegraf collector (the original's alternative): reads readings only. */
@@ -41,6 +42,8 @@ const COLLECTOR_RULES: readonly string[] = [
   `topic write ${ALARM_SUBSCRIPTION}`,
   `topic read ${ALARM_ACK_TOPIC}`,
   `topic read ${REGISTRY_TOPIC}`,
+  `topic read ${GEOFENCES_TOPIC}`,
+  `topic write ${GEO_EVENTS_TOPIC}`,
   "# Commands and their results are between the dashboard and each vehicle: not the collector's.",
   `topic deny ${COMMAND_SUBSCRIPTION}`,
   `topic deny ${COMMAND_RESULT_SUBSCRIPTION}`,
@@ -57,6 +60,9 @@ const DASHBOARD_RULES: readonly string[] = [
   `topic read ${COMMAND_RESULT_SUBSCRIPTION}`,
   // readwrite: a dashboard with DASHBOARD_REGISTRY=follower reads the owner's snapshot.
   `topic readwrite ${REGISTRY_TOPIC}`,
+  // Geofences: published like the registry (followers read the owner's); trip and zone events.
+  `topic readwrite ${GEOFENCES_TOPIC}`,
+  `topic read ${GEO_EVENTS_TOPIC}`,
 ];
 
 /**
@@ -80,7 +86,8 @@ export function aclFileText(
     '# deletes a queued reading only when the collector confirms that reading is stored.',
     "# It evaluates the alarm rules: it publishes each alarm's state under fleet/alarms/<device>/<rule>,",
     '# takes acknowledgements from the dashboard, and follows the device registry the dashboard',
-    '# publishes (DEVICE_ALLOWLIST, per-vehicle speed limits).',
+    '# publishes (DEVICE_ALLOWLIST, per-vehicle speed limits) and the geofences (fleet/geofences);',
+    '# it announces trip, harsh-driving and geofence events on fleet/events.',
     ...instanceUsers(COLLECTOR_USER, instances).flatMap((user) => [
       `user ${user}`,
       ...COLLECTOR_RULES,

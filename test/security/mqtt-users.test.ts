@@ -105,7 +105,7 @@ describe('npm run mqtt-users', () => {
         /user collector\ntopic read vehicles\/#\ntopic write vehicles\/\+\/ack\ntopic write fleet\/alarms\/\+\/\+\ntopic read fleet\/alarms\/ack\n(#.*\n)*topic read fleet\/registry\n/,
       );
       expect(acl).toMatch(
-        /topic read fleet\/registry\n(#.*\n)*topic deny vehicles\/\+\/command\ntopic deny vehicles\/\+\/command\/result\n/,
+        /topic read fleet\/registry\ntopic read fleet\/geofences\ntopic write fleet\/events\n(#.*\n)*topic deny vehicles\/\+\/command\ntopic deny vehicles\/\+\/command\/result\n/,
       );
       expect(acl).toContain(
         'user dashboard\ntopic read vehicles/+/speed\ntopic read vehicles/+/telemetry\n' +

@@ -67,7 +67,8 @@ const rec = (i: number): TestRecord => ({
   speed: i % 100,
 });
 
-describe('the gateway SIGKILLed', () => {
+// Each case restarts the gateway and the broker: room for a loaded machine.
+describe('the gateway SIGKILLed', { timeout: 150_000 }, () => {
   it('broker down: answers from its queue; SIGKILLed after answering; restarted with the broker back: all delivered once', async () => {
     await startGateway();
     await broker.stop();

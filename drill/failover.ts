@@ -31,6 +31,7 @@ export async function runFailover(
   const phase = (what: string) => o.onPhase?.(what);
   let failoverMs = -1;
   let drainMs = -1;
+  const killed = new Set<string>();
   try {
     phase(`starting redis, mosquitto, store, ${f.collectors} collectors, devices`);
     await env.start();
@@ -43,6 +44,7 @@ export async function runFailover(
       const live = env.live().sort((a, b) => (spread[b.id] ?? 0) - (spread[a.id] ?? 0));
       const victim = live[0];
       if (!victim || live.length < 2) break;
+      killed.add(victim.id);
       phase(`round ${round + 1}/${o.rounds}: SIGKILL ${victim.id} for good`);
       const since = await env.mark();
       const killedAt = Date.now();
@@ -67,7 +69,15 @@ export async function runFailover(
     } catch (err) {
       problems.push(`did not drain: ${(err as Error).message}`);
     }
-    if (env.live().length < f.collectors) problems.push('a collector died on its own');
+    if (env.live().length < f.collectors) {
+      // Which one, and what it said last: a death nobody caused must be explainable from the report.
+      const dead = env.members.filter((m) => !m.proc.running && !killed.has(m.id));
+      problems.push(
+        `a collector died on its own: ${dead
+          .map((m) => `${m.id}: ${m.proc.stderr.slice(-600).replace(/\s+/g, ' ')}`)
+          .join(' | ')}`,
+      );
+    }
     phase('counting every reading');
     const acknowledged = env.acknowledged();
     const stored = await env.storedSeqs();

@@ -267,13 +267,17 @@ export function migrate(
   } = {},
 ): MigrationReport | undefined {
   const started = Date.now();
-  const fresh = !columnsOf(db, 'readings').has('device_id');
-  const version = db.pragma('user_version', { simple: true }) as number;
   const midway = hooks.midway;
-  if (!fresh && version < SCHEMA_VERSION) hooks.starting?.(version, SCHEMA_VERSION);
+  let fresh = false;
+  let version = 0;
   let devices = 0;
   let columnsAdded = 0;
+  // BEGIN IMMEDIATE, and the version read inside: several collectors may start on one file at
+  // once, and the one that waits must see what the first did (not upgrade it a second time).
   db.transaction(() => {
+    fresh = !columnsOf(db, 'readings').has('device_id');
+    version = db.pragma('user_version', { simple: true }) as number;
+    if (!fresh && version < SCHEMA_VERSION) hooks.starting?.(version, SCHEMA_VERSION);
     if (fresh) {
       db.exec(V2_TABLES);
       ensureSignalColumns(db, catalog);
@@ -293,7 +297,7 @@ export function migrate(
     if (version < 3) db.exec(GEO_TABLES);
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
     columnsAdded = ensureSignalColumns(db, catalog);
-  })();
+  }).immediate();
   if (fresh || (version >= SCHEMA_VERSION && columnsAdded === 0)) return undefined;
   return { from: version, to: SCHEMA_VERSION, devices, columnsAdded, ms: Date.now() - started };
 }

@@ -104,6 +104,8 @@ export class SqliteStore implements TelemetryStore {
       throw new Error(`${path} has an older schema; the collector upgrades it when it starts`);
     }
     if (!readonly) {
+      // At start only, wait long for the lock: another collector on this file may be upgrading it.
+      db.pragma('busy_timeout = 60000');
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.options.synchronous ?? 'FULL'}`);
       const migrated = migrate(db, this.catalog, {
@@ -113,6 +115,7 @@ export class SqliteStore implements TelemetryStore {
           : {}),
       });
       if (migrated) this.options.onMigrate?.(migrated);
+      db.pragma('busy_timeout = 250');
       const writer = new SqliteWriter(db, this.catalog);
       this.writeTx = db.transaction((readings, dropped) => writer.write(readings, dropped));
       this.pruner = new SqlitePruner(db, this.retention);

@@ -224,12 +224,14 @@ describe('exports: the whole range streamed, parsed back equal to the store', ()
     expect(lines[0]).toBe(BUILTIN_CATALOG.csvColumns().join(','));
     expect(lines.at(-1)).toBe('');
     const empty = ','.repeat(BUILTIN_CATALOG.csvColumns().length - 4);
+    // 86,400 lines: checked in a plain loop, one assertion at the end (not two per line).
+    const odd: string[] = [];
     const rows = lines.slice(1, -1).map((l) => {
       const [device, seq, timestamp, speed] = l.split(',');
-      expect(device).toBe('vehicle_03');
-      expect(l.endsWith(`${speed}${empty}`)).toBe(true);
+      if (device !== 'vehicle_03' || !l.endsWith(`${speed}${empty}`)) odd.push(l);
       return { seq: Number(seq), timestamp: timestamp as string, speed: Number(speed) };
     });
+    expect(odd.slice(0, 3)).toEqual([]);
     expect(rows).toHaveLength(DAY / 1000);
     expect(rows).toEqual(storeRows(fixture.sqlitePath, 'vehicle_03'));
   });

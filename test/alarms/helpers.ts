@@ -171,6 +171,27 @@ export class WebhookReceiver {
     );
   }
 
+  /**
+   * Every alert received once per batch, as a receiver that honours `Idempotency-Key` sees them: a
+   * batch accepted just before the collector was SIGKILLed comes again with the same key
+   * (at-least-once delivery, docs/alarms.md) and is dropped here.
+   */
+  deliveredNotices(): string[] {
+    const seen = new Set<string>();
+    return this.accepted
+      .filter((a) => {
+        if (a.key === undefined) return true;
+        if (seen.has(a.key)) return false;
+        seen.add(a.key);
+        return true;
+      })
+      .flatMap((a) =>
+        a.payload.alerts.map(
+          (x) => `${x.status} ${x.labels.alertname} ${x.labels.device_id ?? 'fleet'}`,
+        ),
+      );
+  }
+
   noticeIds(): string[] {
     return this.accepted.flatMap((a) => a.payload.alerts.map((x) => x.notice_id));
   }

@@ -113,7 +113,8 @@ function stateRows(deviceId: string): Array<{ id: string; state: string }> {
   }
 }
 
-const notices = (deviceId: string) => receiver.notices().filter((n) => n.endsWith(` ${deviceId}`));
+const notices = (deviceId: string) =>
+  receiver.deliveredNotices().filter((n) => n.endsWith(` ${deviceId}`));
 
 describe('restarts while an alarm is open', () => {
   it('collector SIGKILLed and restarted while the vehicle keeps speeding: still one alarm, one firing notice', async () => {
@@ -173,7 +174,7 @@ describe('restarts while an alarm is open', () => {
 
   it('in all: each transition notified exactly once', async () => {
     await sleep(1500);
-    expect(receiver.notices().sort()).toEqual([
+    expect(receiver.deliveredNotices().sort()).toEqual([
       'firing overspeed vehicle_01',
       'firing overspeed vehicle_02',
       'resolved overspeed vehicle_01',

@@ -123,7 +123,8 @@ describe('the dashboard page in chromium', () => {
     await expect
       .poll(chartPoints, { timeout: 5000 })
       .toSatisfy((points: number[]) => points.every((n) => n > 100));
-    expect(Date.now() - openedAt).toBeLessThan(10_000);
+    // Live data at 1 Hz needs over 100 s for 100 windows: anything under that came from history.
+    expect(Date.now() - openedAt).toBeLessThan(60_000);
     expect(historyRequests).toHaveLength(10);
     for (const id of IDS) {
       expect(

@@ -26,6 +26,7 @@ export interface MigrationResult {
   /** Spawn to the first SUBACK (the collector serves): on the v1 store, and on an empty one. */
   ready_ms: number;
   ready_ms_empty: number;
+  ready_ratio: number;
   /** The upgrade's own duration as its log line reports it (`ms` of "store upgraded ..."). */
   upgrade_ms: number;
   peak_rss_mb: number;
@@ -118,12 +119,15 @@ export async function migrationRun(dir: string, o: MigrationOptions): Promise<Mi
   }
   const upgrades = big.map((s) => s.upgradeMs);
   if (upgrades.some((ms) => ms === undefined)) throw new Error('no "store upgraded" log line');
+  const ready = median(big.map((s) => s.readyMs));
+  const readyEmpty = median(empty.map((s) => s.readyMs));
   return {
     readings,
     store_mb: (pages * pageSize) / 1e6,
     sql_fill_rows_per_s: readings / fillSeconds,
-    ready_ms: median(big.map((s) => s.readyMs)),
-    ready_ms_empty: median(empty.map((s) => s.readyMs)),
+    ready_ms: ready,
+    ready_ms_empty: readyEmpty,
+    ready_ratio: Math.round((ready / readyEmpty) * 100) / 100,
     upgrade_ms: median(upgrades as number[]),
     peak_rss_mb: median(big.map((s) => s.peakRssMb)),
     peak_rss_mb_empty: median(empty.map((s) => s.peakRssMb)),

@@ -93,6 +93,8 @@ export class GeoTracking {
   private timer: NodeJS.Timeout | undefined;
   private client: MqttClient | undefined;
   private stopped = false;
+  /** The store refused to be read (a write-only user): no trips this run. */
+  private unreadable = false;
   private readonly figures = {
     recomputed: 0,
     replayed: 0,
@@ -115,7 +117,20 @@ export class GeoTracking {
     const { geo, geofences, log } = this.deps;
     if (this.options.ownsStore) await geo.start();
     // The list last seen, until the retained snapshot arrives: a restart never runs without zones.
-    const saved = await geo.meta(GEOFENCES_META);
+    let saved: string | undefined;
+    try {
+      saved = await geo.meta(GEOFENCES_META);
+    } catch (err) {
+      if (!refused(err)) throw err;
+      // A write-only database user (docs/influxdb.md, one user per role): trips need to read their
+      // checkpoints back, so this run stores readings without them instead of failing.
+      this.unreadable = true;
+      log.warn(
+        { err: (err as Error).message },
+        'trips, stops and geofence events need READ on the database: off for this run',
+      );
+      return;
+    }
     if (saved !== undefined && geofences.raw === '') geofences.accept(saved);
     geofences.onChange((_zones, raw) => {
       for (const v of this.vehicles.values()) v.setOptions(this.optionsFor(v.deviceId));
@@ -167,7 +182,7 @@ export class GeoTracking {
 
   /** Awaited by the collector after each durable write, before the batch's PUBACKs. */
   settle(readings: readonly Reading[], result: WriteResult): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+    if (this.stopped || this.unreadable) return Promise.resolve();
     return this.enqueue(() => this.settleNow(readings, result));
   }
 
@@ -410,4 +425,10 @@ function emptyChange(deviceId: string): GeoChange {
 
 function mark(deviceId: string, from: SampleKey): GeoChange {
   return { ...emptyChange(deviceId), dirty: from };
+}
+
+/** An authorization refusal of the store (InfluxDB 401/403), as opposed to an outage. */
+function refused(err: unknown): boolean {
+  const status = (err as { status?: unknown }).status;
+  return status === 401 || status === 403;
 }

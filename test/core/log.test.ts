@@ -153,11 +153,11 @@ describe('a real program (npm run collector)', () => {
     }
   }
 
-  /** The same under a pseudo-terminal: util-linux `script` runs it with stderr on a tty. */
+  /** The same under a pseudo-terminal: util-linux `script` runs it with stderr on a tty (SIGINT after 8 s: a loaded machine may need that long to start it). */
   async function onTerminal(extra: Record<string, string>): Promise<string> {
     const e = { ...process.env, ...(await env()), ...extra };
     const cmd =
-      'timeout --preserve-status -s INT 3 node --max-old-space-size=96 --max-semi-space-size=4 dist/collector/main.mjs';
+      'timeout --preserve-status -s INT 8 node --max-old-space-size=96 --max-semi-space-size=4 dist/collector/main.mjs';
     const out = execFileSync('script', ['-qec', cmd, '/dev/null'], {
       env: e,
       cwd: fileURLToPath(new URL('../..', import.meta.url)),

@@ -66,6 +66,7 @@ describe('the API docs page', () => {
       '/vendor/swagger-ui/swagger-ui-bundle.js',
       '/vendor/swagger-ui/swagger-ui.css',
       '/api-docs.js',
+      '/api-docs.css',
     ]) {
       const res = await send(fixture.base, path);
       expect(res.status, path).toBe(200);

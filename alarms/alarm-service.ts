@@ -9,6 +9,7 @@ import {
   type StatusMessage,
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
+import type { GeofenceSource } from '../geofences/follower.js';
 import { AlarmFeed } from './alarm-feed.js';
 import { AlarmEngine } from './engine.js';
 import { Lifecycle } from './lifecycle.js';
@@ -27,6 +28,8 @@ export interface AlarmServiceOptions {
   /** Engine clock; default: a tenth of the shortest rule wait, between 50 ms and 1 s. */
   tickMs?: number;
   updateEveryMs?: number;
+  /** PARKED_INTERVAL_S in ms (see EngineOptions). */
+  parkedIntervalMs?: number;
   /** How often each channel's outbox is looked at. */
   pollMs?: number;
   maxBatch?: number;
@@ -36,6 +39,8 @@ export interface AlarmServiceDeps {
   senders: readonly NoticeSender[];
   /** Per-vehicle speed limits: the collector's follower of the device registry (fleet/registry). */
   limits: SpeedLimits;
+  /** The geofences (fleet/geofences): geofence rules and zone speed limits. */
+  geofences?: GeofenceSource | undefined;
   now: () => number;
   log: Logger;
 }
@@ -96,8 +101,13 @@ export class AlarmService {
     });
     const engine = new AlarmEngine(
       rules,
-      { rows, lifecycle, limits: this.deps.limits, now, log },
-      { updateEveryMs: this.options.updateEveryMs ?? 1000 },
+      { rows, lifecycle, limits: this.deps.limits, now, log, geofences: this.deps.geofences },
+      {
+        updateEveryMs: this.options.updateEveryMs ?? 1000,
+        ...(this.options.parkedIntervalMs === undefined
+          ? {}
+          : { parkedIntervalMs: this.options.parkedIntervalMs }),
+      },
     );
     engine.start();
     this.engine = engine;

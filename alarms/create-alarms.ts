@@ -1,6 +1,7 @@
 // Composition of the alarm capability from config: rules (built-in or ALERT_RULES_FILE) and the configured notification channels.
 import { type Config, ConfigError } from '../core/config.js';
 import type { Logger } from '../core/log.js';
+import type { GeofenceSource } from '../geofences/follower.js';
 import { AlarmService } from './alarm-service.js';
 import { EmailSender } from './notify/email.js';
 import type { NoticeSender } from './notify/sender.js';
@@ -30,12 +31,22 @@ export function noticeSenders(config: Config): NoticeSender[] {
   return senders;
 }
 
-export function createAlarmService(config: Config, log: Logger, limits: SpeedLimits): AlarmService {
+export function createAlarmService(
+  config: Config,
+  log: Logger,
+  limits: SpeedLimits,
+  geofences?: GeofenceSource,
+): AlarmService {
   return new AlarmService(
-    { statePath: config.collectorStatePath, rules: ruleSetFor(config) },
+    {
+      statePath: config.collectorStatePath,
+      rules: ruleSetFor(config),
+      parkedIntervalMs: config.sim.parkedIntervalS * 1000,
+    },
     {
       senders: noticeSenders(config),
       limits,
+      geofences,
       now: Date.now,
       log: log.child({ component: 'alarms' }),
     },

@@ -31,7 +31,13 @@ export class DeviceFactsBoard {
   get(deviceId: string): DeviceFacts {
     let f = this.devices.get(deviceId);
     if (!f) {
-      f = { deviceId, status: undefined, statusSince: this.now(), lastReadingAt: undefined };
+      f = {
+        deviceId,
+        status: undefined,
+        statusSince: this.now(),
+        lastReadingAt: undefined,
+        quietMs: 0,
+      };
       this.devices.set(deviceId, f);
     }
     return f;
@@ -41,9 +47,11 @@ export class DeviceFactsBoard {
     return this.devices.values();
   }
 
-  readingArrived(deviceId: string, at: number): DeviceFacts {
+  /** quietMs: what the reading announced of the next one (core/expected-interval.ts). */
+  readingArrived(deviceId: string, at: number, quietMs = 0): DeviceFacts {
     const f = this.get(deviceId);
     f.lastReadingAt = at;
+    f.quietMs = quietMs;
     this.lastReadingAt = at;
     this.dirty.add(deviceId);
     return f;

@@ -1,10 +1,13 @@
 // The alarm engine: feeds readings, statuses, health and dropped notices to the rules, ticks the timed ones, keeps one alarm per (device, rule).
 import type { DroppedNotice, HealthMessage, Reading, StatusMessage } from '../core/contract.js';
 import { FLEET_SCOPE } from '../core/contract.js';
+import { quietAfterMs } from '../core/expected-interval.js';
 import type { Logger } from '../core/log.js';
+import type { GeofenceSource } from '../geofences/follower.js';
 import { DeviceFactsBoard } from './device-facts.js';
+import { GeofenceWatch } from './geofence-watch.js';
 import type { Lifecycle } from './lifecycle.js';
-import type { Rule, RuleSet, ThresholdRule } from './rules.js';
+import type { GeofenceRule, Rule, RuleSet, ThresholdRule } from './rules.js';
 import type { Signal } from './rules-eval/signal.js';
 import { evaluateThreshold, type Sample, type ThresholdState } from './rules-eval/threshold.js';
 import {
@@ -26,11 +29,18 @@ export interface EngineDeps {
   limits: SpeedLimits;
   now: () => number;
   log: Logger;
+  /** The geofences (fleet/geofences): geofence rules, and the speed limit inside a zone. */
+  geofences?: GeofenceSource | undefined;
 }
 
 export interface EngineOptions {
   /** A rising value updates an open alarm at most this often. */
   updateEveryMs: number;
+  /**
+   * PARKED_INTERVAL_S in ms: after a reading with the ignition off the next is due this much
+   * later (core/expected-interval.ts); no_data counts silence from then. Default 60 s.
+   */
+  parkedIntervalMs?: number;
 }
 
 export type AckOutcome = 'acknowledged' | 'unchanged' | 'unknown';
@@ -48,8 +58,11 @@ export class AlarmEngine {
   private watch: Watch = { listening: false, since: Number.POSITIVE_INFINITY };
   /** Readings and health too old to evaluate (replayed backlog). */
   skippedStale = 0;
+  /** PARKED_INTERVAL_S in ms (EngineOptions). */
+  private readonly parkedMs: number;
   /** Threshold rules per metric, looked up once per sample (readings are the hot path). */
   private readonly byMetric = new Map<ThresholdRule['metric'], ThresholdRule[]>();
+  private readonly zones: GeofenceWatch;
 
   constructor(
     private readonly rules: RuleSet,
@@ -57,9 +70,20 @@ export class AlarmEngine {
     private readonly options: EngineOptions,
   ) {
     this.facts = new DeviceFactsBoard(deps.rows, deps.now);
+    this.parkedMs = options.parkedIntervalMs ?? 60_000;
     for (const r of rules.rules) {
       if (r.type === 'threshold')
         this.byMetric.set(r.metric, [...(this.byMetric.get(r.metric) ?? []), r]);
+    }
+    this.zones = new GeofenceWatch(
+      rules.rules.filter(
+        (r): r is GeofenceRule => r.type === 'geofence_enter' || r.type === 'geofence_exit',
+      ),
+    );
+    const source = deps.geofences;
+    if (source) {
+      this.zones.setZones(source.list);
+      source.onChange(() => this.zones.setZones(source.list));
     }
   }
 
@@ -116,9 +140,12 @@ export class AlarmEngine {
     const now = this.deps.now();
     const seen = new Set<string>();
     for (const r of readings) {
-      if (!seen.has(r.device_id)) {
-        seen.add(r.device_id);
-        this.facts.readingArrived(r.device_id, now);
+      seen.add(r.device_id);
+      // Each arrival says the device is alive; the last one also says when the next is due.
+      this.facts.readingArrived(r.device_id, now, quietAfterMs(r.values.ignition, this.parkedMs));
+      const { lat, lon } = r.values;
+      if (r.position_flag === undefined && typeof lat === 'number' && typeof lon === 'number') {
+        this.geofenceFix(r.device_id, Date.parse(r.timestamp), lat, lon, now);
       }
       if (this.byMetric.has('speed')) {
         const speed = r.values.speed;
@@ -128,6 +155,15 @@ export class AlarmEngine {
     }
     for (const id of seen) this.evaluateDevice(this.facts.get(id), now);
     this.evaluateFleet(now);
+  }
+
+  /** A fresh fix opens or clears geofence alarms; a stale one (replayed backlog) only moves the state. */
+  private geofenceFix(deviceId: string, ts: number, lat: number, lon: number, now: number): void {
+    const isOpen = (rule: Rule) => this.active.has(key(deviceId, rule.name));
+    const fresh = now - ts <= this.rules.freshWithinMs;
+    for (const { rule, signal } of this.zones.fix(deviceId, lat, lon, isOpen, fresh)) {
+      this.apply(rule, deviceId, signal);
+    }
   }
 
   onHealth(h: HealthMessage): void {
@@ -176,9 +212,12 @@ export class AlarmEngine {
     }
     const sample: Sample = { ts, value };
     for (const rule of rules) {
+      // speed_limit: the zone it is in (its lowest limit), else the vehicle's own, else the rule's.
       const level =
         rule.level === 'speed_limit'
-          ? (this.deps.limits.limitFor(deviceId) ?? rule.defaultLimit)
+          ? (this.zones.limitOf(deviceId) ??
+            this.deps.limits.limitFor(deviceId) ??
+            rule.defaultLimit)
           : rule.level;
       const states = this.thresholdsOf(rule.name);
       const before = states.get(deviceId);

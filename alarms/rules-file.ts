@@ -91,12 +91,19 @@ const thresholdSchema = z
     }
   });
 
+const geofenceName = z
+  .string({ error: 'is required: the name of a geofence (GET /api/geofences)' })
+  .min(1, 'is required: the name of a geofence (GET /api/geofences)')
+  .max(64, 'must be at most 64 characters');
+
 const schemas = {
   threshold: thresholdSchema,
   offline: z.strictObject({ ...base, for: duration(60_000) }),
   no_data: z.strictObject({ ...base, for: duration(60_000) }),
   data_loss: z.strictObject({ ...base, clear_after: duration(10 * 60_000) }),
   fleet_silent: z.strictObject({ ...base, for: duration(5 * 60_000) }),
+  geofence_enter: z.strictObject({ ...base, geofence: geofenceName }),
+  geofence_exit: z.strictObject({ ...base, geofence: geofenceName }),
 };
 
 const isoTime = z.iso.datetime({
@@ -169,6 +176,9 @@ function toRule(type: Rule['type'], r: Record<string, unknown>): Rule {
     }
     case 'data_loss':
       return { ...common, type, clearAfterMs: r.clear_after as number };
+    case 'geofence_enter':
+    case 'geofence_exit':
+      return { ...common, type, geofence: r.geofence as string };
     default:
       return { ...common, type, forMs: r.for as number };
   }

@@ -52,8 +52,32 @@ export interface FleetSilentRule extends RuleBase {
   forMs: number;
 }
 
-export type Rule = ThresholdRule | OfflineRule | NoDataRule | DataLossRule | FleetSilentRule;
-export const RULE_TYPES = ['threshold', 'offline', 'no_data', 'data_loss', 'fleet_silent'] as const;
+/**
+ * The vehicle is in the geofence named `geofence` (geofence_enter: open while inside, with the
+ * 30 m hysteresis of trips' geofence events), or left it (geofence_exit: open from the exit until it
+ * enters again).
+ */
+export interface GeofenceRule extends RuleBase {
+  type: 'geofence_enter' | 'geofence_exit';
+  geofence: string;
+}
+
+export type Rule =
+  | ThresholdRule
+  | OfflineRule
+  | NoDataRule
+  | DataLossRule
+  | FleetSilentRule
+  | GeofenceRule;
+export const RULE_TYPES = [
+  'threshold',
+  'offline',
+  'no_data',
+  'data_loss',
+  'fleet_silent',
+  'geofence_enter',
+  'geofence_exit',
+] as const;
 
 /** A time window in which matching notifications are not sent (the alarms still open and clear). */
 export interface Silence {
@@ -128,6 +152,8 @@ export function shortestWaitMs(set: RuleSet): number {
   const waits = set.rules.flatMap((r) => {
     switch (r.type) {
       case 'threshold':
+      case 'geofence_enter':
+      case 'geofence_exit':
         return [];
       case 'data_loss':
         return [r.clearAfterMs];

@@ -1,6 +1,6 @@
-// `npm run bench [-- --json] [--only ingest,latency,...,export,ui] [--repeat N] [--quick]`: every figure a median of repeated runs.
+// `npm run bench [-- --json] [--only ingest,latency,...,export,ui,gateway] [--repeat N] [--quick]`: every figure a median of repeated runs.
 import { execSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,11 +8,14 @@ import { StatusLine } from '../core/status-line.js';
 import { clusterRun } from './cluster.js';
 import { type ExportRun, exportRuns } from './export.js';
 import { fleetRun } from './fleet.js';
+import { type OsmandRun, osmandRun, type TeltonikaRun, teltonikaRun } from './gateway.js';
+import { geoIngestBench, summaryBench, trackBench } from './geo-suite.js';
 import { historyRuns } from './history.js';
-import { ceilingRun, type IngestRun, influxRun, sqliteRun } from './ingest.js';
+import { BENCH_BROKER, ceilingRun, type IngestRun, influxRun, sqliteRun } from './ingest.js';
+import { type IngestRuns, ingestFigures } from './ingest-figures.js';
 import { latencyRun } from './latency.js';
 import { longevityRun } from './longevity.js';
-import { writeLoad } from './publishers.js';
+import { MAX_LINES_PER_PUBLISHER, type PayloadKind, writeLoad } from './publishers.js';
 import { queueDrainRun } from './queue-drain.js';
 import { type Results, table } from './report.js';
 import { median, ratio, round } from './stats.js';
@@ -28,6 +31,8 @@ const SUITES = [
   'export',
   'cluster',
   'ui',
+  'gateway',
+  'geo',
 ] as const;
 type Suite = (typeof SUITES)[number];
 
@@ -37,6 +42,13 @@ const { values } = parseArgs({
     only: { type: 'string' },
     repeat: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
+    /** ingest: `telemetry,speed` (default both), `--inflight N` (Mosquitto's max_inflight_messages). */
+    payloads: { type: 'string', default: 'telemetry,speed' },
+    inflight: { type: 'string' },
+    /** ingest: leave influxd out (profiling the SQLite path). */
+    'no-influx': { type: 'boolean', default: false },
+    /** ingest: the SQLite collector runs with --cpu-prof, profiles written to this directory. */
+    profile: { type: 'string' },
   },
 });
 const repeat = Number(values.repeat);
@@ -51,6 +63,16 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const quick = values.quick;
+const payloads = values.payloads.split(',') as PayloadKind[];
+if (payloads.some((p) => p !== 'telemetry' && p !== 'speed')) {
+  process.stderr.write('bench: --payloads takes telemetry and/or speed\n');
+  process.exit(2);
+}
+const inflight = values.inflight === undefined ? undefined : Number(values.inflight);
+const withInflux = !values['no-influx'];
+const collectorExtra = values.profile
+  ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] }
+  : {};
 // Progress on stderr: redrawn in place with the elapsed time on a terminal; plain lines otherwise
 // (none with --json, whose one document goes to stdout).
 const status = new StatusLine(process.stderr, { plain: !values.json });
@@ -77,28 +99,31 @@ execSync('npm run -s build', { stdio: 'inherit' });
 const results: Results = {};
 
 if (only.includes('ingest')) {
-  const loadDir = mkdtempSync(join(tmpdir(), 'bench-load-'));
-  const load = writeLoad(loadDir, 10, quick ? 5000 : 30_000);
-  const rate = (runs: IngestRun[]) => median(runs.map((r) => r.msgsPerS));
-  // Interleaved: each repetition measures all three back to back, so drift hits every side alike.
-  const ceiling: IngestRun[] = [];
-  const sqlite: IngestRun[] = [];
-  const influx: IngestRun[] = [];
-  await repeated('ingest', async (dir) => {
-    ceiling.push(await ceilingRun(join(dir, 'c'), load));
-    sqlite.push(await sqliteRun(join(dir, 's'), load));
-    influx.push(await influxRun(join(dir, 'i'), load));
-  });
-  rmSync(loadDir, { recursive: true, force: true });
-  const c = rate(ceiling);
-  results.ingest = {
-    ceiling_msgs_per_s: round(c),
-    sqlite_msgs_per_s: round(rate(sqlite)),
-    ratio_sqlite: ratio(rate(sqlite), c),
-    influxdb_msgs_per_s: round(rate(influx)),
-    ratio_influxdb: ratio(rate(influx), c),
-  };
-  results.collector = { rss_mb: round(median(sqlite.map((r) => r.rssMb ?? 0))) };
+  // 100,000 readings from 10 mosquitto_pub processes (issue 20), full telemetry payloads and the
+  // speed-only ones of before, through one broker setup for every consumer.
+  const setup = { ...BENCH_BROKER, ...(inflight === undefined ? {} : { maxInflight: inflight }) };
+  for (const kind of payloads) {
+    const loadDir = mkdtempSync(join(tmpdir(), 'bench-load-'));
+    const load = writeLoad(loadDir, 10, quick ? 2000 : 10_000, kind);
+    const runs: IngestRuns = {
+      mqttjs: [],
+      mosquittoSub: [],
+      sqlite: [],
+      influx: [],
+    };
+    // Interleaved: each repetition measures all four back to back, so drift hits every side alike.
+    await repeated(`ingest ${kind}`, async (dir) => {
+      runs.mqttjs.push(await ceilingRun(join(dir, 'm'), load, 'mqttjs', setup));
+      runs.mosquittoSub.push(await ceilingRun(join(dir, 'c'), load, 'mosquitto_sub', setup));
+      runs.sqlite.push(await sqliteRun(join(dir, 's'), load, setup, collectorExtra));
+      if (withInflux) runs.influx.push(await influxRun(join(dir, 'i'), load, setup));
+    });
+    rmSync(loadDir, { recursive: true, force: true });
+    results[kind === 'telemetry' ? 'ingest' : 'ingest_speed'] = ingestFigures(load, runs, setup);
+    if (kind === 'telemetry') {
+      results.collector = { rss_mb: round(median(runs.sqlite.map((r) => r.rssMb ?? 0))) };
+    }
+  }
 }
 
 if (only.includes('cluster')) {
@@ -222,6 +247,61 @@ if (only.includes('ui')) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ui-'));
   try {
     results.ui = await uiRun(dir, { repeat, quick, say });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (only.includes('gateway')) {
+  const trackers: TeltonikaRun[] = [];
+  const phones: OsmandRun[] = [];
+  const mqtt: IngestRun[] = [];
+  const connections = quick ? 200 : 1000;
+  await repeated('gateway', async (dir) => {
+    say(`bench gateway: ${connections} Teltonika connections, one record a second each`);
+    trackers.push(await teltonikaRun(join(dir, 't'), { connections, seconds: quick ? 10 : 30 }));
+    say('bench gateway: OsmAnd requests on one core (autocannon)');
+    const phone = await osmandRun(join(dir, 'o'), {
+      seconds: quick ? 5 : 15,
+      connections: 50,
+      devices: 100,
+    });
+    phones.push(phone);
+    // The MQTT path with as many readings, in the same repetition: drift hits both alike.
+    say('bench gateway: the same number of readings over MQTT (10 publishers)');
+    const perPublisher = Math.min(MAX_LINES_PER_PUBLISHER, Math.ceil(phone.requests / 10));
+    mkdirSync(join(dir, 'load'));
+    const load = writeLoad(join(dir, 'load'), 10, perPublisher);
+    mqtt.push(await sqliteRun(join(dir, 'm'), load));
+  });
+  const m = (pick: (r: TeltonikaRun) => number) => round(median(trackers.map(pick)));
+  results.gateway = {
+    [`teltonika_ack_p50_ms_${connections}`]: m((r) => r.ackP50Ms),
+    [`teltonika_ack_p99_ms_${connections}`]: m((r) => r.ackP99Ms),
+    [`teltonika_cpu_${connections}`]: m((r) => r.cpuCores),
+    [`teltonika_rss_mb_${connections}`]: m((r) => r.rssMb),
+    teltonika_delivered_ratio: m((r) => r.deliveredRatio),
+    osmand_requests_per_s_one_core: round(median(phones.map((r) => r.requestsPerS))),
+    osmand_latency_p99_ms: round(median(phones.map((r) => r.latencyP99Ms))),
+    osmand_stored_per_s: round(median(phones.map((r) => r.storedPerS))),
+    mqtt_stored_per_s: round(median(mqtt.map((r) => r.msgsPerS))),
+    osmand_to_mqtt_ratio: ratio(
+      median(phones.map((r) => r.storedPerS)),
+      median(mqtt.map((r) => r.msgsPerS)),
+    ),
+  };
+}
+
+if (only.includes('geo')) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-geo-'));
+  try {
+    const o = { repeat, quick, say };
+    const figures = {
+      ...(await summaryBench(join(dir, 'summary'), o)),
+      ...(await trackBench(join(dir, 'track'), o)),
+      ...(await geoIngestBench(join(dir, 'ingest'), o)),
+    };
+    results.geo = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(v)]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,6 +6,8 @@ export type Results = Record<string, Record<string, number>>;
 const GOALS: Record<string, ['>=' | '<=' | '<', number]> = {
   'ingest.ratio_sqlite': ['>=', 0.9],
   'ingest.ratio_influxdb': ['>=', 0.7],
+  'ingest_speed.ratio_sqlite': ['>=', 0.9],
+  'ingest_speed.ratio_influxdb': ['>=', 0.7],
   'latency.p99_ms': ['<=', 10],
   'latency.p99_ms_at_5k': ['<=', 100],
   'history.p95_ms_24h': ['<=', 30],
@@ -25,6 +27,13 @@ const GOALS: Record<string, ['>=' | '<=' | '<', number]> = {
   'ui.page_ready_ratio': ['<=', 1.5],
   'ui.longest_task_ms_1000': ['<=', 100],
   'ui.socket_kb_per_s_10000': ['<=', 50],
+  'gateway.teltonika_ack_p99_ms_1000': ['<=', 50],
+  'gateway.teltonika_delivered_ratio': ['>=', 1],
+  'geo.summary_1000x30_day_ms': ['<=', 2000],
+  'geo.summary_1000x30_none_ms': ['<=', 2000],
+  'geo.track_30d_1hz_ms': ['<=', 100],
+  'geo.track_30d_1hz_points': ['<=', 2000],
+  'geo.ingest_trips_ratio': ['>=', 0.9],
 };
 
 export function goalMet(key: string, value: number): boolean | undefined {

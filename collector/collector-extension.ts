@@ -1,6 +1,7 @@
 // What a capability riding on the collector (alarms, ...) plugs into: its MQTT client, its server topics, and what the collector sees.
 import type { MqttClient } from 'mqtt';
 import type { DroppedNotice, HealthMessage, Reading, StatusMessage } from '../core/contract.js';
+import type { WriteResult } from '../core/store/types.js';
 
 /**
  * The collector sees every stored reading once through its persistent session (plus statuses,
@@ -22,6 +23,11 @@ export interface CollectorExtension {
   onDisconnect?(): void;
   /** A message on one of `topics`, handled synchronously: its PUBACK goes out after this returns. */
   onMessage?(topic: string, payload: Uint8Array): void;
+  /**
+   * After each durable write and before its PUBACKs, awaited: derived data that must not be lost
+   * with a crash (trips) is written here, so a batch it did not reach is redelivered. Never throws.
+   */
+  settle?(readings: readonly Reading[], result: WriteResult): Promise<void>;
   /** After each durable write: its readings (duplicates included) and devices' dropped notices. */
   onStored?(readings: readonly Reading[], dropped: readonly DroppedNotice[]): void;
   onStatus?(status: StatusMessage): void;

@@ -225,6 +225,9 @@ export class Collector {
         for (const l of this.storedListeners) l(readings);
         for (const x of extensions) x.onStored?.(readings, dropped);
       },
+      settle: async (readings, result) => {
+        for (const x of extensions) await x.settle?.(readings, result);
+      },
       onStatus: (s) => {
         this.onStatus(s);
         for (const x of extensions) x.onStatus?.(s);

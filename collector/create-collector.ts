@@ -5,9 +5,12 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { COLLECTOR_USER } from '../core/mqtt-credentials.js';
 import { MqttSession } from '../core/mqtt-session.js';
+import { createGeoStore } from '../core/store/create-geo-store.js';
 import { createStore } from '../core/store/create-store.js';
+import { GeofenceFollower } from '../geofences/follower.js';
 import { RegistryFollower } from '../registry/follower.js';
 import { speedLimitsOf } from '../registry/speed-limits.js';
+import { createTracking } from '../tracking/create-tracking.js';
 import { Collector, type CollectorOptions } from './collector.js';
 import { collectorMetrics, ingestHistograms } from './metrics.js';
 import { DEFAULT_RETENTION_RUNNER } from './retention-runner.js';
@@ -16,9 +19,20 @@ import { DEFAULT_RETENTION_RUNNER } from './retention-runner.js';
 export function createCollector(config: Config, log: Logger, metrics?: Registry): Collector {
   // One follower of fleet/registry: the allow-list and the alarms' speed limits read the same.
   const registry = new RegistryFollower(log);
+  const store = createStore(config.store, log);
+  // One follower of fleet/geofences: trips and the alarms' geofence rules read the same zones.
+  const geofences = new GeofenceFollower(log);
+  const geo = createGeoStore(config.store);
+  const tracking = createTracking(config, log, {
+    geo,
+    store,
+    geofences,
+    registry,
+    ownsStore: true,
+  });
   const collector = new Collector(
     {
-      store: createStore(config.store, log),
+      store,
       session: new MqttSession({
         mqtt: config.mqtt,
         clientId: config.collectorClientId,
@@ -31,7 +45,11 @@ export function createCollector(config: Config, log: Logger, metrics?: Registry)
       ...(metrics ? { observer: ingestHistograms(metrics) } : {}),
       registry,
       // Rules are evaluated here: the collector sees every stored reading once (see README, Alarms).
-      extensions: [createAlarmService(config, log, speedLimitsOf(registry))],
+      extensions: [
+        geofences,
+        ...(tracking ? [tracking] : []),
+        createAlarmService(config, log, speedLimitsOf(registry), geofences),
+      ],
     },
     collectorOptions(config),
   );

@@ -43,6 +43,11 @@ export interface IngestDeps {
     result: WriteResult,
     dropped: readonly DroppedNotice[],
   ) => void;
+  /**
+   * After each durable write, before its PUBACKs: what must be derived before the batch counts as
+   * handled (collector extensions' settle). Must not throw.
+   */
+  settle?: (readings: readonly Reading[], result: WriteResult) => Promise<void>;
   onStatus: (status: StatusMessage) => void;
   onHealth?: (health: HealthMessage) => void;
   /** Metrics of each successful write (collector/metrics.ts); absent when nobody scrapes. */
@@ -159,6 +164,7 @@ export class Ingest {
         this.batches.unshift(batch);
         return;
       }
+      if (result !== NOTHING_TO_WRITE) await this.deps.settle?.(batch.readings, result);
       this.deps.release(batch.tickets);
       this.pending -= batch.messages;
       if (result !== NOTHING_TO_WRITE) this.deps.onStored(batch.readings, result, batch.dropped);

@@ -2,6 +2,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { type AuthConfig, authConfigOf, authEnvShape } from './config-auth.js';
+import { type GatewayConfig, gatewayConfigOf, gatewayEnvShape } from './config-gateway.js';
+import { type GeoSettings, geoEnvShape, geoOf } from './config-geo.js';
+import { type SimConfig, simEnvShape, simOf } from './config-sim.js';
 import { DEVICE_ID_PATTERN } from './contract.js';
 import { durationMs } from './duration.js';
 import type { MqttConfig } from './mqtt-config.js';
@@ -16,13 +19,16 @@ import type { Retention } from './store/types.js';
  * command, before / after recording its execution and result, and before answering;
  * command-store-error: storing a command's setting fails, as on a full disk (the vehicle answers
  * `failed`); store-migration-crash: the collector SIGKILLs itself in the middle of a store
- * schema upgrade (the upgrade must leave the store intact and resume at the next start).
+ * schema upgrade (the upgrade must leave the store intact and resume at the next start);
+ * gateway-crash-before-answer: the gateway SIGKILLs itself once a device's fixes are durable,
+ * before the device is answered (the device's resend must be stored once).
  */
 export const FAULTS = [
   'command-crash-before-commit',
   'command-crash-after-commit',
   'command-store-error',
   'store-migration-crash',
+  'gateway-crash-before-answer',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -96,7 +102,7 @@ const envSchema = z.object({
     .default('vehicle_'),
   PUBLISH_INTERVAL_MS: int(10, 3_600_000).default(1000),
   QUEUE_DIR: z.string().min(1).default('./devices/queues'),
-  QUEUE_MAX: int(1, 10_000_000).default(10_000),
+  QUEUE_MAX: int(1, 10_000_000).default(86_400),
   QUEUE_LAYOUT: z.enum(['auto', 'per-device', 'shared']).default('auto'),
   SEED: z.coerce.number().int().optional(),
   FAULT_INJECTION: z.enum(FAULTS).optional(),
@@ -132,7 +138,10 @@ const envSchema = z.object({
   METRICS_PORT: port.optional(),
   METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   SIGNALS_FILE: optionalString,
+  ...geoEnvShape,
   ...authEnvShape,
+  ...simEnvShape,
+  ...gatewayEnvShape,
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -230,6 +239,10 @@ export interface Config {
   /** auto: human lines when stderr is a terminal, JSON lines otherwise. */
   logFormat: Env['LOG_FORMAT'];
   metrics: MetricsConfig;
+  sim: SimConfig;
+  gateway: GatewayConfig;
+  /** Trips, stops and harsh driving (core/config-geo.ts). */
+  geo: GeoSettings;
 }
 
 export interface ClusterConfig {
@@ -270,6 +283,8 @@ export interface DashboardConfig {
   offlineAfterS: number;
   /** Devices' HEALTH_INTERVAL_S: a device whose health is older than twice this shows a warning. */
   healthIntervalS: number;
+  /** Devices' PARKED_INTERVAL_S: after a parked reading the next is due this late (still online). */
+  parkedIntervalS: number;
   /** Bearer token required by routes that write or send commands; unset: those routes are off. */
   apiToken: string | undefined;
   /** `*` or a comma-separated list of origins allowed to call the read-only API from a browser. */
@@ -380,6 +395,7 @@ export function loadConfig(
       commandTimeoutS: e.COMMAND_TIMEOUT_S,
       offlineAfterS: e.OFFLINE_AFTER_S,
       healthIntervalS: e.HEALTH_INTERVAL_S,
+      parkedIntervalS: e.PARKED_INTERVAL_S,
       apiToken: e.DASHBOARD_API_TOKEN,
       corsOrigins: e.DASHBOARD_CORS_ORIGINS,
       rateLimitPerMin: e.DASHBOARD_RATE_LIMIT_PER_MIN,
@@ -402,6 +418,9 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
+    sim: simOf(e),
+    gateway: gatewayConfigOf(e),
+    geo: geoOf(e),
   };
 }
 

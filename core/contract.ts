@@ -182,11 +182,19 @@ export interface CommandResultMessage {
 export const FLEET_ROOT = 'fleet';
 export const REGISTRY_TOPIC = `${FLEET_ROOT}/registry`;
 
+/** What a registered device speaks: our own MQTT, or one of the gateway's inputs. */
+export const DEVICE_PROTOCOLS = ['mqtt', 'osmand', 'owntracks', 'teltonika'] as const;
+export type DeviceProtocol = (typeof DEVICE_PROTOCOLS)[number];
+
 export interface RegistryEntry {
   device_id: string;
   name: string | null;
   plate: string | null;
   speed_limit_kmh: number | null;
+  /** A Teltonika tracker's IMEI: the gateway gives its readings this device_id. Absent: none. */
+  imei?: string;
+  /** Absent: any; set, with DEVICE_ALLOWLIST=true the gateway takes the device on that input only. */
+  protocol?: DeviceProtocol;
 }
 
 /** `fleet/registry`, QoS 1, retained, dashboard -> collector: every registered device. */

@@ -1,5 +1,7 @@
 // The dashboard's wire contract: REST bodies and Socket.IO event maps, imported by the server and the page.
 import type { Alarm, HealthMessage, RegistryEntry, TelemetryPayload } from './contract.js';
+import type { GeoEventBody } from './geo-wire.js';
+import type { PositionFlag, SignalType, SignalValue } from './signals/catalog.js';
 import type { RejectReason } from './validate.js';
 
 /** Page range selector: each key with the `duration` it sends to the history route. */
@@ -70,12 +72,37 @@ export interface DeviceStatusEntry {
 /** `GET /api/devices/status`, keyed by device id. */
 export type DevicesStatusBody = Record<string, DeviceStatusEntry>;
 
-/** `GET /api/devices/:id/latest`: the newest stored reading. */
+/** One signal's newest value and the device time it was measured at. */
+export interface LatestSignal {
+  value: SignalValue;
+  timestamp: string;
+}
+
+/** The newest valid fix: its keys together, measured at `timestamp`. */
+export interface LatestPosition {
+  lat: number;
+  lon: number;
+  alt?: number;
+  acc?: number;
+  heading?: number;
+  timestamp: string;
+}
+
+/**
+ * `GET /api/devices/:id/latest`: the newest stored reading (`seq`, `timestamp`) and every signal's
+ * newest value, each with its own time (a signal the newest reading lacks keeps its last value).
+ */
 export interface LatestBody {
   device_id: string;
-  speed: number;
+  /** The newest speed (km/h); null: the vehicle never sent one. */
+  speed: number | null;
+  /** Device time of the newest reading. */
   timestamp: string;
   seq: number;
+  /** Every signal but the position's keys, by catalog key (`speed`, `fuel_pct`, custom names). */
+  signals: Record<string, LatestSignal>;
+  /** The newest valid fix; null: none stored. */
+  position: LatestPosition | null;
 }
 
 export interface HistoryDataPoint {
@@ -89,13 +116,53 @@ export interface HistoryDataPoint {
   count: number;
 }
 
-/** `GET /api/devices/:id/history`. */
+/** `GET /api/devices/:id/history` without `signal`: speed, in the original's shape. */
 export interface HistoryBody {
   device_id: string;
   from: string;
   to: string;
   window_ms: number;
   data_points: HistoryDataPoint[];
+}
+
+export interface SignalHistoryPoint {
+  /** Start of the window, ISO 8601 UTC. */
+  timestamp: string;
+  /** Mean in the window; a boolean signal: the fraction of readings where it was true. */
+  mean: number;
+  /** A boolean signal: 0 or 1. */
+  min: number;
+  max: number;
+  count: number;
+}
+
+/** `GET /api/devices/:id/history?signal=NAME`: one signal of the catalog. */
+export interface SignalHistoryBody {
+  device_id: string;
+  /** The signal's API name (`fuel_pct`, `position.alt`). */
+  signal: string;
+  unit: string;
+  from: string;
+  to: string;
+  window_ms: number;
+  data_points: SignalHistoryPoint[];
+}
+
+/** `GET /api/signals`: one entry per signal of the catalog in force, in catalog order. */
+export interface SignalInfo {
+  /** What `signals=` and `signal=` take: `speed`, `position.lat`, custom names. */
+  name: string;
+  /** The key in readings rows, CSV columns and `latest.signals`: `speed`, `lat`. */
+  key: string;
+  type: SignalType;
+  unit: string;
+  /** Inclusive bounds of a valid value (numbers; null: unbounded or boolean). */
+  min: number | null;
+  max: number | null;
+  /** `max` itself is out of range (heading: 0 <= h < 360). */
+  max_exclusive: boolean;
+  builtin: boolean;
+  description: string;
 }
 
 /** `GET /api/devices`: one entry per registered or seen vehicle, by device_id. */
@@ -114,11 +181,20 @@ export type DeviceBody = DeviceListEntry;
 export const READINGS_DEFAULT_LIMIT = 1000;
 export const READINGS_MAX_LIMIT = 10_000;
 
+/**
+ * One row of `GET /api/devices/:id/readings` (JSON): the selected signals the reading has, by
+ * catalog key in catalog order (a signal it lacks is left out: a speed-only reading is
+ * `{seq, timestamp, speed}`); with a position selected and present, `position_valid` and
+ * `position_flag` (null when valid).
+ */
 export interface RawReadingItem {
   seq: number;
   /** Device timestamp, ISO 8601 UTC, millisecond precision. */
   timestamp: string;
-  speed: number;
+  speed?: number;
+  position_valid?: boolean;
+  position_flag?: PositionFlag | null;
+  [signal: string]: SignalValue | string | null | undefined;
 }
 
 /** `GET /api/devices/:id/readings` (JSON): one page; next_cursor null when the range has no more. */
@@ -127,9 +203,6 @@ export interface ReadingsBody {
   readings: RawReadingItem[];
   next_cursor: string | null;
 }
-
-/** The CSV export's header: the columns `npm run import` reads, so an export imports again. */
-export const CSV_HEADER = 'device_id,seq,timestamp,speed';
 
 /** `POST /api/readings`: at most this many readings per request. */
 export const INGEST_MAX_ITEMS = 10_000;
@@ -142,6 +215,10 @@ export interface IngestBody {
   duplicates: number;
   /** Each refused item: its index in the request and the reason MQTT would give. */
   rejected: Array<{ index: number; reason: RejectReason }>;
+  /** Signals dropped from stored readings for a bad value (invalid_signal), by signal name. */
+  invalid_signals: Record<string, number>;
+  /** Keys of stored readings that are no signal of the catalog (unknown_signal, ignored). */
+  unknown_signals: number;
 }
 
 export interface LatestDataEntry {
@@ -235,10 +312,28 @@ export interface ServerToClientEvents {
   fleet_summary: (summary: FleetSummaryBody) => void;
   /** Every second and right after each `view`: the table window and the watched vehicles. */
   fleet_rows: (rows: FleetRowsBody) => void;
+  /** A trip, harsh-driving or geofence event as a collector computed it (as GET /api/events lists it). */
+  event: (event: GeoEventBody) => void;
 }
 
+/**
+ * The signals a fleet manager scans in the table, besides speed (catalog keys): each a column of
+ * FleetRow, null while the vehicle has not sent it.
+ */
+export const FLEET_SIGNALS = ['fuel_pct', 'battery_v', 'ignition'] as const;
+export type FleetSignal = (typeof FLEET_SIGNALS)[number];
+
 /** Columns the fleet table sorts by (server side: the client holds only the rows it shows). */
-export const FLEET_SORT_KEYS = ['id', 'name', 'status', 'speed', 'last_seen', 'alarms'] as const;
+export const FLEET_SORT_KEYS = [
+  'id',
+  'name',
+  'status',
+  'speed',
+  'last_seen',
+  'alarms',
+  ...FLEET_SIGNALS,
+  'fix_at',
+] as const;
 export type FleetSortKey = (typeof FLEET_SORT_KEYS)[number];
 export const FLEET_STATUS_FILTERS = ['all', 'online', 'warning', 'offline'] as const;
 export type FleetStatusFilter = (typeof FLEET_STATUS_FILTERS)[number];
@@ -288,6 +383,12 @@ export interface FleetRow {
   last_seen: string | null;
   /** Its active alarms (open or acknowledged). */
   alarms: number;
+  /** The newest value of each FLEET_SIGNALS signal (null: never sent). */
+  fuel_pct: number | null;
+  battery_v: number | null;
+  ignition: boolean | null;
+  /** Device time of the newest usable fix (a position without position_flag); null: none. */
+  fix_at: string | null;
   /**
    * The last minute of speeds (one per second with a new reading, oldest first), sent only when
    * the row enters this client's window; afterwards the client appends `speed` itself.

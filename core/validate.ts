@@ -350,7 +350,9 @@ export type ReadingVerdict =
 /** Keys of a speed payload: an object with no others is judged as one (speed required, in range). */
 const SPEED_PAYLOAD_KEYS: ReadonlySet<string> = new Set(['device_id', 'seq', 'timestamp', 'speed']);
 
+/** Only the speed payload's keys, speed among them (without it the reading has no signal at all). */
 function isSpeedPayload(v: Record<string, unknown>): boolean {
+  if (v.speed === undefined) return false;
   for (const key in v) if (!SPEED_PAYLOAD_KEYS.has(key)) return false;
   return true;
 }

@@ -13,6 +13,7 @@ import { FollowedRegistry } from './cluster/followed-registry.js';
 import { RedisLink } from './cluster/redis-link.js';
 import { SqliteCommandStore } from './commands/sqlite-command-store.js';
 import { Dashboard } from './dashboard.js';
+import { createDashboardGeo } from './geo/create-geo.js';
 
 /** The version in package.json, reported by /api/health. */
 export function packageVersion(): string {
@@ -62,6 +63,7 @@ export function createDashboard(config: Config, log: Logger, metrics?: Registry)
         config.redisUrl === undefined
           ? undefined
           : new RedisLink({ url: config.redisUrl }, log.child({ part: 'redis' })),
+      geo: createDashboardGeo(config, log, { now: Date.now }),
       auth: createAuth(config.auth, {
         log: log.child({ part: 'auth' }),
         now: Date.now,

@@ -26,6 +26,7 @@ import type { CommandStore } from './commands/command-store.js';
 import { CommandDispatcher } from './commands/dispatcher.js';
 import { DeviceBoard } from './device-board.js';
 import { DeviceRegistry } from './device-registry.js';
+import type { DashboardGeo } from './geo/dashboard-geo.js';
 import { LiveFeed } from './live.js';
 import { dashboardMetrics } from './metrics.js';
 import { buildPageBundle } from './page-bundle.js';
@@ -60,6 +61,8 @@ export interface DashboardOptions extends SecurityConfig {
   commandTimeoutS: number;
   /** Devices' HEALTH_INTERVAL_S (health older than twice it: warning). */
   healthIntervalS: number;
+  /** Devices' PARKED_INTERVAL_S: a parked vehicle's next reading is due this late (default 60). */
+  parkedIntervalS?: number;
   /** DASHBOARD_STATE_PATH: the dashboard's copy of the alarms. */
   statePath: string;
   /** How long POST /api/alarms/:id/ack waits for the collector before answering 202. */
@@ -103,6 +106,8 @@ export interface DashboardDeps {
    * clients of every instance (cluster/broadcast.ts); undefined: one dashboard, in-memory adapter.
    */
   cluster?: SocketCluster | undefined;
+  /** Trips, reports, events and geofences (dashboard/geo/); undefined: those routes answer 503. */
+  geo?: DashboardGeo | undefined;
   /**
    * People and permissions (the auth folder: AUTH_MODE, users, groups, sessions, tokens, audit);
    * started and stopped by the dashboard.
@@ -150,6 +155,9 @@ export class Dashboard {
     this.statusDigest = new StatusDigest(deps.log, { now: deps.now });
     this.board = new DeviceBoard(options.offlineAfterS * 1000, {
       healthIntervalMs: options.healthIntervalS * 1000,
+      ...(options.parkedIntervalS === undefined
+        ? {}
+        : { parkedIntervalMs: options.parkedIntervalS * 1000 }),
     });
     this.live = new LiveFeed({
       session: deps.session,
@@ -270,6 +278,7 @@ export class Dashboard {
     await this.names.refresh();
     await this.store.start();
     await this.ingestStore?.start();
+    await this.deps.geo?.start();
     const headers = securityHeaders();
     this.rateLimit = apiRateLimit(security.rateLimitPerMin, log);
     const app = buildApp({
@@ -290,6 +299,7 @@ export class Dashboard {
       rateLimit: this.rateLimit.middleware,
       metrics: this.metrics,
       alarms: this.alarms,
+      geo: this.deps.geo,
       auth: this.deps.auth,
     });
     this.expressApp = app;
@@ -345,6 +355,8 @@ export class Dashboard {
       this.activeAlarms.apply(alarm);
       broadcast.local(alarm.device_id, 'alarm', alarm);
     });
+    // Collectors' trip, harsh and geofence events: rare, to this instance's clients who see the vehicle.
+    this.deps.geo?.onEvent((event) => broadcast.local(event.device_id, 'event', event));
     this.live.start();
     // Same tick as live.start(): their listeners are on the session's client before the CONNACK.
     this.commands.attach();
@@ -360,6 +372,7 @@ export class Dashboard {
     const follower = this.deps.registryFollower;
     if (follower) follower.attach(this.deps.session.mqtt);
     else this.registryPublisher.attach(this.deps.session.mqtt);
+    this.deps.geo?.attach(this.deps.session.mqtt);
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(this.options.port, this.options.host, () => {
@@ -420,6 +433,7 @@ export class Dashboard {
     this.alarms.stop();
     await this.store.stop();
     await this.ingestStore?.stop();
+    await this.deps.geo?.stop();
     await this.deps.registry.stop();
     this.deps.auth.stop();
   }

@@ -1,7 +1,9 @@
 // Per-device live state (latest reading, last seen, reported status, health) and the online/warning/offline rule; pure, clock passed in.
 import type { HealthMessage, Reading, StatusMessage } from '../core/contract.js';
 import type { DeviceState, DevicesStatusBody, LatestData } from '../core/dashboard-contract.js';
+import { quietAfterMs } from '../core/expected-interval.js';
 import type { LatestReading } from '../core/store/types.js';
+import { emptyFleetValues, type FleetValues, noteLatest, noteReading } from './fleet-values.js';
 
 interface Latest {
   /** The newest speed (null: the vehicle sends readings without one). */
@@ -27,9 +29,13 @@ interface Entry {
   lastAt: number | undefined;
   /** The device's reading interval as observed (device time between consecutive seqs), smoothed. */
   intervalMs: number | undefined;
+  /** The last reading said parked: its next one is due this much later than usual (ms). */
+  quietMs: number;
   health: HealthMessage | undefined;
   /** Device time of the newest health message, clamped to our clock. */
   healthAt: number | undefined;
+  /** The fleet table's signal columns (fuel, battery, ignition, last fix). */
+  fleet: FleetValues;
 }
 
 export interface FleetSummary {
@@ -51,6 +57,7 @@ export interface LiveRow {
   timestamp: string | null;
   /** Server time last heard from, ms. */
   lastSeenAt: number | undefined;
+  fleet: FleetValues;
 }
 
 export interface StatusChange {
@@ -67,9 +74,15 @@ export interface BoardOptions {
    * online and warning with every scheduling hiccup.
    */
   minStaleMs: number;
+  /** PARKED_INTERVAL_S in ms: after a reading with the ignition off the next is due this late. */
+  parkedIntervalMs: number;
 }
 
-export const DEFAULT_BOARD_OPTIONS: BoardOptions = { healthIntervalMs: 30_000, minStaleMs: 2000 };
+export const DEFAULT_BOARD_OPTIONS: BoardOptions = {
+  healthIntervalMs: 30_000,
+  minStaleMs: 2000,
+  parkedIntervalMs: 60_000,
+};
 
 /**
  * A device is offline when its status topic says so (and nothing was heard since) or it was not
@@ -79,6 +92,11 @@ export const DEFAULT_BOARD_OPTIONS: BoardOptions = { healthIntervalMs: 30_000, m
  * online). Otherwise it is in warning when its health (once it has sent any) is older than twice
  * the health interval, or its readings (once their interval is known) stopped for more than twice
  * that interval; else online.
+ *
+ * A parked vehicle (its last reading has the ignition off) reports only every PARKED_INTERVAL_S:
+ * that reading counts as hearing from it until the next is due (core/expected-interval.ts), so it
+ * is online, in warning once that reading is late by more than the usual staleness margin, and
+ * offline only OFFLINE_AFTER_S after it was due.
  */
 export class DeviceBoard {
   private readonly entries = new Map<string, Entry>();
@@ -103,8 +121,10 @@ export class DeviceBoard {
         lastSeq: undefined,
         lastAt: undefined,
         intervalMs: undefined,
+        quietMs: 0,
         health: undefined,
         healthAt: undefined,
+        fleet: emptyFleetValues(),
       };
       this.entries.set(deviceId, e);
     }
@@ -122,6 +142,7 @@ export class DeviceBoard {
     const seen = Math.min(lastSeen, now);
     e.lastSeenAt = Math.max(e.lastSeenAt ?? seen, seen);
     if (latest) {
+      noteLatest(e.fleet, latest);
       this.setLatest(e, {
         speed: speedOf(latest.signals.speed?.value),
         timestamp: new Date(latest.timestamp).toISOString(),
@@ -137,7 +158,11 @@ export class DeviceBoard {
     e.lastDataAt = now;
     e.saidOffline = false;
     const at = Date.parse(r.timestamp);
+    // After a parked reading the gap is PARKED_INTERVAL_S, not the vehicle's usual interval.
+    const afterParked = e.quietMs > 0;
+    e.quietMs = quietAfterMs(r.values.ignition, this.options.parkedIntervalMs);
     if (
+      !afterParked &&
       e.lastSeq !== undefined &&
       e.lastAt !== undefined &&
       r.seq === e.lastSeq + 1 &&
@@ -148,6 +173,7 @@ export class DeviceBoard {
     }
     e.lastSeq = r.seq;
     e.lastAt = at;
+    noteReading(e.fleet, r, at);
     this.setLatest(e, {
       speed: speedOf(r.values.speed) ?? e.latest?.speed ?? null,
       timestamp: r.timestamp,
@@ -194,13 +220,17 @@ export class DeviceBoard {
 
   private status(e: Entry, now: number): DeviceState {
     if (e.saidOffline || e.lastSeenAt === undefined) return 'offline';
-    if (now - e.lastSeenAt > this.offlineAfterMs) return 'offline';
+    // Heard from: the last sign of life, or (parked) the time its next reading was due.
+    const heard = Math.max(e.lastSeenAt, (e.lastDataAt ?? e.lastSeenAt) + e.quietMs);
+    if (now - heard > this.offlineAfterMs) return 'offline';
     const { healthIntervalMs, minStaleMs } = this.options;
     if (e.healthAt !== undefined && now - e.healthAt > 2 * healthIntervalMs) return 'warning';
+    if (e.lastDataAt === undefined) return 'online';
+    const margin = Math.max(2 * (e.intervalMs ?? 0), minStaleMs);
     const dataStale =
-      e.intervalMs !== undefined &&
-      e.lastDataAt !== undefined &&
-      now - e.lastDataAt > Math.max(2 * e.intervalMs, minStaleMs);
+      e.quietMs > 0
+        ? now - e.lastDataAt > e.quietMs + margin
+        : e.intervalMs !== undefined && now - e.lastDataAt > margin;
     return dataStale ? 'warning' : 'online';
   }
 
@@ -237,6 +267,7 @@ export class DeviceBoard {
         speed: e.latest?.speed ?? null,
         timestamp: e.latest?.timestamp ?? null,
         lastSeenAt: e.lastSeenAt,
+        fleet: e.fleet,
       });
     }
     return out;

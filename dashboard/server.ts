@@ -12,19 +12,23 @@ import { requestIdentity } from './access/request-identity.js';
 import type { AlarmsView } from './alarms/alarm-follower.js';
 import { ApiRouter } from './api/api-router.js';
 import { openApiRoutes, SWAGGER_UI_URL } from './api/openapi-routes.js';
-import { errorHandler, NotFoundError, notFoundHandler } from './errors.js';
+import { errorHandler, InvalidParameterError, NotFoundError, notFoundHandler } from './errors.js';
 import { SOCKET_IO_CLIENT_URL } from './page-bundle.js';
 import { peopleRoutes } from './people/routes.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { commandRoutes } from './routes/commands.js';
 import type { RouteDeps } from './routes/deps.js';
 import { deviceRoutes } from './routes/devices.js';
+import { geoReportRoutes } from './routes/geo-reports.js';
+import { geoVehicleRoutes } from './routes/geo-vehicle.js';
+import { geofenceRoutes } from './routes/geofences.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { readingsRoutes } from './routes/readings.js';
 import { registryRoutes } from './routes/registry.js';
+import { signalRoutes } from './routes/signals.js';
 import { corsForReads, READ_METHODS } from './security/cors.js';
 import type { SecuritySettings } from './security/settings.js';
 import { writeGuard } from './security/write-guard.js';
@@ -99,14 +103,18 @@ export function buildApp(deps: AppDeps): Express {
   metricsRoutes(api, deps);
   commandRoutes(api, deps);
   alarmRoutes(api, deps.alarms);
+  signalRoutes(api, deps);
   readingsRoutes(api, deps);
   ingestRoutes(api, deps);
+  geoVehicleRoutes(api, deps);
+  geoReportRoutes(api, deps);
+  geofenceRoutes(api, deps);
   peopleRoutes(api, { auth, now: deps.now });
   openApiRoutes(api, { version: deps.version });
   for (const spec of api.list()) {
     if (spec.bodyLimit) {
       const path = new RegExp(`^${spec.path.replace(/:\w+/g, '[^/]+')}$`);
-      larger.push([path, express.json({ limit: spec.bodyLimit })]);
+      larger.push([path, bodyParser(spec)]);
     }
   }
   app.use(api.finish());
@@ -154,4 +162,16 @@ export function buildApp(deps: AppDeps): Express {
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   return app;
+}
+
+/** The spec's JSON parser; a body over its limit is a 400 with the spec's reason when it gives one. */
+function bodyParser(spec: { bodyLimit?: string; bodyTooLarge?: string }): RequestHandler {
+  const parse = express.json({ limit: spec.bodyLimit });
+  const reason = spec.bodyTooLarge;
+  if (reason === undefined) return parse;
+  return (req, res, next) =>
+    parse(req, res, (err?: unknown) => {
+      const tooLarge = (err as { status?: unknown } | undefined)?.status === 413;
+      next(tooLarge ? new InvalidParameterError(reason) : err);
+    });
 }

@@ -1,5 +1,5 @@
 // `npm start`: the whole demo in one process: embedded broker (unless MQTT_BROKER_HOST is set),
-// collector, DEVICE_COUNT devices and the dashboard; one metrics registry, served by the dashboard.
+// collector, DEVICE_COUNT devices, the gateway (every input on) and the dashboard; one metrics registry, served by the dashboard.
 import { EmbeddedBroker } from '../broker/embedded-broker.js';
 import { createCollector } from '../collector/create-collector.js';
 import type { Config } from '../core/config.js';
@@ -11,6 +11,7 @@ import { runProgram } from '../core/program.js';
 import { createDashboard } from '../dashboard/create-dashboard.js';
 import { createFleet } from '../devices/create-fleet.js';
 import { fleetMetrics } from '../devices/metrics.js';
+import { createGateway } from '../gateway/create-gateway.js';
 
 interface Component {
   name: string;
@@ -63,6 +64,12 @@ async function startAll(config: Config, log: Logger, started: Component[]): Prom
   await fleet.start();
   started.push({ name: 'devices', stop: () => fleet.stop() });
 
+  // The gateway with every input on unless the environment says otherwise (INTERFACE.md).
+  const gatewayConfig = { ...config, gateway: demoGatewayInputs(config) };
+  const gateway = createGateway(gatewayConfig, log.child({ component: 'gateway' }));
+  started.push({ name: 'gateway', stop: () => gateway.stop() });
+  await gateway.start();
+
   // Last to start, first to stop: it only reads (store, broker), so closing it first ends browser
   // sessions cleanly before the devices go offline and before the broker it subscribes to is gone.
   const dashboard = createDashboard(config, log.child({ component: 'dashboard' }), metrics);
@@ -81,9 +88,23 @@ async function startAll(config: Config, log: Logger, started: Component[]): Prom
           : `embedded :${config.mqtt.port}`,
       store: config.store.kind,
       devices: count,
+      osmand: gateway.parts.osmand?.port,
+      teltonika: gateway.parts.teltonika?.port,
+      ownTracks: gatewayConfig.gateway.ownTracks,
       dashboard: dashboard.url,
       metrics: `${dashboard.url}metrics`,
     },
     'demo running',
   );
+}
+
+/** OSMAND_PORT 5055, TELTONIKA_PORT 5027 and OWNTRACKS=true, each unless set in the environment. */
+function demoGatewayInputs(config: Config): Config['gateway'] {
+  const unset = (name: string) => (process.env[name] ?? '').trim() === '';
+  return {
+    ...config.gateway,
+    osmandPort: unset('OSMAND_PORT') ? 5055 : config.gateway.osmandPort,
+    teltonikaPort: unset('TELTONIKA_PORT') ? 5027 : config.gateway.teltonikaPort,
+    ownTracks: unset('OWNTRACKS') ? true : config.gateway.ownTracks,
+  };
 }

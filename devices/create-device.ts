@@ -1,15 +1,18 @@
-// Composition of one real device: SQLite queue (and command journal), MQTT session with last will, seeded speed model, command channel.
+// Composition of one real device: SQLite queue (and command journal), MQTT session with last will, seeded vehicle on the street grid, command channel.
 
 import type { Config } from '../core/config.js';
 import { encodeStatus, statusTopic } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { Device } from './device.js';
+import { LocalFrame } from './drive/local-frame.js';
+import { StreetGrid } from './drive/street-grid.js';
+import { VehicleMemory } from './drive/vehicle-memory.js';
+import { VehicleSim } from './drive/vehicle-sim.js';
 import { FIRMWARE } from './firmware.js';
 import { HealthReporter } from './health-reporter.js';
 import { perDeviceQueueFile, type QueueDatabase } from './offline-queue.js';
-import { createRandom, deviceSeed } from './rng.js';
-import { SpeedModel } from './speed-model.js';
+import { createRandom, deviceSeed, type Random } from './rng.js';
 import type { TickWheel } from './tick-wheel.js';
 import { VehicleCommands } from './vehicle-commands.js';
 
@@ -21,6 +24,8 @@ export interface CreateDeviceOptions {
   queueFile?: QueueDatabase;
   /** The fleet's shared timer (with queueFile); absent: the device's own ticker. */
   wheel?: TickWheel;
+  /** The street grid a fleet shares (it is the same city for all); absent: one of its own. */
+  grid?: StreetGrid;
 }
 
 export function createDevice(
@@ -53,6 +58,10 @@ export function createDevice(
     log,
   });
   const now = Date.now;
+  // The vehicle carries on where it was after a restart: its state lives in the queue file.
+  const memory = new VehicleMemory(createVehicle(config, random, options.grid), () =>
+    file.open().vehicleMemory(deviceId),
+  );
   const health = new HealthReporter(
     {
       intervalMs: devices.healthIntervalS * 1000,
@@ -79,7 +88,7 @@ export function createDevice(
       openQueue: () => file.open().queue(deviceId, devices.queueMax),
       session,
       ...(options.wheel ? { wheel: options.wheel } : {}),
-      model: new SpeedModel(random),
+      model: memory,
       commands: new VehicleCommands({
         deviceId,
         session,
@@ -93,8 +102,25 @@ export function createDevice(
       }),
       now,
       log,
-      addons: [health],
+      addons: [memory, health],
     },
+  );
+}
+
+/** The simulated vehicle as SIM_CENTER, PARKED_INTERVAL_S and SIM_BAD_FIX_RATE configure it. */
+export function createVehicle(
+  config: Pick<Config, 'sim'>,
+  random: Random,
+  grid: StreetGrid = new StreetGrid(),
+): VehicleSim {
+  return new VehicleSim(
+    {
+      grid,
+      frame: new LocalFrame(config.sim.center),
+      parkedIntervalMs: config.sim.parkedIntervalS * 1000,
+      badFixRate: config.sim.badFixRate,
+    },
+    random,
   );
 }
 

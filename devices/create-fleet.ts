@@ -2,6 +2,7 @@
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
 import { type CreateDeviceOptions, createDevice, fleetIds } from './create-device.js';
+import { StreetGrid } from './drive/street-grid.js';
 import { Fleet } from './fleet.js';
 import { type QueueDatabase, sharedQueueFile } from './offline-queue.js';
 import { TickWheel } from './tick-wheel.js';
@@ -21,7 +22,7 @@ const WHEEL_SLOT_MS = 10;
 export function createFleet(
   config: Config,
   log: Logger,
-  options: Omit<CreateDeviceOptions, 'phaseMs' | 'queueFile' | 'wheel'> = {},
+  options: Omit<CreateDeviceOptions, 'phaseMs' | 'queueFile' | 'wheel' | 'grid'> = {},
 ): Fleet {
   const { count, prefix, intervalMs, queueDir } = config.devices;
   let shared: { queueFile: QueueDatabase; wheel: TickWheel } | undefined;
@@ -33,9 +34,11 @@ export function createFleet(
       wheel: new TickWheel({ intervalMs, slotMs, batch: (work) => queueFile.batch(work) }),
     };
   }
+  const grid = new StreetGrid();
   const devices = fleetIds(prefix, count).map((id, i) =>
     createDevice(config, id, log, {
       ...options,
+      grid,
       // Spread the fleet over the interval so the broker sees a steady stream, not bursts.
       phaseMs: Math.floor((i / count) * intervalMs),
       ...(shared ?? {}),

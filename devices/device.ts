@@ -1,22 +1,22 @@
-// One simulated vehicle: takes a reading per tick, queues it durably, publishes the queue in order at QoS 1.
+// One simulated vehicle: takes a reading per tick (when its model has one due), queues it durably, publishes the queue in order at QoS 1.
 import {
   ackTopic,
   type DeviceStatus,
   droppedTopic,
   encodeDropped,
-  encodeReading,
   encodeStatus,
-  speedTopic,
+  encodeTelemetry,
   statusTopic,
+  telemetryTopic,
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import type { MqttSession } from '../core/mqtt-session.js';
+import { EndToEndAcks } from '../core/queue/end-to-end-acks.js';
 import type { VehicleControls } from './command-executor.js';
 import type { DeviceAddon } from './device-addon.js';
-import { EndToEndAcks } from './end-to-end-acks.js';
+import type { VehicleModel } from './drive/vehicle-sim.js';
 import type { OfflineQueue, QueuedMessage } from './offline-queue.js';
 import { ReadingSchedule } from './reading-schedule.js';
-import type { SpeedModel } from './speed-model.js';
 import type { TickWheel, WheelMember } from './tick-wheel.js';
 import type { VehicleCommands } from './vehicle-commands.js';
 
@@ -43,7 +43,8 @@ export interface DeviceDeps {
   /** A fleet's shared timer (readings of a slot share one commit); absent: the device's own. */
   wheel?: TickWheel;
   session: MqttSession;
-  model: SpeedModel;
+  /** The simulated vehicle: it decides when a reading is due (each tick driving, less parked). */
+  model: VehicleModel;
   /** Its command channel (ping, set_interval, set_speed_limit); absent: it takes no commands. */
   commands?: VehicleCommands;
   now: () => number;
@@ -243,11 +244,13 @@ export class Device implements WheelMember, VehicleControls {
       this.stopReadings();
       return;
     }
-    const speed = this.deps.model.tick();
-    const timestamp = new Date(this.deps.now()).toISOString();
+    const now = this.deps.now();
+    const values = this.deps.model.read(now);
+    if (!values) return; // parked: between its less frequent readings
+    const timestamp = new Date(now).toISOString();
     // Queued before it is published: a crash right after this line loses nothing.
     this.appended = this.queue.append((seq) =>
-      encodeReading({ device_id: this.id, seq, timestamp, speed }),
+      encodeTelemetry({ device_id: this.id, seq, timestamp, values }),
     );
     this.generated += 1;
   }
@@ -293,7 +296,9 @@ export class Device implements WheelMember, VehicleControls {
       this.published += 1;
       // MQTT.js calls back on PUBACK; until then the row stays. If the connection drops, MQTT.js
       // resends in-flight messages first on reconnect, so order is kept.
-      client.publish(speedTopic(this.id), msg.payload, { qos: 1 }, (err) =>
+      // Every queued reading goes out as telemetry: a speed-only payload left in the queue by an
+      // older version is a valid telemetry payload too.
+      client.publish(telemetryTopic(this.id), msg.payload, { qos: 1 }, (err) =>
         this.onPuback(msg.seq, epoch, err),
       );
     }

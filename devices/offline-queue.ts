@@ -2,19 +2,26 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { AckedQueue } from '../core/queue/acked-queue.js';
 import {
   type CommandJournal,
   createJournal,
   type JournalStatements,
   journalStatements,
 } from './command-journal.js';
+import {
+  type MemoryStatements,
+  memoryStatements,
+  type SnapshotStore,
+  snapshotStore,
+} from './drive/snapshot-store.js';
 
 export interface QueuedMessage {
   seq: number;
   payload: string;
 }
 
-export interface OfflineQueue {
+export interface OfflineQueue extends AckedQueue {
   /** Allocates the next seq, builds the payload for it and stores both in one transaction. */
   append(build: (seq: number) => string): QueuedMessage;
   /** Oldest queued messages with seq > afterSeq, at most `limit`. */
@@ -101,6 +108,7 @@ export class QueueDatabase {
   private db: Database.Database | undefined;
   private stmts: Statements | undefined;
   private journalStmts: JournalStatements | undefined;
+  private memoryStmts: MemoryStatements | undefined;
   private views = 0;
   private deferred: Array<() => void> = [];
 
@@ -153,6 +161,15 @@ export class QueueDatabase {
     });
   }
 
+  /** One simulated vehicle's remembered state (position, gauges) in this file; a view like a queue. */
+  vehicleMemory(deviceId: string): SnapshotStore {
+    const db = this.db;
+    if (!db) throw new Error(`queue database ${this.path} not open`);
+    this.memoryStmts ??= memoryStatements(db);
+    this.views += 1;
+    return snapshotStore(this.memoryStmts, deviceId, () => this.release());
+  }
+
   private release(): void {
     this.views -= 1;
     if (this.views === 0) this.close();
@@ -188,6 +205,7 @@ export class QueueDatabase {
     this.db = undefined;
     this.stmts = undefined;
     this.journalStmts = undefined;
+    this.memoryStmts = undefined;
   }
 }
 

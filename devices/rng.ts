@@ -1,4 +1,4 @@
-// Seedable random numbers for the speed model: mulberry32 plus Box-Muller for Gaussian noise.
+// Seedable random numbers for the simulated vehicles: mulberry32 plus Box-Muller for Gaussian noise.
 
 export interface Random {
   /** Uniform in [0, 1). */

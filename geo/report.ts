@@ -23,7 +23,8 @@ export interface Summary {
   score: number;
 }
 
-interface Acc {
+/** Sums a summary row is made from (a report day, or a whole range). */
+export interface SummaryAcc {
   distance_km: number;
   driving_s: number;
   idle_s: number;
@@ -35,7 +36,7 @@ interface Acc {
   harsh_events: number;
 }
 
-const empty = (): Acc => ({
+export const emptyAcc = (): SummaryAcc => ({
   distance_km: 0,
   driving_s: 0,
   idle_s: 0,
@@ -69,10 +70,10 @@ export function summarize(
 ): Summary[] {
   const inRange = (day: string) =>
     (o.fromDay === undefined || day >= o.fromDay) && (o.toDay === undefined || day <= o.toDay);
-  const days = new Map<string, Acc>();
+  const days = new Map<string, SummaryAcc>();
   const at = (day: string) => {
     const key = o.groupBy === 'day' ? day : '';
-    const a = days.get(key) ?? empty();
+    const a = days.get(key) ?? emptyAcc();
     days.set(key, a);
     return a;
   };
@@ -101,32 +102,38 @@ export function summarize(
   }
   return [...days.entries()]
     .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
-    .map(([day, a]) => {
-      const row: Omit<Summary, 'device_id' | 'day'> = {
-        distance_km: round(a.distance_km, 3),
-        driving_s: round(a.driving_s, 3),
-        idle_s: round(a.idle_s, 3),
-        stopped_s: round(a.stopped_s, 3),
-        max_speed_kmh: a.max_speed_kmh,
-        avg_speed_kmh: a.driving_s > 0 ? round(a.distance_km / (a.driving_s / 3600), 1) : 0,
-        overspeed_s: round(a.overspeed_s, 3),
-        fuel_used_pct: round(a.fuel_used_pct, 2),
-        trips: a.trips,
-        harsh_events: a.harsh_events,
-        score: drivingScore(
-          {
-            harshEvents: a.harsh_events,
-            distanceKm: a.distance_km,
-            drivingS: a.driving_s,
-            overspeedS: a.overspeed_s,
-          },
-          o.score,
-        ),
-      };
-      return o.groupBy === 'day'
-        ? { device_id: deviceId, day, ...row }
-        : { device_id: deviceId, ...row };
-    });
+    .map(([day, a]) => summaryRow(deviceId, o.groupBy === 'day' ? day : undefined, a, o.score));
+}
+
+/** One row from its sums: rounded, the average speed and the score computed from the sums. */
+export function summaryRow(
+  deviceId: string,
+  day: string | undefined,
+  a: SummaryAcc,
+  score: ScoreConfig,
+): Summary {
+  const row: Omit<Summary, 'device_id' | 'day'> = {
+    distance_km: round(a.distance_km, 3),
+    driving_s: round(a.driving_s, 3),
+    idle_s: round(a.idle_s, 3),
+    stopped_s: round(a.stopped_s, 3),
+    max_speed_kmh: a.max_speed_kmh,
+    avg_speed_kmh: a.driving_s > 0 ? round(a.distance_km / (a.driving_s / 3600), 1) : 0,
+    overspeed_s: round(a.overspeed_s, 3),
+    fuel_used_pct: round(a.fuel_used_pct, 2),
+    trips: a.trips,
+    harsh_events: a.harsh_events,
+    score: drivingScore(
+      {
+        harshEvents: a.harsh_events,
+        distanceKm: a.distance_km,
+        drivingS: a.driving_s,
+        overspeedS: a.overspeed_s,
+      },
+      score,
+    ),
+  };
+  return day === undefined ? { device_id: deviceId, ...row } : { device_id: deviceId, day, ...row };
 }
 
 /** The summary columns of `format=csv`, in this order. */

@@ -1,6 +1,11 @@
 // What a registry entry may hold: the field rules shared by the dashboard's PUT route and the collector's snapshot parser.
 import { z } from 'zod';
-import { DEVICE_ID_PATTERN, MAX_SPEED_KMH, type RegistryEntry } from '../core/contract.js';
+import {
+  DEVICE_ID_PATTERN,
+  DEVICE_PROTOCOLS,
+  MAX_SPEED_KMH,
+  type RegistryEntry,
+} from '../core/contract.js';
 
 export type { RegistryEntry };
 
@@ -43,10 +48,40 @@ export const speedLimitSchema = z
   )
   .max(MAX_SPEED_KMH, `speed_limit_kmh must be from ${SPEED_LIMIT_MIN_KMH} to ${MAX_SPEED_KMH}`);
 
-/** One entry as the snapshot carries it (every field present, null when unset). */
+/** An IMEI: 15 digits (a 16-digit IMEISV, as some trackers send it, is accepted too). */
+export const imeiSchema = z.string().regex(/^[0-9]{15,16}$/, 'imei must be 15 or 16 digits');
+
+export const protocolSchema = z.enum(DEVICE_PROTOCOLS, {
+  error: `protocol must be one of ${DEVICE_PROTOCOLS.join(', ')}`,
+});
+
+/**
+ * One entry as the snapshot carries it (every field present, null when unset; `imei` and
+ * `protocol` only when set, so a snapshot of devices without them reads as before).
+ */
 export const registryEntrySchema = z.strictObject({
   device_id: deviceIdSchema,
   name: nameSchema.nullable(),
   plate: plateSchema.nullable(),
   speed_limit_kmh: speedLimitSchema.nullable(),
+  imei: imeiSchema.optional(),
+  protocol: protocolSchema.optional(),
 });
+
+/** The entry with `imei` / `protocol` present only when set (how stores and the API show it). */
+export function entryOf(
+  row: Omit<RegistryEntry, 'imei' | 'protocol'> & {
+    imei?: string | null;
+    protocol?: RegistryEntry['protocol'] | null;
+  },
+): RegistryEntry {
+  const entry: RegistryEntry = {
+    device_id: row.device_id,
+    name: row.name,
+    plate: row.plate,
+    speed_limit_kmh: row.speed_limit_kmh,
+  };
+  if (row.imei != null) entry.imei = row.imei;
+  if (row.protocol != null) entry.protocol = row.protocol;
+  return entry;
+}

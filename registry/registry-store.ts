@@ -1,8 +1,18 @@
 // The device registry's storage interface: the dashboard host owns the registry, one small table per implementation.
 import type { RegistryEntry } from './entry.js';
 
-/** What a PUT changes: a field left out keeps its value (null for a new device). */
-export type RegistryChange = Partial<Omit<RegistryEntry, 'device_id'>>;
+/** What a PUT changes: a field left out keeps its value (null for a new device); null clears. */
+export type RegistryChange = {
+  [K in Exclude<keyof RegistryEntry, 'device_id'>]?: RegistryEntry[K] | null;
+};
+
+/** A change that would give two devices one IMEI. */
+export class RegistryConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RegistryConflictError';
+  }
+}
 
 export interface RegistryStore {
   start(): Promise<void>;

@@ -1,7 +1,7 @@
 // The retained `fleet/registry` snapshot: encoded by the dashboard, validated by every follower.
 import { z } from 'zod';
 import type { RegistrySnapshot } from '../core/contract.js';
-import { type RegistryEntry, registryEntrySchema } from './entry.js';
+import { entryOf, type RegistryEntry, registryEntrySchema } from './entry.js';
 
 /**
  * Far above any fleet this runs (10,000 vehicles are ~1 MB) and far below what would hurt a
@@ -16,12 +16,7 @@ const snapshotSchema = z.strictObject({
 
 export function encodeSnapshot(devices: readonly RegistryEntry[], now: number): string {
   const snapshot: RegistrySnapshot = {
-    devices: devices.map((d) => ({
-      device_id: d.device_id,
-      name: d.name,
-      plate: d.plate,
-      speed_limit_kmh: d.speed_limit_kmh,
-    })),
+    devices: devices.map(entryOf),
     timestamp: new Date(now).toISOString(),
   };
   return JSON.stringify(snapshot);
@@ -53,5 +48,7 @@ export function parseSnapshot(payload: Uint8Array): SnapshotVerdict {
   }
   const ids = new Set(result.data.devices.map((d) => d.device_id));
   if (ids.size !== result.data.devices.length) return { ok: false, problem: 'a device twice' };
+  const imeis = result.data.devices.flatMap((d) => (d.imei === undefined ? [] : [d.imei]));
+  if (new Set(imeis).size !== imeis.length) return { ok: false, problem: 'an imei twice' };
   return { ok: true, snapshot: result.data };
 }

@@ -2,8 +2,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RegistryEntry } from './entry.js';
-import type { RegistryChange, RegistryStore } from './registry-store.js';
+import { entryOf, type RegistryEntry } from './entry.js';
+import {
+  type RegistryChange,
+  RegistryConflictError,
+  type RegistryStore,
+} from './registry-store.js';
 
 const TABLE = `
 CREATE TABLE IF NOT EXISTS registry (
@@ -14,10 +18,24 @@ CREATE TABLE IF NOT EXISTS registry (
 ) WITHOUT ROWID;
 `;
 
+/** Columns added after the first release: added to an older file at start. */
+const ADDED_COLUMNS = [
+  ['imei', 'TEXT'],
+  ['protocol', 'TEXT'],
+] as const;
+
+type Row = Omit<RegistryEntry, 'imei' | 'protocol'> & {
+  imei: string | null;
+  protocol: RegistryEntry['protocol'] | null;
+};
+
+const COLUMNS = 'device_id, name, plate, speed_limit_kmh, imei, protocol';
+
 interface Statements {
-  list: Database.Statement<[], RegistryEntry>;
-  get: Database.Statement<[string], RegistryEntry>;
-  upsert: Database.Statement<RegistryEntry>;
+  list: Database.Statement<[], Row>;
+  get: Database.Statement<[string], Row>;
+  byImei: Database.Statement<[string], { device_id: string }>;
+  upsert: Database.Statement<Row>;
   remove: Database.Statement<[string]>;
 }
 
@@ -38,18 +56,28 @@ export class SqliteRegistryStore implements RegistryStore {
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 2000');
     db.exec(TABLE);
+    const have = new Set(
+      db
+        .prepare<[], { name: string }>('PRAGMA table_info(registry)')
+        .all()
+        .map((c) => c.name),
+    );
+    for (const [name, type] of ADDED_COLUMNS) {
+      if (!have.has(name)) db.exec(`ALTER TABLE registry ADD COLUMN ${name} ${type}`);
+    }
+    db.exec(
+      'CREATE UNIQUE INDEX IF NOT EXISTS registry_imei ON registry (imei) WHERE imei IS NOT NULL',
+    );
     this.stmts = {
-      list: db.prepare(
-        'SELECT device_id, name, plate, speed_limit_kmh FROM registry ORDER BY device_id',
-      ),
-      get: db.prepare(
-        'SELECT device_id, name, plate, speed_limit_kmh FROM registry WHERE device_id = ?',
-      ),
+      list: db.prepare(`SELECT ${COLUMNS} FROM registry ORDER BY device_id`),
+      get: db.prepare(`SELECT ${COLUMNS} FROM registry WHERE device_id = ?`),
+      byImei: db.prepare('SELECT device_id FROM registry WHERE imei = ?'),
       upsert: db.prepare(
-        `INSERT INTO registry (device_id, name, plate, speed_limit_kmh)
-         VALUES (@device_id, @name, @plate, @speed_limit_kmh)
+        `INSERT INTO registry (${COLUMNS})
+         VALUES (@device_id, @name, @plate, @speed_limit_kmh, @imei, @protocol)
          ON CONFLICT (device_id) DO UPDATE SET name = excluded.name, plate = excluded.plate,
-           speed_limit_kmh = excluded.speed_limit_kmh`,
+           speed_limit_kmh = excluded.speed_limit_kmh, imei = excluded.imei,
+           protocol = excluded.protocol`,
       ),
       remove: db.prepare('DELETE FROM registry WHERE device_id = ?'),
     };
@@ -62,11 +90,12 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   async list(): Promise<RegistryEntry[]> {
-    return this.statements().list.all();
+    return this.statements().list.all().map(entryOf);
   }
 
   async get(deviceId: string): Promise<RegistryEntry | undefined> {
-    return this.statements().get.get(deviceId);
+    const row = this.statements().get.get(deviceId);
+    return row && entryOf(row);
   }
 
   async put(
@@ -75,21 +104,30 @@ export class SqliteRegistryStore implements RegistryStore {
   ): Promise<{ entry: RegistryEntry; created: boolean }> {
     const s = this.statements();
     const db = this.db as Database.Database;
+    const pick = <K extends keyof Row>(key: K, before: Row | undefined): Row[K] => {
+      const v = change[key as keyof RegistryChange] as Row[K] | undefined;
+      return v !== undefined ? v : ((before?.[key] ?? null) as Row[K]);
+    };
     // Read and write in one transaction: two PUTs of one device never lose each other's fields.
     return db
       .transaction(() => {
         const before = s.get.get(deviceId);
-        const entry: RegistryEntry = {
+        const row: Row = {
           device_id: deviceId,
-          name: change.name !== undefined ? change.name : (before?.name ?? null),
-          plate: change.plate !== undefined ? change.plate : (before?.plate ?? null),
-          speed_limit_kmh:
-            change.speed_limit_kmh !== undefined
-              ? change.speed_limit_kmh
-              : (before?.speed_limit_kmh ?? null),
+          name: pick('name', before),
+          plate: pick('plate', before),
+          speed_limit_kmh: pick('speed_limit_kmh', before),
+          imei: pick('imei', before),
+          protocol: pick('protocol', before),
         };
-        s.upsert.run(entry);
-        return { entry, created: before === undefined };
+        if (row.imei !== null) {
+          const holder = s.byImei.get(row.imei)?.device_id;
+          if (holder !== undefined && holder !== deviceId) {
+            throw new RegistryConflictError(`imei ${row.imei} is already ${holder}'s`);
+          }
+        }
+        s.upsert.run(row);
+        return { entry: entryOf(row), created: before === undefined };
       })
       .immediate();
   }

@@ -61,7 +61,7 @@ await runProgram('import', {}, async (config, log) => {
   const where =
     a.file === '-' ? 'standard input' : `${a.file} (${((size ?? 0) / 1e6).toFixed(1)} MB)`;
   process.stderr.write(`import: ${where}, ${a.format}, into ${storeName(config.store)}\n`);
-  const importer = new Importer(store, a, size, process.stderr);
+  const importer = new Importer(store, a, size, process.stderr, config.signals);
   const done = importer
     .run()
     .then(async ({ summary, exitCode }) => {

@@ -45,7 +45,11 @@ export function evaluateOffline(
   return undefined;
 }
 
-/** Online by its status topic, yet no reading since it came online or since the last one. */
+/**
+ * Online by its status topic, yet no reading for forMs since it came online or since the next
+ * reading was due: at once after an ordinary reading, PARKED_INTERVAL_S after a parked one
+ * (facts.quietMs), so a parked vehicle reporting once a minute is not silent.
+ */
 export function evaluateNoData(
   rule: NoDataRule,
   facts: DeviceFacts,
@@ -53,7 +57,8 @@ export function evaluateNoData(
   now: number,
   watch: Watch,
 ): Signal | undefined {
-  const since = Math.max(facts.statusSince, facts.lastReadingAt ?? Number.NEGATIVE_INFINITY);
+  const last = facts.lastReadingAt ?? Number.NEGATIVE_INFINITY;
+  const since = Math.max(facts.statusSince, last + facts.quietMs);
   const silent = facts.status === 'online' && now - since >= rule.forMs;
   if (active && !silent) {
     return {
@@ -62,10 +67,13 @@ export function evaluateNoData(
     };
   }
   if (!active && silent && watchedFor(since, watch, now) >= rule.forMs) {
+    const seen = Math.max(facts.statusSince, last);
+    const due =
+      facts.quietMs > 0 && since > seen ? `, parked: the next was due at ${clock(since)} UTC` : '';
     return {
       kind: 'open',
-      value: seconds(now - since),
-      message: `online but no reading since ${clock(since)} UTC (${spoken(rule.forMs)} or more)`,
+      value: seconds(now - seen),
+      message: `online but no reading since ${clock(seen)} UTC (${spoken(rule.forMs)} or more${due})`,
     };
   }
   return undefined;

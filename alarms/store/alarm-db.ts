@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS alarm_devices (
   device_id TEXT PRIMARY KEY,
   status TEXT,
   status_since INTEGER NOT NULL,
-  last_reading_at INTEGER
+  last_reading_at INTEGER,
+  quiet_ms INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS alarm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- The notification outbox: one row per (alarm, channel, transition), written in the transaction
@@ -67,6 +68,14 @@ CREATE INDEX IF NOT EXISTS alarm_batches_pending ON alarm_batches (channel, stat
 
 export type AlarmDb = Database.Database;
 
+/** Files written before a column existed get it (with its default). */
+function migrate(db: AlarmDb): void {
+  const columns = db.prepare('PRAGMA table_info(alarm_devices)').all() as Array<{ name: string }>;
+  if (!columns.some((c) => c.name === 'quiet_ms')) {
+    db.exec('ALTER TABLE alarm_devices ADD COLUMN quiet_ms INTEGER NOT NULL DEFAULT 0');
+  }
+}
+
 /** Opens (creating) the state file. FULL sync: a transition is on disk before anyone hears of it. */
 export function openAlarmDb(path: string): AlarmDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -75,5 +84,6 @@ export function openAlarmDb(path: string): AlarmDb {
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 1000');
   db.exec(SCHEMA);
+  migrate(db);
   return db;
 }

@@ -98,12 +98,13 @@ export class AlarmRows {
           status: string | null;
           status_since: number;
           last_reading_at: number | null;
+          quiet_ms: number;
         }
       >('SELECT * FROM alarm_devices'),
       saveDevice: db.prepare(
-        'INSERT INTO alarm_devices (device_id, status, status_since, last_reading_at) ' +
-          'VALUES (@deviceId, @status, @statusSince, @lastReadingAt) ON CONFLICT (device_id) DO UPDATE ' +
-          'SET status = @status, status_since = @statusSince, last_reading_at = @lastReadingAt',
+        'INSERT INTO alarm_devices (device_id, status, status_since, last_reading_at, quiet_ms) ' +
+          'VALUES (@deviceId, @status, @statusSince, @lastReadingAt, @quietMs) ON CONFLICT (device_id) DO UPDATE ' +
+          'SET status = @status, status_since = @statusSince, last_reading_at = @lastReadingAt, quiet_ms = @quietMs',
       ),
       meta: db.prepare<[string], { value: string }>('SELECT value FROM alarm_meta WHERE key = ?'),
       setMeta: db.prepare<[string, string]>(
@@ -154,6 +155,7 @@ export class AlarmRows {
       status: r.status === 'online' || r.status === 'offline' ? r.status : undefined,
       statusSince: r.status_since,
       lastReadingAt: r.last_reading_at ?? undefined,
+      quietMs: r.quiet_ms,
     }));
   }
 
@@ -163,6 +165,7 @@ export class AlarmRows {
       status: f.status ?? null,
       statusSince: f.statusSince,
       lastReadingAt: f.lastReadingAt ?? null,
+      quietMs: f.quietMs,
     });
   }
 

@@ -54,4 +54,9 @@ export interface DeviceFacts {
   statusSince: number;
   /** Collector time the last reading arrived (replayed or not: either means the device is alive). */
   lastReadingAt: number | undefined;
+  /**
+   * How much longer than usual the next reading may take, ms: PARKED_INTERVAL_S after a reading
+   * with the ignition off (core/expected-interval.ts), else 0.
+   */
+  quietMs: number;
 }

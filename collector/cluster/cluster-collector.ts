@@ -1,5 +1,6 @@
 // Several collectors (REDIS_URL set): this process serves the partitions whose leases it holds, each through its own collector.
 import type { Logger } from '../../core/log.js';
+import type { GeoStore } from '../../core/store/geo-store.js';
 import type { TelemetryStore } from '../../core/store/types.js';
 import type { CollectorTotals } from '../collector.js';
 import type { Fence } from './borrowed-store.js';
@@ -12,6 +13,8 @@ export const ALARMS_LEASE = 'alarms';
 
 export interface ClusterDeps {
   store: TelemetryStore;
+  /** Trips, stops and checkpoints of every partition (started after the store, which migrates). */
+  geo?: GeoStore;
   leases: LeaseStore;
   directory: VehicleDirectory;
   log: Logger;
@@ -87,6 +90,7 @@ export class ClusterCollector {
     if (this.started) return;
     this.started = true;
     await this.deps.store.start();
+    await this.deps.geo?.start();
     await this.deps.directory.start();
     await this.deps.leases.start();
     this.keeper.start();
@@ -147,6 +151,7 @@ export class ClusterCollector {
     await this.keeper.stop();
     await this.deps.directory.stop();
     await this.deps.leases.stop();
+    await this.deps.geo?.stop();
     await this.deps.store.stop();
   }
 }

@@ -4,8 +4,11 @@ import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/log.js';
 import { COLLECTOR_USER } from '../../core/mqtt-credentials.js';
 import { MqttSession } from '../../core/mqtt-session.js';
+import { createGeoStore } from '../../core/store/create-geo-store.js';
 import { createStore } from '../../core/store/create-store.js';
+import { GeofenceFollower } from '../../geofences/follower.js';
 import { speedLimitsOf } from '../../registry/speed-limits.js';
+import { createTracking } from '../../tracking/create-tracking.js';
 import { collectorOptions } from '../create-collector.js';
 import { ALARMS_LEASE, ClusterCollector } from './cluster-collector.js';
 import { RedisLeaseStore } from './lease-store.js';
@@ -18,6 +21,8 @@ export function createClusterCollector(config: Config, log: Logger): ClusterColl
   const { id, partitions, leaseTtlMs } = config.cluster;
   const clog = log.child({ collector: id });
   const store = createStore(config.store, log);
+  // One geo store per process, shared by its partitions like the telemetry store.
+  const geo = createGeoStore(config.store);
   const session = (clientId: string, clean = false) =>
     new MqttSession({ mqtt: config.mqtt, clientId, user: COLLECTOR_USER, clean, log: clog });
   const directory = new VehicleDirectory({
@@ -34,10 +39,27 @@ export function createClusterCollector(config: Config, log: Logger): ClusterColl
     log: clog,
     now: Date.now,
     options: collectorOptions(config),
+    // A vehicle's trips move with its partition's lease: each new owner loads the vehicle's
+    // checkpoint from the shared geo store and replays the readings stored after it.
+    partitionExtensions: ({ store: partitionStore, registry, valid, owns }) => {
+      if (!config.geo.tracking) return [];
+      const geofences = new GeofenceFollower(clog);
+      const tracking = createTracking(config, clog, {
+        geo,
+        store: partitionStore,
+        geofences,
+        registry,
+        ownsStore: false,
+        valid,
+        owns,
+      });
+      return [geofences, tracking];
+    },
   };
   return new ClusterCollector(
     {
       store,
+      geo,
       directory,
       log: clog,
       now: Date.now,
@@ -50,9 +72,13 @@ export function createClusterCollector(config: Config, log: Logger): ClusterColl
       }),
       worker: (name, fence) =>
         name === ALARMS_LEASE
-          ? alarmsWorker(deps, (registry) =>
-              createAlarmService(config, log, speedLimitsOf(registry)),
-            )
+          ? alarmsWorker(deps, (registry) => {
+              const geofences = new GeofenceFollower(clog);
+              return [
+                geofences,
+                createAlarmService(config, log, speedLimitsOf(registry), geofences),
+              ];
+            })
           : partitionWorker(deps, Number(name.slice(1)), partitions, fence),
     },
     { owner: id, partitions, ttlMs: leaseTtlMs, alarms: true },

@@ -6,6 +6,7 @@ import {
   REGISTRY_TOPIC,
   SPEED_SUBSCRIPTION,
   STATUS_SUBSCRIPTION,
+  TELEMETRY_SUBSCRIPTION,
 } from '../../core/contract.js';
 import type { Logger } from '../../core/log.js';
 import type { MqttSession } from '../../core/mqtt-session.js';
@@ -26,6 +27,19 @@ export interface WorkerDeps {
   log: Logger;
   now: () => number;
   options: Partial<CollectorOptions>;
+  /**
+   * What rides on a partition's collector besides storing (trips): built per lease taken, on the
+   * partition's borrowed store, registry follower and fence.
+   */
+  partitionExtensions?: (p: PartitionParts) => CollectorExtension[];
+}
+
+/** What a partition's extensions get: its store, its registry, whether it still holds the lease. */
+export interface PartitionParts {
+  store: TelemetryStore;
+  registry: RegistryFollower;
+  valid: () => boolean;
+  owns: (deviceId: string) => boolean;
 }
 
 /** The collector's figures, the same shape whatever the lease. */
@@ -56,12 +70,17 @@ export function partitionWorker(
   const key = `p${n}:${randomUUID().slice(0, 8)}`;
   let cancelled = false;
   const log = deps.log.child({ partition: n });
+  const store = borrowedStore(deps.store, fence, { key, owns: mine, cancelled: () => cancelled });
+  const registry = new RegistryFollower(log);
+  const valid = () => fence.valid();
   const collector = new Collector(
     {
-      store: borrowedStore(deps.store, fence, { key, owns: mine, cancelled: () => cancelled }),
+      store,
       session: deps.session(`${deps.clientIdBase}-p${n}`),
       log,
       now: deps.now,
+      registry,
+      extensions: deps.partitionExtensions?.({ store, registry, valid, owns: mine }) ?? [],
     },
     {
       ...deps.options,
@@ -114,7 +133,7 @@ export function partitionWorker(
  */
 export function alarmsWorker(
   deps: WorkerDeps,
-  alarms: (registry: RegistryFollower) => CollectorExtension,
+  alarms: (registry: RegistryFollower) => CollectorExtension[],
 ): LeaseWorker {
   const log = deps.log.child({ lease: 'alarms' });
   const registry = new RegistryFollower(log);
@@ -125,7 +144,7 @@ export function alarmsWorker(
       log,
       now: deps.now,
       registry,
-      extensions: [alarms(registry)],
+      extensions: alarms(registry),
     },
     {
       ...deps.options,
@@ -134,6 +153,7 @@ export function alarmsWorker(
       subscriptions: () => ({
         [REGISTRY_TOPIC]: { qos: 0 },
         [SPEED_SUBSCRIPTION]: { qos: 1 },
+        [TELEMETRY_SUBSCRIPTION]: { qos: 1 },
         [STATUS_SUBSCRIPTION]: { qos: 1 },
         [HEALTH_SUBSCRIPTION]: { qos: 1 },
         [DROPPED_SUBSCRIPTION]: { qos: 1 },

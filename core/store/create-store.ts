@@ -48,6 +48,7 @@ export function createStore(
       });
       return new InfluxStore({
         ...config.influx,
+        catalog: config.catalog,
         readonly: options.readonly ?? false,
         // Applied as retention policies per tier (the writer sets them; see docs/influxdb.md).
         retention: config.retention,

@@ -1,5 +1,6 @@
 // Connecting the InfluxDB store: /ping detection, auth, the database, the retention-policy layout, the writer.
 import type { Logger } from '../log.js';
+import type { SignalCatalog } from '../signals/catalog.js';
 import { authorizationFor, databaseOf, detectServer, type InfluxServer } from './influx-detect.js';
 import { InfluxHttp, InfluxHttpError, type InfluxSeries } from './influx-http.js';
 import { type InfluxLayout, resolveLayout } from './influx-layout.js';
@@ -24,6 +25,8 @@ export interface InfluxStoreOptions {
   timeoutMs?: number;
   /** Per tier, for the retention policies the writer sets (default: keep everything). */
   retention?: Retention;
+  /** The signals stored and rolled up (default: the built-in ones). */
+  catalog?: SignalCatalog;
   /** How often rollups and coverage checkpoints follow the stored readings (default 1 s). */
   flushIntervalMs?: number;
   log?: Logger;

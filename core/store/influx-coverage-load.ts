@@ -11,7 +11,8 @@ import {
 import type { InfluxHttp, InfluxSeries } from './influx-http.js';
 import type { InfluxLayout } from './influx-layout.js';
 import { deviceOf, timeSeqPairs } from './influx-rows.js';
-import { checkpointsQuery, recomputeStatement } from './influx-tier-ql.js';
+import type { InfluxSignals } from './influx-signals.js';
+import { checkpointsQuery, recomputeStatements } from './influx-tier-ql.js';
 import { deviceTagValuesQuery, seqsQuery, sinceNs } from './influxql.js';
 import { HOUR_MS, MINUTE_MS } from './rollup.js';
 import { type Coverage, cloneCoverage, cover, emptyCoverage } from './seq-coverage.js';
@@ -172,8 +173,8 @@ export async function loadDevices(
 }
 
 /**
- * Recomputes, from raw points, the buckets of everything read back (server-side SELECT INTO):
- * 1-minute buckets first, then the hours from them. Buckets older than the raw policy's horizon
+ * Recomputes, from raw points, the buckets of everything read back (server-side SELECT INTO, every
+ * signal): 1-minute buckets first, then the hours from them. Buckets older than the raw policy's horizon
  * are left alone (their raw points may be gone; their rollups are what remains of them).
  */
 export async function recomputeReadBack(
@@ -181,6 +182,7 @@ export async function recomputeReadBack(
   layout: InfluxLayout,
   devices: readonly LoadedDevice[],
   now: number,
+  signals: InfluxSignals,
 ): Promise<number> {
   const horizon =
     layout.retention.rawMs > 0 ? now - layout.retention.rawMs : Number.NEGATIVE_INFINITY;
@@ -194,18 +196,11 @@ export async function recomputeReadBack(
       const last = Math.floor((d.readBack?.to ?? 0) / bucketMs) * bucketMs;
       for (let a = Math.floor(from / bucketMs) * bucketMs; a <= last; a += RECOMPUTE_SLICE_MS) {
         const b = Math.min(last, a + RECOMPUTE_SLICE_MS - bucketMs);
+        const [finer, target] = finerIsRaw
+          ? [layout.raw, layout.oneMinute]
+          : [layout.oneMinute, layout.oneHour];
         into.push(
-          finerIsRaw
-            ? recomputeStatement(d.deviceId, a, b, bucketMs, layout.raw, layout.oneMinute, true)
-            : recomputeStatement(
-                d.deviceId,
-                a,
-                b,
-                bucketMs,
-                layout.oneMinute,
-                layout.oneHour,
-                false,
-              ),
+          ...recomputeStatements(d.deviceId, a, b, bucketMs, finer, target, finerIsRaw, signals),
         );
       }
     };

@@ -1,17 +1,18 @@
 // One rollup flush on InfluxDB: pending aggregates added to the stored 1-minute and 1-hour buckets, tier by tier.
 import type { InfluxHttp } from './influx-http.js';
 import type { InfluxLayout } from './influx-layout.js';
-import { EMPTY, type RollupBook, type RollupTier, rollupLine } from './influx-rollups.js';
-import { rows } from './influx-rows.js';
+import type { RollupBook, RollupTier } from './influx-rollups.js';
+import type { InfluxSignals } from './influx-signals.js';
 import { storedBucketsQuery } from './influx-tier-ql.js';
 import type { SeriesSource } from './influxql.js';
-import type { BucketRow } from './rollup.js';
+import { emptyAggs, type SignalBucket } from './rollup.js';
 
 const READS_PER_REQUEST = 100;
 
 export interface FlushDeps {
   http: InfluxHttp;
   layout: InfluxLayout;
+  signals: InfluxSignals;
   writeLines: (lines: string[], retentionPolicy: string | undefined) => Promise<void>;
   /** Several collectors: rows of a device this process may no longer write are discarded. */
   keep?: (deviceId: string) => boolean;
@@ -21,9 +22,10 @@ export interface FlushDeps {
 async function readMissing(
   book: RollupBook,
   tier: RollupTier,
-  missing: readonly BucketRow[],
+  missing: readonly SignalBucket[],
   src: SeriesSource,
   http: InfluxHttp,
+  signals: InfluxSignals,
 ): Promise<void> {
   const byDevice = new Map<string, Set<number>>();
   for (const r of missing) {
@@ -40,20 +42,15 @@ async function readMissing(
     const answers = await http.queryEach(statements, src.database);
     group.forEach(([id, buckets], k) => {
       for (const s of answers[k] ?? []) {
-        for (const row of rows(s)) {
-          const bucket = row.num('time');
-          if (!buckets.has(bucket)) continue;
-          const stored = {
-            count: row.num('count'),
-            sum: row.num('sum'),
-            min: row.num('min'),
-            max: row.num('max'),
-          };
-          book.learn(tier, id, bucket, stored);
+        const t = s.columns.indexOf('time');
+        for (const row of s.values) {
+          const bucket = row[t];
+          if (typeof bucket !== 'number' || !buckets.has(bucket)) continue;
+          book.learn(tier, id, bucket, signals.decode(s.columns, row));
           buckets.delete(bucket);
         }
       }
-      for (const bucket of buckets) book.learn(tier, id, bucket, EMPTY);
+      for (const bucket of buckets) book.learn(tier, id, bucket, emptyAggs(signals.keys.length));
     });
   }
 }
@@ -62,7 +59,7 @@ async function readMissing(
 const STEP_ROWS = 5000;
 
 /**
- * Writes every tier's pending aggregates added to what the buckets hold. What a failed step did
+ * Writes every tier's pending aggregates (every signal) added to what the buckets hold. What a failed step did
  * not write goes back to the book (with the later tiers'), so the next flush writes it; a
  * rewritten bucket overwrites its point, so a retry never counts twice.
  */
@@ -82,10 +79,12 @@ export async function flushRollups(book: RollupBook, deps: FlushDeps): Promise<n
       const step = pending.slice(i, i + STEP_ROWS);
       try {
         const missing = book.uncached(tier, step);
-        if (missing.length > 0) await readMissing(book, tier, missing, src, deps.http);
+        if (missing.length > 0) {
+          await readMissing(book, tier, missing, src, deps.http, deps.signals);
+        }
         const values = book.merged(tier, step);
         await deps.writeLines(
-          values.map((v) => rollupLine(src.measurement, v)),
+          values.map((v) => deps.signals.bucketLine(src.measurement, v.deviceId, v.bucket, v.aggs)),
           src.retentionPolicy,
         );
         book.written(tier, values);

@@ -1,8 +1,10 @@
-// History on InfluxDB: planHistory's tier pieces, minus the buckets a device's newest readings may not be counted in yet.
+// History on InfluxDB, one signal at a time: planHistory's tier pieces, minus the buckets a device's newest readings may not be counted in yet.
+import type { SignalDef } from '../signals/catalog.js';
 import { type HistoryPiece, mergeWindows, planHistory, type WindowRow } from './history-plan.js';
 import { decodeCheckpoints } from './influx-checkpoint.js';
 import type { InfluxConnection } from './influx-connect.js';
-import { rows } from './influx-rows.js';
+import type { InfluxSeries } from './influx-http.js';
+import { booleanMinMax } from './influx-signals.js';
 import { checkpointQuery, windowStatement } from './influx-tier-ql.js';
 import { isQueryableDeviceId } from './influxql.js';
 import { HOUR_MS, MINUTE_MS } from './rollup.js';
@@ -46,11 +48,26 @@ export function cutPieces(pieces: readonly HistoryPiece[], cutMs: number): Histo
   return out;
 }
 
+/** A column's number, or undefined for null (a window without the signal). */
+function numberAt(
+  series: InfluxSeries,
+  row: readonly unknown[],
+  column: string,
+): number | undefined {
+  const v = row[series.columns.indexOf(column)];
+  return typeof v === 'number' ? v : undefined;
+}
+
 /**
- * A device's history: planHistory's pieces (tiered layout) cut at its checkpoint's bound, every
- * piece one statement in one request, windows merged. Without tiers (flat, blind), raw only.
+ * A device's history of one signal: planHistory's pieces (tiered layout) cut at its checkpoint's
+ * bound, every piece one statement (a boolean's raw piece two: count, count true) in one request,
+ * windows merged. Without tiers (flat, blind), raw only.
  */
-export async function readHistory(conn: InfluxConnection, q: HistoryQuery): Promise<HistoryResult> {
+export async function readHistory(
+  conn: InfluxConnection,
+  q: HistoryQuery,
+  def: SignalDef,
+): Promise<HistoryResult> {
   const layout = await conn.currentLayout();
   let windowMs = historyWindow(q.from, q.to, q.maxPoints);
   if (!isQueryableDeviceId(q.deviceId)) return { windowMs, points: [] };
@@ -67,25 +84,44 @@ export async function readHistory(conn: InfluxConnection, q: HistoryQuery): Prom
     if (cp) pieces = cp.scan.ms < rawHorizon ? plan.pieces : cutPieces(plan.pieces, cp.scan.ms);
   }
   const source = { raw: layout.raw, '1m': layout.oneMinute, '1h': layout.oneHour };
-  const answers = await conn.queryEach(
-    pieces.map((p) => windowStatement(p, q.deviceId, windowMs, source[p.tier])),
-  );
-  const windows: WindowRow[] = [];
-  for (const series of answers) {
+  const boolean = def.type === 'boolean';
+  // Statement i belongs to piece owner[i]; a boolean raw piece's second one counts true values.
+  const statements: string[] = [];
+  const owner: number[] = [];
+  pieces.forEach((p, i) => {
+    statements.push(windowStatement(p, q.deviceId, windowMs, source[p.tier], def));
+    owner.push(i);
+    if (boolean && p.tier === 'raw') {
+      statements.push(windowStatement(p, q.deviceId, windowMs, source[p.tier], def, true));
+      owner.push(i);
+    }
+  });
+  const answers = await conn.queryEach(statements);
+  // Per piece and window: a boolean piece's count and count true come from two statements.
+  const perPiece = pieces.map(() => new Map<number, WindowRow>());
+  answers.forEach((series, i) => {
+    const windows = perPiece[owner[i] as number] as Map<number, WindowRow>;
     for (const s of series) {
-      for (const r of rows(s)) {
-        const count = r.num('count');
-        if (count === 0) continue;
-        const time = r.num('time');
-        windows.push({
-          idx: Math.floor(time / windowMs),
-          count,
-          sum: r.num('sum'),
-          min: r.num('min'),
-          max: r.num('max'),
-        });
+      for (const row of s.values) {
+        const time = numberAt(s, row, 'time');
+        if (time === undefined) continue;
+        const idx = Math.floor(time / windowMs);
+        const w = windows.get(idx) ?? { idx, count: 0, sum: 0, min: Infinity, max: -Infinity };
+        w.count += numberAt(s, row, 'count') ?? 0;
+        w.sum += numberAt(s, row, 'sum') ?? 0;
+        w.min = Math.min(w.min, numberAt(s, row, 'min') ?? Infinity);
+        w.max = Math.max(w.max, numberAt(s, row, 'max') ?? -Infinity);
+        windows.set(idx, w);
       }
     }
+  });
+  const rows: WindowRow[] = [];
+  for (const windows of perPiece) {
+    for (const w of windows.values()) {
+      if (w.count === 0) continue;
+      if (boolean) Object.assign(w, booleanMinMax(w.count, w.sum));
+      rows.push(w);
+    }
   }
-  return { windowMs, points: mergeWindows(windows, windowMs) };
+  return { windowMs, points: mergeWindows(rows, windowMs) };
 }

@@ -6,8 +6,10 @@ import type { InfluxConnection } from './influx-connect.js';
 import { type LoadedDevice, loadDevices, recomputeReadBack } from './influx-coverage-load.js';
 import { flushRollups } from './influx-flush.js';
 import { freshPoints } from './influx-points.js';
+import { InfluxFixes } from './influx-positions.js';
 import { InfluxProgress, summarize } from './influx-progress.js';
 import { RollupBook } from './influx-rollups.js';
+import type { InfluxSignals } from './influx-signals.js';
 import { ROLLUP_TIERS } from './rollup.js';
 import type { DeviceProgress } from './seq-coverage.js';
 import type { Retention, WriteResult } from './types.js';
@@ -26,6 +28,7 @@ export class InfluxIngest {
   private readonly progress = new InfluxProgress();
   private readonly book: RollupBook | undefined;
   private readonly claims = new InfluxClaims();
+  private readonly fixes: InfluxFixes;
   private queue: Promise<unknown> = Promise.resolve();
   private flushes: Promise<unknown> = Promise.resolve();
   private loading: Promise<void> | undefined;
@@ -34,9 +37,18 @@ export class InfluxIngest {
 
   constructor(
     private readonly conn: InfluxConnection,
-    private readonly options: { retention: Retention; flushIntervalMs: number; log?: Logger },
+    private readonly options: {
+      retention: Retention;
+      flushIntervalMs: number;
+      signals: InfluxSignals;
+      log?: Logger;
+    },
   ) {
-    if (conn.writer && conn.layout.mode === 'tiered') this.book = new RollupBook(ROLLUP_TIERS);
+    if (conn.writer && conn.layout.mode === 'tiered') {
+      this.book = new RollupBook(ROLLUP_TIERS, options.signals.keys);
+    }
+    const read = conn.layout.mode === 'blind' ? undefined : (st: string[]) => conn.queryEach(st);
+    this.fixes = new InfluxFixes(conn.layout.raw, read);
   }
 
   private get blind(): boolean {
@@ -68,7 +80,7 @@ export class InfluxIngest {
     if (!writer) return;
     let recomputed = 0;
     if (layout.mode === 'tiered') {
-      recomputed = await recomputeReadBack(http, layout, devices, Date.now());
+      recomputed = await recomputeReadBack(http, layout, devices, Date.now(), this.options.signals);
     }
     const snap = this.progress.snapshot();
     const cps = this.progress.checkpointsFrom(snap, Date.now());
@@ -117,13 +129,22 @@ export class InfluxIngest {
     const plan = planWrite(readings, dropped, (id) => this.progress.coverageCopy(id));
     const batch = summarize(plan);
     this.guard(plan.coverages.keys());
+    let reflagged: WriteResult['reflagged'] = [];
     if (plan.fresh.length > 0) {
+      const judged = await this.fixes.judge(plan.fresh, plan.freshTimes);
+      this.guard(batch.keys());
       if (!this.blind) {
         const lowered = this.progress.lowerBounds(batch, Date.now());
         await this.conn.writeLines(lowered.lines, cpRp);
         lowered.commit();
-        this.guard(batch.keys());
       }
+      if (judged.lines.length > 0) {
+        // Stored flags a late fix changed go first: if the points then fail, the readings are
+        // sent again, judged again against the flags already rewritten, and nothing changes twice.
+        this.guard(batch.keys());
+        await this.conn.writeLines(judged.lines, layout.raw.retentionPolicy);
+      }
+      this.guard(batch.keys());
       this.progress.writeStarted(batch);
       try {
         await writer?.write(freshPoints(plan.fresh, plan.freshTimes));
@@ -131,18 +152,22 @@ export class InfluxIngest {
         this.progress.failed(plan, batch);
         throw err;
       }
+      judged.commit();
+      reflagged = judged.reflagged;
       // In the same tick as the coverage update: a flush takes both or neither.
       this.book?.add(plan.fresh, plan.freshTimes);
     }
     this.progress.written(plan, batch);
-    if (this.blind) return writeResult(plan);
+    const result = writeResult(plan);
+    result.reflagged = reflagged;
+    if (this.blind) return result;
     if (plan.declaredDropped > 0) {
       const declared = this.progress.declared(plan, dropped, Date.now());
       await this.conn.writeLines(declared.lines, cpRp);
       declared.commit();
     }
     if (plan.fresh.length > 0 || plan.declaredDropped > 0) this.scheduleFlush();
-    return writeResult(plan);
+    return result;
   }
 
   /** Several collectors: a device whose partition's lease may be gone is not written (the batch fails, unacknowledged). */
@@ -177,9 +202,16 @@ export class InfluxIngest {
       await this.queue;
       this.progress.forget(owns);
       this.book?.drop(owns);
+      this.fixes.forget(owns);
       devices = await loadDevices(http, layout, log, owns);
       if (writer && layout.mode === 'tiered') {
-        recomputed = await recomputeReadBack(http, layout, devices, Date.now());
+        recomputed = await recomputeReadBack(
+          http,
+          layout,
+          devices,
+          Date.now(),
+          this.options.signals,
+        );
       }
       this.book?.drop(owns); // buckets read meanwhile may predate the recompute
       await this.queued(async () => {
@@ -226,6 +258,7 @@ export class InfluxIngest {
     const gone = (id: string) => owns(id) && !this.claims.claimed(id);
     this.progress.forget(gone);
     this.book?.drop(gone);
+    this.fixes.forget(gone);
   }
 
   private scheduleFlush(): void {
@@ -256,6 +289,7 @@ export class InfluxIngest {
         await flushRollups(this.book, {
           http,
           layout,
+          signals: this.options.signals,
           writeLines: this.conn.writeLines,
           ...(keep ? { keep } : {}),
         });

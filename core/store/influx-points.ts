@@ -1,10 +1,25 @@
 // Readings as InfluxDB points: one point per reading, and a redelivered reading overwrites itself.
 import { hasPosition, type Reading } from '../contract.js';
-import type { SignalValue } from '../signals/catalog.js';
+import type { PositionFlag, SignalValue } from '../signals/catalog.js';
 import { FLAG_CODES, FLAG_VALID } from './types.js';
 
 /** seq mod this is the point's sub-millisecond part (ns). */
 export const SEQ_NS_SLOTS = 1_000_000;
+
+/** The integer field holding a reading's position flag code (absent: no position). */
+export const FLAG_FIELD = 'pos_flag';
+
+/** A stored `pos_flag` back as a flag (undefined: valid, or no position). */
+export function flagOfCode(code: unknown): PositionFlag | undefined {
+  if (code === FLAG_CODES.zero_fix) return 'zero_fix';
+  if (code === FLAG_CODES.jump) return 'jump';
+  return undefined;
+}
+
+/** A flag as its `pos_flag` code (0: valid). */
+export function codeOfFlag(flag: PositionFlag | undefined): number {
+  return flag === undefined ? FLAG_VALID : FLAG_CODES[flag];
+}
 
 export interface InfluxPoint {
   deviceId: string;
@@ -89,6 +104,5 @@ export function freshPoints(readings: readonly Reading[], times: readonly number
 }
 
 function flagOf(r: Reading): number | null {
-  if (!hasPosition(r)) return null;
-  return r.position_flag ? FLAG_CODES[r.position_flag] : FLAG_VALID;
+  return hasPosition(r) ? codeOfFlag(r.position_flag) : null;
 }

@@ -1,7 +1,7 @@
-// Raw readings from InfluxDB (InfluxQL): keyset pages on the point's time, which carries seq below the millisecond.
+// Raw readings from InfluxDB (InfluxQL): keyset pages on the point's time (seq below the millisecond), every signal asked for and the position flag.
+import type { SignalCatalog, SignalDef } from '../signals/catalog.js';
 import { type InfluxHttp, InfluxHttpError, type InfluxSeries } from './influx-http.js';
-import { SEQ_NS_SLOTS } from './influx-points.js';
-import { rows } from './influx-rows.js';
+import { FLAG_FIELD, flagOfCode, SEQ_NS_SLOTS } from './influx-points.js';
 import {
   deviceFilter,
   epochMs,
@@ -12,15 +12,16 @@ import {
   type SeriesSource,
   sourceRef,
 } from './influxql.js';
-import type { RawReading, ReadingColumns, ReadingPosition, ReadingsQuery } from './types.js';
+import {
+  FLAG_NONE,
+  type RawReading,
+  type ReadingColumns,
+  type ReadingPosition,
+  type ReadingsQuery,
+} from './types.js';
 
 /** Readings per query when streaming a range: one HTTP round trip for many chunks. */
 export const INFLUX_PAGE_ROWS = 10_000;
-/**
- * Rows per chunk of InfluxDB's chunked answer while streaming: each chunk is one JSON line, kept
- * under V8's large-object size (~128 kB; ~30 bytes a row) so no line lands in the old generation.
- */
-const STREAM_CHUNK_ROWS = 2000;
 
 /** InfluxDB's time range (int64 ns), in ms: a bound beyond it is no bound at all. */
 const INFLUX_MIN_MS = -9_223_372_036_854;
@@ -43,12 +44,25 @@ export function speedLiteral(kmh: number): string {
   return /^\d+(\.\d+)?$/.test(text) ? text : kmh.toFixed(9);
 }
 
+/** The catalog's signals a query asks for (default: all), in catalog order. */
+export function requestedSignals(
+  catalog: SignalCatalog,
+  keys: readonly string[] | undefined,
+): SignalDef[] {
+  return keys ? catalog.signals.filter((s) => keys.includes(s.key)) : [...catalog.signals];
+}
+
 /**
- * One page: columns time (ms, floored), seq, speed. Both ends of the range are inclusive
- * milliseconds, as SQLite compares them; a point's sub-millisecond ns (its seq) keep it inside
- * its millisecond, hence `time < (to + 1) ms`.
+ * One page: columns time (ms, floored), seq, pos_flag and the signals asked for. Both ends of the
+ * range are inclusive milliseconds, as SQLite compares them; a point's sub-millisecond ns (its
+ * seq) keep it inside its millisecond, hence `time < (to + 1) ms`. Every point has `seq`, so every
+ * reading is a row, with or without the signals asked for (as in SQLite).
  */
-export function readingsStatement(q: ReadingsQuery, raw: SeriesSource): string | undefined {
+export function readingsStatement(
+  q: ReadingsQuery,
+  raw: SeriesSource,
+  signals: readonly SignalDef[],
+): string | undefined {
   if (!isQueryableDeviceId(q.deviceId)) return undefined;
   if (!Number.isSafeInteger(q.limit) || q.limit < 1) return undefined;
   const from = Math.ceil(q.from);
@@ -70,42 +84,82 @@ export function readingsStatement(q: ReadingsQuery, raw: SeriesSource): string |
   const speed = quoteIdent('speed');
   if (q.minSpeed !== undefined) where.push(`${speed} >= ${speedLiteral(q.minSpeed)}`);
   if (q.maxSpeed !== undefined) where.push(`${speed} <= ${speedLiteral(q.maxSpeed)}`);
+  const fields = [
+    quoteIdent('seq'),
+    quoteIdent(FLAG_FIELD),
+    ...signals.map((s) => quoteIdent(s.key)),
+  ];
   return (
-    `SELECT ${quoteIdent('seq')}, ${speed} FROM ${sourceRef(raw)} WHERE ${where.join(' AND ')} ` +
+    `SELECT ${fields.join(', ')} FROM ${sourceRef(raw)} WHERE ${where.join(' AND ')} ` +
     `ORDER BY time ${asc ? 'ASC' : 'DESC'} LIMIT ${q.limit}`
   );
+}
+
+/** Where each answer column sits (-1: absent). */
+function columnIndexes(series: InfluxSeries, signals: readonly SignalDef[]) {
+  return {
+    time: series.columns.indexOf('time'),
+    seq: series.columns.indexOf('seq'),
+    flag: series.columns.indexOf(FLAG_FIELD),
+    signals: signals.map((s) => series.columns.indexOf(s.key)),
+  };
 }
 
 /** Runs one page; `query` is the store's (chunked, and refusing servers that are not InfluxDB). */
 export async function influxReadings(
   q: ReadingsQuery,
   raw: SeriesSource,
+  signals: readonly SignalDef[],
   query: (statement: string) => Promise<InfluxSeries[]>,
 ): Promise<RawReading[]> {
-  const statement = readingsStatement(q, raw);
+  const statement = readingsStatement(q, raw, signals);
   if (statement === undefined) return [];
   const out: RawReading[] = [];
   for (const series of await query(statement)) {
-    for (const r of rows(series)) {
-      out.push({ seq: r.num('seq'), timestamp: r.num('time'), values: { speed: r.num('speed') } });
+    const at = columnIndexes(series, signals);
+    for (const row of series.values) {
+      const seq = row[at.seq];
+      if (typeof seq !== 'number') continue; // a point with no reading (never written so)
+      const values: RawReading['values'] = {};
+      signals.forEach((s, k) => {
+        const v = row[at.signals[k] as number];
+        if (typeof v === 'number' || typeof v === 'boolean') values[s.key] = v;
+      });
+      const reading: RawReading = { seq, timestamp: Number(row[at.time]), values };
+      const flag = flagOfCode(row[at.flag]);
+      if (flag) reading.position_flag = flag;
+      out.push(reading);
     }
   }
   return out;
 }
 
-/** Reusable column storage for pages of up to `capacity` readings. */
+/** Reusable column storage for pages of up to `capacity` readings of some signals. */
 export interface ColumnBuffers {
   seq: Float64Array;
   timestamp: Float64Array;
-  speed: Float64Array;
+  values: Record<string, Float64Array>;
+  flag: Int8Array;
 }
 
-export function columnBuffers(capacity: number): ColumnBuffers {
+export function columnBuffers(capacity: number, keys: readonly string[]): ColumnBuffers {
+  const values: Record<string, Float64Array> = {};
+  for (const k of keys) values[k] = new Float64Array(capacity);
   return {
     seq: new Float64Array(capacity),
     timestamp: new Float64Array(capacity),
-    speed: new Float64Array(capacity),
+    values,
+    flag: new Int8Array(capacity),
   };
+}
+
+/**
+ * Rows per chunk of InfluxDB's chunked answer while streaming: each chunk is one JSON line, kept
+ * under V8's large-object size (~128 kB; ~40 bytes a row plus ~16 a column) so no line lands in
+ * the old generation.
+ */
+function streamChunkRows(signals: number): number {
+  return Math.max(200, Math.floor(100_000 / (40 + 16 * signals)));
 }
 
 /**
@@ -118,17 +172,23 @@ export async function influxReadingColumns(
   http: InfluxHttp,
   database: string,
   raw: SeriesSource,
+  signals: readonly SignalDef[],
   /**
-   * Columns to fill, reused page after page by one export: a page's typed arrays outlive the waits
-   * for the socket, so fresh ones per page were promoted and their 240 KB backing stores (outside
-   * V8's heap) stayed in the process until a full collection (measured: +66 MB over a 30-day
-   * export). The caller must be done with the previous page before reading the next.
+   * Columns to fill (for `signals`' keys), reused page after page by one export: a page's typed
+   * arrays outlive the waits for the socket, so fresh ones per page were promoted and their 240 KB
+   * backing stores (outside V8's heap) stayed in the process until a full collection (measured:
+   * +66 MB over a 30-day export). The caller must be done with the previous page before reading
+   * the next.
    */
   into?: ColumnBuffers,
 ): Promise<ReadingColumns> {
-  const statement = readingsStatement(q, raw);
+  const statement = readingsStatement(q, raw, signals);
   const cap = statement === undefined ? 0 : q.limit;
-  const columns = into && into.seq.length >= cap ? into : columnBuffers(cap);
+  const keys = signals.map((s) => s.key);
+  const columns =
+    into && into.seq.length >= cap && keys.every((k) => into.values[k])
+      ? into
+      : columnBuffers(cap, keys);
   let n = 0;
   if (statement !== undefined) {
     await http.stream(
@@ -139,25 +199,34 @@ export async function influxReadingColumns(
         if (series.name !== MEASUREMENT) {
           throw new InfluxHttpError(200, `unexpected series "${series.name}" in the answer`);
         }
-        const t = series.columns.indexOf('time');
-        const s = series.columns.indexOf('seq');
-        const v = series.columns.indexOf('speed');
+        const at = columnIndexes(series, signals);
+        const targets = keys.map((k) => columns.values[k] as Float64Array);
         for (const row of series.values) {
           if (n >= cap) break;
-          columns.timestamp[n] = Number(row[t]);
-          columns.seq[n] = Number(row[s]);
-          columns.speed[n] = Number(row[v]);
+          const seq = row[at.seq];
+          if (typeof seq !== 'number') continue;
+          columns.timestamp[n] = Number(row[at.time]);
+          columns.seq[n] = seq;
+          for (let k = 0; k < targets.length; k++) {
+            const v = row[at.signals[k] as number];
+            (targets[k] as Float64Array)[n] =
+              typeof v === 'number' ? v : v === true ? 1 : v === false ? 0 : Number.NaN;
+          }
+          const flag = row[at.flag];
+          columns.flag[n] = typeof flag === 'number' ? flag : FLAG_NONE;
           n += 1;
         }
       },
-      STREAM_CHUNK_ROWS,
+      streamChunkRows(signals.length + 2),
     );
   }
+  const values: Record<string, Float64Array> = {};
+  for (const k of keys) values[k] = (columns.values[k] as Float64Array).subarray(0, n);
   return {
     length: n,
     seq: columns.seq.subarray(0, n),
     timestamp: columns.timestamp.subarray(0, n),
-    values: { speed: columns.speed.subarray(0, n) },
-    flag: new Int8Array(n).fill(-1),
+    values,
+    flag: columns.flag.subarray(0, n),
   };
 }

@@ -1,19 +1,23 @@
 // InfluxDB telemetry store: writes via /api/v2/write or 1.x /write, reads via InfluxQL /query (1.x, 2.x, 3.x).
 import type { DroppedNotice, Reading } from '../contract.js';
+import { BUILTIN_CATALOG, type SignalCatalog } from '../signals/catalog.js';
 import { InfluxConnection, type InfluxStoreOptions } from './influx-connect.js';
 import type { InfluxServer } from './influx-detect.js';
 import { listDevices } from './influx-devices.js';
 import { readHistory } from './influx-history.js';
 import { InfluxIngest } from './influx-ingest.js';
+import { decodeLatest, latestStatements } from './influx-latest.js';
 import type { InfluxLayout } from './influx-layout.js';
 import {
   columnBuffers,
   INFLUX_PAGE_ROWS,
   influxReadingColumns,
   influxReadings,
+  requestedSignals,
 } from './influx-readings.js';
 import { rows } from './influx-rows.js';
-import { deviceTagValuesQuery, isQueryableDeviceId, latestQuery, seqsQuery } from './influxql.js';
+import { InfluxSignals } from './influx-signals.js';
+import { deviceTagValuesQuery, isQueryableDeviceId, seqsQuery } from './influxql.js';
 import { readingChunks } from './reading-chunks.js';
 import type { DeviceProgress } from './seq-coverage.js';
 import {
@@ -46,6 +50,10 @@ export class InfluxStore implements TelemetryStore {
 
   constructor(private readonly options: InfluxStoreOptions) {}
 
+  private get catalog(): SignalCatalog {
+    return this.options.catalog ?? BUILTIN_CATALOG;
+  }
+
   /** The server found at start (for logs and tests). */
   get server(): InfluxServer | undefined {
     return this.conn?.server;
@@ -63,6 +71,7 @@ export class InfluxStore implements TelemetryStore {
     this.ingest = new InfluxIngest(conn, {
       retention: this.options.retention ?? KEEP_FOREVER,
       flushIntervalMs: this.options.flushIntervalMs ?? 1000,
+      signals: new InfluxSignals(this.catalog),
       ...(this.options.log ? { log: this.options.log } : {}),
     });
     this.conn = conn;
@@ -121,16 +130,8 @@ export class InfluxStore implements TelemetryStore {
     if (!isQueryableDeviceId(deviceId)) return undefined;
     const conn = this.connection();
     const layout = await conn.currentLayout();
-    const [series] = await conn.query(latestQuery(deviceId, layout.raw));
-    const row = series && rows(series)[0];
-    if (!row) return undefined;
-    const timestamp = row.num('time');
-    return {
-      deviceId,
-      seq: row.num('seq'),
-      timestamp,
-      signals: { speed: { value: row.num('speed'), time: timestamp } },
-    };
+    const answers = await conn.queryEach(latestStatements(deviceId, layout.raw, this.catalog));
+    return decodeLatest(deviceId, this.catalog, answers);
   }
 
   async devices(): Promise<DeviceSummary[]> {
@@ -141,22 +142,30 @@ export class InfluxStore implements TelemetryStore {
   }
 
   history(q: HistoryQuery): Promise<HistoryResult> {
-    return readHistory(this.connection(), q);
+    const key = q.signal ?? 'speed';
+    const def = this.catalog.find(key);
+    if (!def) return Promise.reject(new RangeError(`unknown signal ${key}`));
+    return readHistory(this.connection(), q, def);
   }
 
   async readings(q: ReadingsQuery): Promise<RawReading[]> {
     const conn = this.connection();
-    return influxReadings(q, (await conn.currentLayout()).raw, (s) => conn.query(s, true));
+    const signals = requestedSignals(this.catalog, q.signals);
+    return influxReadings(q, (await conn.currentLayout()).raw, signals, (s) => conn.query(s, true));
   }
 
   readingChunks(range: ReadingsRange, chunkRows: number): AsyncIterable<ReadingColumns> {
+    const signals = requestedSignals(this.catalog, range.signals);
     // One set of columns per export: readingChunks reads a page only once every chunk of the
     // previous one was taken (encoded and written).
-    const buffers = columnBuffers(Math.max(chunkRows, INFLUX_PAGE_ROWS));
+    const buffers = columnBuffers(
+      Math.max(chunkRows, INFLUX_PAGE_ROWS),
+      signals.map((s) => s.key),
+    );
     const read = async (q: ReadingsQuery) => {
       const conn = this.connection();
       const layout = await conn.currentLayout();
-      return influxReadingColumns(q, conn.http, conn.database, layout.raw, buffers);
+      return influxReadingColumns(q, conn.http, conn.database, layout.raw, signals, buffers);
     };
     return readingChunks(read, range, chunkRows, INFLUX_PAGE_ROWS);
   }

@@ -1,5 +1,7 @@
 // InfluxQL for the rollup tiers, coverage checkpoints and retention policies (values validated, then quoted).
+import { BUILTIN_CATALOG, type SignalDef } from '../signals/catalog.js';
 import type { HistoryPiece } from './history-plan.js';
+import { type InfluxSignals, rollupFields } from './influx-signals.js';
 import {
   DEVICE_TAG,
   deviceFilter,
@@ -19,26 +21,45 @@ export const MEASUREMENT_1M = 'vehicle_speed_1m';
 export const MEASUREMENT_1H = 'vehicle_speed_1h';
 export const MEASUREMENT_COVERAGE = 'vehicle_coverage';
 
-const AGGREGATE_RAW =
-  'count("speed") AS "count", sum("speed") AS "sum", min("speed") AS "min", max("speed") AS "max"';
-const AGGREGATE_ROLLUP =
-  'sum("count") AS "count", sum("sum") AS "sum", min("min") AS "min", max("max") AS "max"';
+const SPEED = BUILTIN_CATALOG.find('speed') as SignalDef;
+
 const BY_DEVICE = quoteIdent(DEVICE_TAG);
 
 /**
- * One history piece as windows of `windowMs` (epoch-aligned, as GROUP BY time() is): columns time,
- * count, sum, min, max. A raw piece holds readings with from <= time <= to; a rollup piece holds
- * buckets whose start lies in from..to (a bucket's time is its start, a whole millisecond).
+ * What a history statement computes for one signal, as columns count, sum, min, max (booleans:
+ * count and count true as sum; the caller derives min and max, see booleanMinMax). A boolean's raw
+ * count true is a second statement (`trueOnly`): InfluxQL has no sum of a boolean field.
+ */
+function windowFields(def: SignalDef, tier: HistoryPiece['tier'], trueOnly: boolean): string {
+  const v = quoteIdent(def.key);
+  if (tier === 'raw') {
+    if (def.type === 'boolean') return `count(${v}) AS ${trueOnly ? '"sum"' : '"count"'}`;
+    return `count(${v}) AS "count", sum(${v}) AS "sum", min(${v}) AS "min", max(${v}) AS "max"`;
+  }
+  const f = rollupFields(def);
+  const merged = `sum(${quoteIdent(f.count)}) AS "count", sum(${quoteIdent(f.sum)}) AS "sum"`;
+  if (f.min === undefined || f.max === undefined) return merged;
+  return `${merged}, min(${quoteIdent(f.min)}) AS "min", max(${quoteIdent(f.max)}) AS "max"`;
+}
+
+/**
+ * One history piece of one signal as windows of `windowMs` (epoch-aligned, as GROUP BY time() is):
+ * columns time, count, sum, min, max. A raw piece holds readings with from <= time <= to; a rollup
+ * piece holds buckets whose start lies in from..to (a bucket's time is its start, a whole
+ * millisecond). `trueOnly` (a boolean's raw piece): the count of its true values, as `sum`.
  */
 export function windowStatement(
   piece: HistoryPiece,
   deviceId: string,
   windowMs: number,
   src: SeriesSource,
+  def: SignalDef = SPEED,
+  trueOnly = false,
 ): string {
-  const fields = piece.tier === 'raw' ? AGGREGATE_RAW : AGGREGATE_ROLLUP;
+  const onlyTrue = trueOnly ? ` AND ${quoteIdent(def.key)} = true` : '';
   return (
-    `SELECT ${fields} FROM ${sourceRef(src)} WHERE ${deviceFilter(deviceId)} AND ` +
+    `SELECT ${windowFields(def, piece.tier, trueOnly)} FROM ${sourceRef(src)} ` +
+    `WHERE ${deviceFilter(deviceId)}${onlyTrue} AND ` +
     `${timeRange(piece.from, piece.to)} GROUP BY time(${durationMs(windowMs)}) fill(none)`
   );
 }
@@ -53,25 +74,23 @@ export function checkpointQuery(deviceId: string, src: SeriesSource): string {
   return `SELECT * FROM ${sourceRef(src)} WHERE ${deviceFilter(deviceId)} ORDER BY time DESC LIMIT 1`;
 }
 
-/** Stored rollup rows of one device with bucket starts in from..to: time, count, sum, min, max. */
+/** Stored rollup rows of one device with bucket starts in from..to: time and every signal's fields. */
 export function storedBucketsQuery(
   deviceId: string,
   from: number,
   to: number,
   src: SeriesSource,
 ): string {
-  return (
-    `SELECT "count", "sum", "min", "max" FROM ${sourceRef(src)} ` +
-    `WHERE ${deviceFilter(deviceId)} AND ${timeRange(from, to)}`
-  );
+  return `SELECT * FROM ${sourceRef(src)} WHERE ${deviceFilter(deviceId)} AND ${timeRange(from, to)}`;
 }
 
 /**
  * Recomputes one device's buckets with starts in from..to (bucket-aligned) from the finer level,
- * server-side (SELECT INTO: nothing travels to us). Exact and idempotent: a rewritten bucket
- * overwrites its point, and an empty one (fill(none)) writes nothing.
+ * server-side (SELECT INTO: nothing travels to us), every signal at once, plus one statement per
+ * boolean signal for its count true (from raw). Exact and idempotent: a rewritten bucket's fields
+ * overwrite the point's, and an empty one (fill(none)) writes nothing.
  */
-export function recomputeStatement(
+export function recomputeStatements(
   deviceId: string,
   from: number,
   to: number,
@@ -79,13 +98,24 @@ export function recomputeStatement(
   finer: SeriesSource,
   target: SeriesSource,
   finerIsRaw: boolean,
-): string {
-  const fields = finerIsRaw ? AGGREGATE_RAW : AGGREGATE_ROLLUP;
-  return (
-    `SELECT ${fields} INTO ${sourceRef(target)} FROM ${sourceRef(finer)} ` +
-    `WHERE ${deviceFilter(deviceId)} AND time >= ${epochMs(from)} AND time < ${epochMs(to + bucketMs)} ` +
-    `GROUP BY time(${durationMs(bucketMs)}), ${BY_DEVICE} fill(none)`
-  );
+  signals: InfluxSignals,
+): string[] {
+  const range = `time >= ${epochMs(from)} AND time < ${epochMs(to + bucketMs)}`;
+  const into = `INTO ${sourceRef(target)} FROM ${sourceRef(finer)}`;
+  const group = `GROUP BY time(${durationMs(bucketMs)}), ${BY_DEVICE} fill(none)`;
+  const where = `WHERE ${deviceFilter(deviceId)} AND ${range}`;
+  const out = [
+    `SELECT ${finerIsRaw ? signals.fromRaw() : signals.fromFiner()} ${into} ${where} ${group}`,
+  ];
+  if (!finerIsRaw) return out;
+  for (const { key, field } of signals.trueCounts()) {
+    const v = quoteIdent(key);
+    out.push(
+      `SELECT count(${v}) AS ${quoteIdent(field)} ${into} ` +
+        `WHERE ${deviceFilter(deviceId)} AND ${v} = true AND ${range} ${group}`,
+    );
+  }
+  return out;
 }
 
 export function showRetentionPoliciesQuery(database: string): string {

@@ -1,7 +1,7 @@
 // InfluxQL for the store's reads: every value is validated, then quoted or rendered as an integer.
 import { DEVICE_ID_PATTERN } from '../contract.js';
 
-/** The schema, fixed: one measurement, one tag, two fields (see docs/influxdb.md). */
+/** The schema: one measurement, one tag, a field per signal plus seq and pos_flag (see docs/influxdb.md). */
 export const MEASUREMENT = 'vehicle_speed';
 export const DEVICE_TAG = 'device_id';
 
@@ -76,15 +76,8 @@ export function sourceRef(src: SeriesSource): string {
     : `${quoteIdent(src.database)}.${quoteIdent(src.retentionPolicy)}.${m}`;
 }
 
-const RAW: SeriesSource = { database: '', retentionPolicy: undefined, measurement: MEASUREMENT };
-
-/** Columns: time, speed, seq. Within one millisecond the higher seq has the later time. */
-export function latestQuery(deviceId: string, raw: SeriesSource = RAW): string {
-  return `SELECT "speed", "seq" FROM ${sourceRef(raw)} WHERE ${deviceFilter(deviceId)} ORDER BY time DESC LIMIT 1`;
-}
-
 /** Devices that have raw points (from the index: no point is read). */
-export function deviceTagValuesQuery(raw: SeriesSource = RAW): string {
+export function deviceTagValuesQuery(raw: SeriesSource): string {
   return `SHOW TAG VALUES FROM ${sourceRef(raw)} WITH KEY = ${quoteIdent(DEVICE_TAG)}`;
 }
 
@@ -117,7 +110,7 @@ export function newestEverQueries(deviceId: string, raw: SeriesSource): string[]
 }
 
 /** Columns: time, seq. `since` (sinceNs) reads only the points at or after a bound. */
-export function seqsQuery(deviceId: string, raw: SeriesSource = RAW, since?: string): string {
+export function seqsQuery(deviceId: string, raw: SeriesSource, since?: string): string {
   const bound = since === undefined ? '' : ` AND ${since}`;
   return `SELECT "seq" FROM ${sourceRef(raw)} WHERE ${deviceFilter(deviceId)}${bound}`;
 }

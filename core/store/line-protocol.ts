@@ -1,6 +1,6 @@
 // InfluxDB line protocol for our points (the 1.x /write path); escaping comes from the official client.
 import { escape as lp } from '@influxdata/influxdb-client';
-import type { InfluxPoint } from './influx-points.js';
+import { FLAG_FIELD, type InfluxPoint, pointTimeNs } from './influx-points.js';
 import { DEVICE_TAG, MEASUREMENT } from './influxql.js';
 
 const PREFIX = `${lp.measurement(MEASUREMENT)},${lp.tag(DEVICE_TAG)}=`;
@@ -19,7 +19,7 @@ function fieldsOf(p: InfluxPoint): string {
       out += `,${key}=${v}`;
     } else if (typeof v === 'boolean') out += `,${key}=${v}`;
   }
-  if (p.flag !== null) out += `,pos_flag=${p.flag}i`;
+  if (p.flag !== null) out += `,${FLAG_FIELD}=${p.flag}i`;
   return out;
 }
 
@@ -48,4 +48,13 @@ export function pointLines(points: readonly InfluxPoint[]): string {
     lines[i] = `${prefix}${p.seq}i${fieldsOf(p)} ${p.timeNs}`;
   }
   return lines.join('\n');
+}
+
+/**
+ * A stored reading's new position flag: `vehicle_speed,device_id=<id> pos_flag=<code>i <ns>`. A
+ * point with the same series and time merges its fields into the stored one (InfluxDB 1.x), so
+ * only the flag changes.
+ */
+export function flagLine(deviceId: string, timeMs: number, seq: number, code: number): string {
+  return `${PREFIX}${lp.tag(deviceId)} ${FLAG_FIELD}=${code}i ${pointTimeNs(timeMs, seq)}`;
 }

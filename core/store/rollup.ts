@@ -52,7 +52,8 @@ export interface SignalBucket {
   aggs: Float64Array;
 }
 
-function emptyAggs(signals: number): Float64Array {
+/** A bucket's aggs with no value yet: counts and sums 0, min +Infinity, max -Infinity. */
+export function emptyAggs(signals: number): Float64Array {
   const aggs = new Float64Array(signals * AGG_SLOTS);
   for (let k = 0; k < signals; k++) {
     aggs[k * AGG_SLOTS + 2] = Number.POSITIVE_INFINITY;

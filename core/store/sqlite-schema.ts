@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { SignalCatalog } from '../signals/catalog.js';
 import { cover, emptyCoverage, encodeAbove } from './seq-coverage.js';
+import { GEO_TABLES } from './sqlite-geo-schema.js';
 import {
   latestTimeColumn,
   latestValueColumn,
@@ -10,8 +11,11 @@ import {
   sqlType,
 } from './sqlite-layout.js';
 
-/** 1: coverage and speed rollups. 2: every signal of the catalog (columns, rollups, latest values). */
-export const SCHEMA_VERSION = 2;
+/**
+ * 1: coverage and speed rollups. 2: every signal of the catalog (columns, rollups, latest values).
+ * 3: the geo tables (trips, stops, events, days, track, checkpoints: sqlite-geo-schema.ts).
+ */
+export const SCHEMA_VERSION = 3;
 
 export const ROLLUP_TABLES = ['rollup_1m', 'rollup_1h'] as const;
 
@@ -274,6 +278,7 @@ export function migrate(
       db.exec(V2_TABLES);
       ensureSignalColumns(db, catalog);
       db.exec(TIME_INDEX);
+      db.exec(GEO_TABLES);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       return;
     }
@@ -284,6 +289,8 @@ export function migrate(
     if (version < 2) {
       devices = toV2(db, catalog, midway);
     }
+    // Version 2 → 3: new empty tables only, whatever the store's size.
+    if (version < 3) db.exec(GEO_TABLES);
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
     columnsAdded = ensureSignalColumns(db, catalog);
   })();

@@ -23,6 +23,11 @@ export interface WriteResult {
    * their device, seq, time (ms) and new flag (undefined: valid now).
    */
   reflagged: Reflag[];
+  /**
+   * The readings newly stored (the batch's own objects, position_flag as the store judged it);
+   * undefined: the store does not say (every reading may be new).
+   */
+  fresh?: readonly Reading[];
 }
 
 export interface Reflag {

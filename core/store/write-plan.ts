@@ -98,5 +98,6 @@ export function writeResult(plan: WritePlan): WriteResult {
     declaredDropped: plan.declaredDropped,
     droppedIgnored: plan.droppedIgnored,
     reflagged: [],
+    fresh: plan.fresh,
   };
 }

@@ -46,6 +46,8 @@ export interface RouteSpec<
   responses: Record<number, ResponseSpec>;
   /** JSON body size limit when the server's default (16 kB) is too small, e.g. `2mb` for bulk ingest. */
   bodyLimit?: string;
+  /** With bodyLimit: a larger body is a 400 with this reason rather than a 413 (a hostile input). */
+  bodyTooLarge?: string;
 }
 
 /** What a handler receives: input already validated by the spec's schemas, and who asks. */

@@ -1,6 +1,11 @@
-// Response schemas of the JSON routes (zod), held equal to the shared TypeScript contract at compile time.
+// Response schemas of the JSON routes (zod), held equal to the shared TypeScript contract at compile time (those derived from the signal catalog: signal-schemas.ts).
 import { z } from 'zod';
-import { ALARM_SEVERITIES, ALARM_STATES, type Alarm } from '../../core/contract.js';
+import {
+  ALARM_SEVERITIES,
+  ALARM_STATES,
+  type Alarm,
+  DEVICE_PROTOCOLS,
+} from '../../core/contract.js';
 import {
   type AlarmsBody,
   COMMAND_STATUSES,
@@ -13,8 +18,6 @@ import {
   type HealthBody,
   type HistoryBody,
   type IngestBody,
-  type LatestBody,
-  type ReadingsBody,
 } from '../../core/dashboard-contract.js';
 import { REJECT_REASONS } from '../../core/validate.js';
 import type { ResponseSpec } from './route-spec.js';
@@ -47,14 +50,6 @@ export const devicesStatusBody = z.record(
   }),
 );
 sameType<z.infer<typeof devicesStatusBody>, DevicesStatusBody>(true);
-
-export const latestBody = z.object({
-  device_id: z.string(),
-  speed: z.number(),
-  timestamp: isoTime,
-  seq: z.int().min(0),
-});
-sameType<z.infer<typeof latestBody>, LatestBody>(true);
 
 export const historyBody = z.object({
   device_id: z.string(),
@@ -114,6 +109,16 @@ export const deviceListEntry = z.object({
   name: z.string().nullable(),
   plate: z.string().nullable(),
   speed_limit_kmh: z.number().nullable(),
+  imei: z
+    .string()
+    .optional()
+    .describe("a Teltonika tracker's IMEI (the gateway maps it to this id)"),
+  protocol: z
+    .enum(DEVICE_PROTOCOLS)
+    .optional()
+    .describe(
+      'what the device speaks; with DEVICE_ALLOWLIST the gateway takes it on that input only',
+    ),
   registered: z.boolean(),
   status: z.enum(['online', 'warning', 'offline']),
   last_seen: isoTime.nullable(),
@@ -121,17 +126,14 @@ export const deviceListEntry = z.object({
 sameType<z.infer<typeof deviceListEntry>, DeviceListEntry>(true);
 export const deviceListBody = z.array(deviceListEntry);
 
-export const readingsBody = z.object({
-  device_id: z.string(),
-  readings: z.array(z.object({ seq: z.int().min(0), timestamp: isoTime, speed: z.number() })),
-  next_cursor: z.string().nullable(),
-});
-sameType<z.infer<typeof readingsBody>, ReadingsBody>(true);
-
 export const ingestBody = z.object({
   stored: z.int().min(0),
   duplicates: z.int().min(0),
   rejected: z.array(z.object({ index: z.int().min(0), reason: z.enum(REJECT_REASONS) })),
+  invalid_signals: z
+    .record(z.string(), z.int().min(1))
+    .describe('signals dropped from stored readings for a bad value, by signal name'),
+  unknown_signals: z.int().min(0).describe('keys of stored readings that are no signal (ignored)'),
 });
 sameType<z.infer<typeof ingestBody>, IngestBody>(true);
 

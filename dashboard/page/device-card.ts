@@ -8,7 +8,8 @@ import {
   vehiclePagePath,
 } from '../../core/dashboard-contract.js';
 import { el, formatSpeed } from './dom.js';
-import { SpeedSeries } from './series.js';
+import { WindowSeries } from './series.js';
+import { timeAxis } from './time-axis.js';
 
 /** Windows asked per history request: 5 m → 1 s windows, 1 h → 10 s, 24 h → 5 min. */
 export const HISTORY_POINTS = 600;
@@ -16,20 +17,6 @@ export const HISTORY_POINTS = 600;
 const CHART_HEIGHT = 150;
 const HISTORY_RETRY_MS = 5000;
 const LINE = '#2563eb';
-
-const TWO_DAYS_MS = 2 * 86_400_000;
-
-/** 24-hour labels, seconds only where a tick is not on a whole minute; dates on ranges of days. */
-function timeLabel(seconds: number, rangeMs: number): string {
-  const d = new Date(seconds * 1000);
-  const two = (n: number) => String(n).padStart(2, '0');
-  const hm = `${two(d.getHours())}:${two(d.getMinutes())}`;
-  if (rangeMs >= TWO_DAYS_MS) {
-    const date = `${two(d.getMonth() + 1)}-${two(d.getDate())}`;
-    return hm === '00:00' ? date : `${date} ${hm}`;
-  }
-  return d.getSeconds() === 0 ? hm : `${hm}:${two(d.getSeconds())}`;
-}
 
 export interface CardContext {
   /** What the chart's data-range says: a range key, or `custom`. */
@@ -58,7 +45,7 @@ interface CardParts {
 }
 
 export class DeviceCard {
-  readonly series = new SpeedSeries();
+  readonly series = new WindowSeries();
   private plot: uPlot | undefined;
   private resize: ResizeObserver | undefined;
   private loadToken = 0;
@@ -132,27 +119,17 @@ export class DeviceCard {
   }
 
   private options(width: number): uPlot.Options {
-    const rangeSeconds = (): [number, number] => {
-      const [from, to] = this.ctx.span();
-      return [from / 1000, to / 1000];
-    };
-    const rangeMs = (): number => {
-      const [from, to] = this.ctx.span();
-      return to - from;
-    };
+    const time = timeAxis(this.ctx.span);
     return {
       width,
       height: this.height,
       legend: { show: false },
       cursor: { drag: { x: false, y: false, setScale: false } },
       scales: {
-        x: { time: true, range: rangeSeconds },
+        x: time.scale,
         y: { range: (_u, _min, max) => [0, Math.max(120, Math.ceil((max ?? 0) / 20) * 20)] },
       },
-      axes: [
-        { size: 30, values: (_u, splits) => splits.map((t) => timeLabel(t, rangeMs())) },
-        { size: 36 },
-      ],
+      axes: [time.axis, { size: 36 }],
       series: [
         {},
         { label: 'km/h', stroke: LINE, width: 1.5, points: { show: false } },

@@ -14,6 +14,13 @@ import { createSparkline, type SparkHistory, sparkPoints } from './sparkline.js'
 export const ROW_HEIGHT = 36;
 /** Rows asked for above and below the visible ones, so a short scroll shows rows at once. */
 const OVERSCAN = 15;
+/** Columns of index.html's table (the spacer rows span them all). */
+const COLUMNS = '12';
+/**
+ * The first order of a column: what a fleet manager looks for first (fastest, most alarms,
+ * ignition on; lowest fuel and battery, stalest fix, as ascending gives).
+ */
+const DESC_FIRST: ReadonlySet<FleetSortKey> = new Set(['speed', 'alarms', 'ignition']);
 
 interface RowView {
   tr: HTMLTableRowElement;
@@ -22,6 +29,10 @@ interface RowView {
   speed: HTMLElement;
   time: HTMLElement;
   seen: HTMLElement;
+  fuel: HTMLElement;
+  battery: HTMLElement;
+  ignition: HTMLElement;
+  fix: HTMLElement;
   alarms: HTMLElement;
   spark: SVGPolylineElement;
 }
@@ -41,8 +52,8 @@ export class FleetTable {
   private readonly views = new Map<string, RowView>();
   private readonly late = new Set<string>();
   /** Rows above and below the window, as tall as the rows they stand for (one cell: a row needs one to have a height). */
-  private readonly topCell = el('td', { attrs: { colspan: '8' } });
-  private readonly bottomCell = el('td', { attrs: { colspan: '8' } });
+  private readonly topCell = el('td', { attrs: { colspan: COLUMNS } });
+  private readonly bottomCell = el('td', { attrs: { colspan: COLUMNS } });
   private readonly top = el(
     'tr',
     { className: 'spacer', attrs: { 'aria-hidden': 'true' } },
@@ -82,14 +93,14 @@ export class FleetTable {
     this.changed();
   }
 
-  /** Same column again flips the order; another column starts ascending (speed: fastest first). */
+  /** Same column again flips the order; another column starts with its DESC_FIRST order. */
   sortBy(key: FleetSortKey): void {
     const order =
       this.filter.sort === key
         ? this.filter.order === 'asc'
           ? 'desc'
           : 'asc'
-        : key === 'speed' || key === 'alarms'
+        : DESC_FIRST.has(key)
           ? 'desc'
           : 'asc';
     this.setFilter({ sort: key, order });
@@ -166,6 +177,10 @@ export class FleetTable {
     const speed = el('td', { className: 'speed', text: '–' });
     const time = el('td', { className: 'time col-time', text: '–' });
     const seen = el('td', { className: 'seen col-seen', text: '–' });
+    const fuel = el('td', { className: 'num col-fuel', text: '–' });
+    const battery = el('td', { className: 'num col-battery', text: '–' });
+    const ignition = el('td', { className: 'col-ignition', text: '–' });
+    const fix = el('td', { className: 'col-fix', text: '–' });
     const tr = el(
       'tr',
       { attrs: { 'data-device': deviceId, 'data-status': 'unknown' } },
@@ -179,11 +194,28 @@ export class FleetTable {
       speed,
       time,
       seen,
-      el('td', { className: 'alarms' }, alarms),
+      fuel,
+      battery,
+      ignition,
+      fix,
+      el('td', { className: 'alarms col-alarms' }, alarms),
       el('td', { className: 'col-spark' }, svg),
     );
     if (this.late.has(deviceId)) tr.classList.add('late');
-    const view: RowView = { tr, name, status, speed, time, seen, alarms, spark: line };
+    const view: RowView = {
+      tr,
+      name,
+      status,
+      speed,
+      time,
+      seen,
+      fuel,
+      battery,
+      ignition,
+      fix,
+      alarms,
+      spark: line,
+    };
     this.views.set(deviceId, view);
     return view;
   }
@@ -194,17 +226,23 @@ export class FleetTable {
     setText(v.status, row.status);
     setText(v.speed, formatSpeed(row.speed));
     setText(v.time, formatTime(row.timestamp));
-    setText(
-      v.seen,
-      row.last_seen === null
-        ? 'never'
-        : `${formatLag(Math.max(0, now - Date.parse(row.last_seen)))} ago`,
-    );
+    setText(v.seen, ago(row.last_seen, now));
+    setText(v.fuel, row.fuel_pct === null ? '–' : row.fuel_pct.toFixed(0));
+    setText(v.battery, row.battery_v === null ? '–' : row.battery_v.toFixed(1));
+    setText(v.ignition, row.ignition === null ? '–' : row.ignition ? 'on' : 'off');
+    if (v.ignition.dataset.on !== String(row.ignition))
+      v.ignition.dataset.on = String(row.ignition);
+    setText(v.fix, row.fix_at === null ? '–' : ago(row.fix_at, now));
     v.alarms.hidden = row.alarms === 0;
     setText(v.alarms, row.alarms === 0 ? '' : `${row.alarms} alarm${row.alarms > 1 ? 's' : ''}`);
     v.tr.dataset.alarms = String(row.alarms);
     v.spark.setAttribute('points', sparkPoints(this.sparks.of(row.device_id)));
   }
+}
+
+/** "12 s ago" for a server or device time; never: "never". */
+function ago(iso: string | null, now: number): string {
+  return iso === null ? 'never' : `${formatLag(Math.max(0, now - Date.parse(iso)))} ago`;
 }
 
 /** Writes only on change: a second's update of 50 unchanged rows costs no layout. */

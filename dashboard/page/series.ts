@@ -1,5 +1,5 @@
-// One device's chart data: history windows plus live readings merged into the same epoch-aligned windows.
-import type { HistoryBody } from '../../core/dashboard-contract.js';
+// One signal's chart data: history windows plus live readings merged into the same epoch-aligned windows.
+import type { HistoryBody, SignalHistoryPoint } from '../../core/dashboard-contract.js';
 
 interface Bucket {
   /** Window start, ms (a multiple of windowMs, like the server's windows). */
@@ -18,7 +18,7 @@ export type ChartData = [number[], (number | null)[], (number | null)[], (number
  * is drawn where it was measured, not at "now". Because history windows carry their reading count,
  * a live reading merges into a history window exactly (mean stays a mean).
  */
-export class SpeedSeries {
+export class WindowSeries {
   private buckets: Bucket[] = [];
   private window = 1000;
   /** History covers readings up to here; -Infinity before the first load. */
@@ -33,19 +33,36 @@ export class SpeedSeries {
     return this.buckets.length;
   }
 
+  /** Readings in the windows held (history's counts plus live ones). */
+  get readings(): number {
+    let n = 0;
+    for (const b of this.buckets) n += b.count;
+    return n;
+  }
+
   /** A history request is in flight: hold live readings until it answers. */
   beginLoad(): void {
     this.pending ??= [];
   }
 
+  /** The speed history (`speed` is the windows' mean). */
   loadHistory(body: HistoryBody): void {
-    this.window = body.window_ms;
-    this.historyTo = Date.parse(body.to);
-    this.buckets = body.data_points.map((p) => {
+    this.loadWindows(
+      body.window_ms,
+      body.to,
+      body.data_points.map((p) => ({ ...p, mean: p.speed })),
+    );
+  }
+
+  /** History windows of any signal (`history?signal=`; a boolean's mean is its fraction true). */
+  loadWindows(windowMs: number, to: string, points: readonly SignalHistoryPoint[]): void {
+    this.window = windowMs;
+    this.historyTo = Date.parse(to);
+    this.buckets = points.map((p) => {
       const count = p.count > 0 ? p.count : 1;
       return {
         start: Date.parse(p.timestamp),
-        sum: p.speed * count,
+        sum: p.mean * count,
         count,
         min: p.min,
         max: p.max,
@@ -64,6 +81,7 @@ export class SpeedSeries {
     for (const [at, speed] of held) this.add(at, speed);
   }
 
+  /** A live value (a boolean as 0 or 1). */
   add(at: number, speed: number): void {
     if (this.pending) {
       this.pending.push([at, speed]);
@@ -101,6 +119,32 @@ export class SpeedSeries {
     let n = 0;
     while (n < this.buckets.length && (this.buckets[n] as Bucket).start + this.window < from) n++;
     if (n > 0) this.buckets.splice(0, n);
+  }
+
+  /**
+   * A band of stepped windows for uPlot (x, mean): each window holds its mean until the next one;
+   * before a gap longer than gapMs, and after the last window, it ends where its window ends.
+   */
+  toBandData(gapMs: number): [number[], (number | null)[]] {
+    const xs: number[] = [];
+    const ys: (number | null)[] = [];
+    let prev: Bucket | undefined;
+    const close = (b: Bucket) => {
+      xs.push((b.start + this.window) / 1000);
+      ys.push(b.sum / b.count);
+    };
+    for (const b of this.buckets) {
+      if (prev && b.start - prev.start > gapMs) {
+        close(prev);
+        xs.push((prev.start + this.window + b.start) / 2000);
+        ys.push(null);
+      }
+      xs.push(b.start / 1000);
+      ys.push(b.sum / b.count);
+      prev = b;
+    }
+    if (prev) close(prev);
+    return [xs, ys];
   }
 
   /** Data for uPlot; consecutive windows further apart than gapMs are not joined by a line. */

@@ -1,14 +1,16 @@
-// One vehicle's page (/vehicles/:id): live chart with min/max band, ranges 5 m…1 y and custom, health, alarms, commands, exports.
+// One vehicle's page (/vehicles/:id): live speed chart with min/max band, a small chart per other signal it sends, its last position, ranges 5 m…1 y and custom, health, alarms, commands, exports.
 import { DEVICE_ID_PATTERN } from '../../core/contract.js';
 import type { DeviceListEntry } from '../../core/dashboard-contract.js';
 import { readingsPath } from '../../core/dashboard-contract.js';
 import { CommandPanels } from './command-panel.js';
 import { DeviceCard } from './device-card.js';
 import { byId } from './dom.js';
+import { PositionView } from './position-view.js';
 import { isRange, type Range, RangeState } from './range-state.js';
 import { loadSession, mayAct, mountUserBar, writeAuth } from './session.js';
 import { SocketLink } from './socket-link.js';
 import { VehicleAlarms } from './vehicle-alarms.js';
+import { VehicleSignals } from './vehicle-signals.js';
 
 /** `<input type="datetime-local">` value for a time, local. */
 function localInput(ms: number): string {
@@ -39,16 +41,23 @@ export async function startVehiclePage(): Promise<void> {
       ? { kind: 'custom', from, to }
       : { kind: 'preset', key: isRange(key) ? key : '5m' };
   const range = new RangeState(initial, now);
-  const card = DeviceCard.create(deviceId, {
+  const ctx = {
     rangeLabel: () => range.label(),
     historyQuery: () => range.historyQuery(),
     span: () => range.span(),
     now,
     offlineAfterMs: () => link.offlineAfterMs,
-    chartHeight: 320,
-  });
+  };
+  const card = DeviceCard.create(deviceId, { ...ctx, chartHeight: 320 });
   byId('vehicle-chart').append(card.element);
   card.mount();
+  const signals = new VehicleSignals(
+    deviceId,
+    byId('signal-charts'),
+    byId('signals-empty'),
+    new PositionView(),
+    ctx,
+  );
   const token = writeAuth(session);
   const commands = new CommandPanels(() => token.headers(), session.auth_mode !== 'none');
   if (mayAct(session)) commands.attach(deviceId, card.element);
@@ -89,6 +98,7 @@ export async function startVehiclePage(): Promise<void> {
     history.replaceState(null, '', url);
     exportLinks();
     void card.load();
+    signals.load();
   };
   for (const b of rangeButtons) {
     b.addEventListener('click', () => {
@@ -122,9 +132,9 @@ export async function startVehiclePage(): Promise<void> {
     document.body.dataset.status = row.status;
   });
   socket.on('reading', (r) => {
-    if (r.device_id === deviceId && typeof r.speed === 'number') {
-      card.addReading(Date.parse(r.timestamp), r.speed);
-    }
+    if (r.device_id !== deviceId) return;
+    if (typeof r.speed === 'number') card.addReading(Date.parse(r.timestamp), r.speed);
+    signals.reading(r);
   });
   socket.on('health', (h) => {
     if (h.device_id === deviceId) card.setHealth(h);
@@ -136,14 +146,21 @@ export async function startVehiclePage(): Promise<void> {
   socket.on('command', (c) => commands.update(c));
   link.start((again) => {
     socket.emit('view', { table: null, vehicles: [deviceId] });
-    if (again) void card.load();
+    if (again) {
+      void card.load();
+      signals.load();
+      void signals.loadLatest();
+    }
     void alarms.load().then(() => card.setAlarms(alarms.active()));
   });
+  void signals.start();
   setInterval(() => {
     if (card.dirty) card.render();
+    signals.renderDirty();
   }, 250);
   setInterval(() => {
     card.render();
+    signals.render(now());
     if (range.range.kind === 'preset') exportLinks();
   }, 1000);
 }

@@ -1,6 +1,7 @@
 // The raw readings route's opaque cursor: the query's fixed range and the last position served, base64url JSON.
 import { z } from 'zod';
 import { DEVICE_ID_PATTERN, MAX_SPEED_KMH } from '../../core/contract.js';
+import type { SignalCatalog } from '../../core/signals/catalog.js';
 import {
   EARLIEST_MS,
   LATEST_MS,
@@ -28,10 +29,15 @@ const cursorSchema = z.strictObject({
   hi: speed.nullable(),
   ts: time,
   sq: z.int().min(0),
+  /** The signals asked for (catalog keys); absent: every signal. */
+  s: z.array(z.string().max(64)).max(200).optional(),
 });
 
-/** Longer than any cursor this encodes (a 64-character device id and every field at its widest). */
-export const MAX_CURSOR_LENGTH = 512;
+/**
+ * Longer than any cursor this encodes (a 64-character device id, every field at its widest, and
+ * every signal of a catalog with 64 custom ones named).
+ */
+export const MAX_CURSOR_LENGTH = 4096;
 
 /**
  * Opaque to clients, but not secret: it only repeats what the client asked and where the page
@@ -50,13 +56,15 @@ export function encodeCursor(state: CursorState): string {
     hi: range.maxSpeed ?? null,
     ts: after.ts,
     sq: after.seq,
+    ...(range.signals ? { s: range.signals } : {}),
   });
   return Buffer.from(json, 'utf8').toString('base64url');
 }
 
 const INVALID = 'cursor is not one this server gave out (pass next_cursor as it came)';
 
-export function decodeCursor(text: string): CursorState {
+/** The cursor's state; its signals must be in the catalog (SIGNALS_FILE may have changed since). */
+export function decodeCursor(text: string, catalog: SignalCatalog): CursorState {
   if (text.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) {
     throw new InvalidParameterError(INVALID);
   }
@@ -69,6 +77,7 @@ export function decodeCursor(text: string): CursorState {
   const parsed = cursorSchema.safeParse(value);
   if (!parsed.success) throw new InvalidParameterError(INVALID);
   const c = parsed.data;
+  if (c.s?.some((key) => catalog.find(key)?.key !== key)) throw new InvalidParameterError(INVALID);
   return {
     range: {
       deviceId: c.d,
@@ -77,6 +86,7 @@ export function decodeCursor(text: string): CursorState {
       to: c.t,
       ...(c.lo === null ? {} : { minSpeed: c.lo }),
       ...(c.hi === null ? {} : { maxSpeed: c.hi }),
+      ...(c.s === undefined ? {} : { signals: c.s }),
     },
     after: { ts: c.ts, seq: c.sq },
   };

@@ -1,8 +1,8 @@
 // Streams a range of raw readings as CSV or NDJSON: one chunk at a time, waiting for the socket to drain.
 import type { Response } from 'express';
-import { CSV_HEADER } from '../../core/dashboard-contract.js';
 import type { ReadingColumns } from '../../core/store/types.js';
 import { ChunkEncoder, type ExportFormat } from './chunk-encoder.js';
+import type { ExportColumn } from './selection.js';
 
 export type { ExportFormat };
 
@@ -44,14 +44,14 @@ function written(res: Response, bytes: Buffer): Promise<boolean> {
  */
 export async function streamExport(
   res: Response,
-  format: ExportFormat,
-  deviceId: string,
+  layout: { format: ExportFormat; deviceId: string; header: string[]; columns: ExportColumn[] },
   first: IteratorResult<ReadingColumns>,
   rest: AsyncIterator<ReadingColumns>,
 ): Promise<{ rows: number; complete: boolean }> {
   let rows = 0;
-  const encoder = new ChunkEncoder(format, deviceId);
-  if (format === 'csv' && !(await written(res, Buffer.from(`${CSV_HEADER}\n`)))) {
+  const { format, deviceId, header, columns } = layout;
+  const encoder = new ChunkEncoder(format, deviceId, columns);
+  if (format === 'csv' && !(await written(res, Buffer.from(`${header.join(',')}\n`)))) {
     return { rows, complete: false };
   }
   for (let next = first; !next.done; next = await rest.next()) {

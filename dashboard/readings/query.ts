@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { MAX_SPEED_KMH } from '../../core/contract.js';
 import { READINGS_DEFAULT_LIMIT, READINGS_MAX_LIMIT } from '../../core/dashboard-contract.js';
+import type { SignalCatalog } from '../../core/signals/catalog.js';
 import {
   EARLIEST_MS,
   LATEST_MS,
@@ -11,6 +12,13 @@ import {
 import { InvalidParameterError } from '../errors.js';
 import { isoDateTime, one, strictQuery } from '../params.js';
 import { decodeCursor, MAX_CURSOR_LENGTH } from './cursor.js';
+import {
+  MAX_SIGNALS_PARAM,
+  parseSignals,
+  type SignalSelection,
+  selectAll,
+  selectionOf,
+} from './selection.js';
 
 const LIMIT_RULE = `limit must be an integer from 1 to ${READINGS_MAX_LIMIT}`;
 const inLimit = (p: string) =>
@@ -25,7 +33,22 @@ const speedParam = (name: string) => {
     .optional();
 };
 
-export const readingsQuerySchema = strictQuery({
+/** The `signals` parameter, documented with the catalog's names (its check is parseSignals'). */
+export function signalsParam(catalog: SignalCatalog) {
+  const names = ['position', ...catalog.signals.map((s) => s.name)];
+  return one('signals must appear once')
+    .max(MAX_SIGNALS_PARAM, `signals must be at most ${MAX_SIGNALS_PARAM} characters`)
+    .optional()
+    .describe(
+      `comma-separated signals the rows carry (default: all): ${names.join(', ')} (or their keys, see GET /api/signals); position: lat, lon, alt, acc, heading, position_valid, position_flag`,
+    );
+}
+
+/** The route's query, with the catalog's signal names documented. */
+export const readingsQuerySchema = (catalog: SignalCatalog) =>
+  readingsQueryShape.extend({ signals: signalsParam(catalog) });
+
+const readingsQueryShape = strictQuery({
   from: one('from must appear once').pipe(isoDateTime('from')).optional(),
   to: one('to must appear once').pipe(isoDateTime('to')).optional(),
   limit: one('limit must appear once')
@@ -49,14 +72,19 @@ export const readingsQuerySchema = strictQuery({
     .describe('stream the whole range instead of one JSON page'),
 });
 
-export type ReadingsQueryParams = z.infer<typeof readingsQuerySchema>;
+export type ReadingsQueryParams = z.infer<ReturnType<typeof readingsQuerySchema>>;
 
 export interface ReadingsRequest {
+  /** `signals`: the selection's keys, undefined for every signal (what a cursor repeats). */
   range: ReadingsRange;
+  selection: SignalSelection;
   after: ReadingPosition | undefined;
   limit: number;
   format: 'csv' | 'ndjson' | undefined;
 }
+
+const sameKeys = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
+  (a ?? []).join(',') === (b ?? []).join(',') && (a === undefined) === (b === undefined);
 
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 const time = (v: string | undefined) => (v === undefined ? undefined : Date.parse(v));
@@ -66,13 +94,18 @@ const time = (v: string | undefined) => (v === undefined ? undefined : Date.pars
  * whenever a page is read). With one: the cursor's range, which fixes every page of one query;
  * parameters given beside it must repeat it.
  */
-export function readingsRequest(deviceId: string, q: ReadingsQueryParams): ReadingsRequest {
+export function readingsRequest(
+  deviceId: string,
+  q: ReadingsQueryParams,
+  catalog: SignalCatalog,
+): ReadingsRequest {
   if (q.format !== undefined && (q.cursor !== undefined || q.limit !== undefined)) {
     throw new InvalidParameterError(
       'format streams the whole range: cursor and limit are for JSON pages',
     );
   }
   const limit = num(q.limit) ?? READINGS_DEFAULT_LIMIT;
+  const signals = q.signals === undefined ? undefined : parseSignals(q.signals, catalog).keys;
   const asked = {
     from: time(q.from),
     to: time(q.to),
@@ -81,19 +114,22 @@ export function readingsRequest(deviceId: string, q: ReadingsQueryParams): Readi
     maxSpeed: num(q.max_speed),
   };
   if (q.cursor !== undefined) {
-    const { range, after } = decodeCursor(q.cursor);
+    const { range, after } = decodeCursor(q.cursor, catalog);
     if (range.deviceId !== deviceId) {
       throw new InvalidParameterError('cursor belongs to another device');
     }
-    const differs = (Object.keys(asked) as Array<keyof typeof asked>).some(
-      (k) => asked[k] !== undefined && asked[k] !== range[k],
-    );
+    const differs =
+      (Object.keys(asked) as Array<keyof typeof asked>).some(
+        (k) => asked[k] !== undefined && asked[k] !== range[k],
+      ) ||
+      (signals !== undefined && !sameKeys(signals, range.signals));
     if (differs) {
       throw new InvalidParameterError(
-        'cursor belongs to another query: leave out from, to, order, min_speed and max_speed, or repeat them',
+        'cursor belongs to another query: leave out from, to, order, signals, min_speed and max_speed, or repeat them',
       );
     }
-    return { range, after, limit, format: undefined };
+    const selection = range.signals ? selectionOf(catalog, range.signals) : selectAll(catalog);
+    return { range, selection, after, limit, format: undefined };
   }
   const range: ReadingsRange = {
     deviceId,
@@ -102,10 +138,12 @@ export function readingsRequest(deviceId: string, q: ReadingsQueryParams): Readi
     order: asked.order ?? 'asc',
     ...(asked.minSpeed === undefined ? {} : { minSpeed: asked.minSpeed }),
     ...(asked.maxSpeed === undefined ? {} : { maxSpeed: asked.maxSpeed }),
+    ...(signals === undefined ? {} : { signals }),
   };
   if (range.from > range.to) throw new InvalidParameterError('from must not be after to');
   if ((range.minSpeed ?? 0) > (range.maxSpeed ?? MAX_SPEED_KMH)) {
     throw new InvalidParameterError('min_speed must not be above max_speed');
   }
-  return { range, after: undefined, limit, format: q.format };
+  const selection = signals ? selectionOf(catalog, signals) : selectAll(catalog);
+  return { range, selection, after: undefined, limit, format: q.format };
 }

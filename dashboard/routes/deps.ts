@@ -5,6 +5,7 @@ import type { StoredCommand } from '../commands/command-store.js';
 import type { Submission } from '../commands/dispatcher.js';
 import type { DeviceBoard } from '../device-board.js';
 import type { DeviceRegistry } from '../device-registry.js';
+import type { DashboardGeo } from '../geo/dashboard-geo.js';
 import type { StoreLink } from '../store-link.js';
 
 /** The command routes' view of the dispatcher. */
@@ -27,6 +28,8 @@ export interface RouteDeps {
   /** DEVICE_ALLOWLIST: HTTP ingest refuses readings of unregistered devices too. */
   allowlist: boolean;
   brokerConnected: () => boolean;
+  /** Trips, stops, reports, events, tracks and geofences; undefined: those routes answer 503. */
+  geo?: DashboardGeo | undefined;
   now: () => number;
   version: string;
   log: Logger;

@@ -2,10 +2,17 @@
 import { z } from 'zod';
 import type { DeviceListEntry, DevicesStatusBody } from '../../core/dashboard-contract.js';
 import type { RegistryEntry } from '../../registry/entry.js';
-import { nameSchema, plateSchema, speedLimitSchema } from '../../registry/entry.js';
+import {
+  imeiSchema,
+  nameSchema,
+  plateSchema,
+  protocolSchema,
+  speedLimitSchema,
+} from '../../registry/entry.js';
+import { RegistryConflictError } from '../../registry/registry-store.js';
 import type { ApiRouter } from '../api/api-router.js';
 import { deviceListBody, deviceListEntry, errorResponses } from '../api/schemas.js';
-import { NotFoundError } from '../errors.js';
+import { HttpError, NotFoundError } from '../errors.js';
 import { deviceIdParams, noQuery } from '../params.js';
 import type { RouteDeps } from './deps.js';
 
@@ -15,6 +22,8 @@ const putBody = z.strictObject(
     name: nameSchema.nullable().optional(),
     plate: plateSchema.nullable().optional(),
     speed_limit_kmh: speedLimitSchema.nullable().optional(),
+    imei: imeiSchema.nullable().optional(),
+    protocol: protocolSchema.nullable().optional(),
   },
   { error: (i) => (i.code === 'invalid_type' ? 'the body must be a JSON object' : undefined) },
 );
@@ -76,7 +85,7 @@ export function registryRoutes(api: ApiRouter, deps: RouteDeps): void {
       method: 'put',
       path: '/api/devices/:id',
       summary:
-        'Register a vehicle or update it: a field left out keeps its value, null clears it; followers (the collector) get the change within seconds',
+        "Register a vehicle or update it: a field left out keeps its value, null clears it; followers (the collector, the gateway) get the change within seconds. 409 when the imei is already another device's",
       tag: 'registry',
       access: { role: 'admin', vehicle: 'params.id' },
       params: deviceIdParams,
@@ -89,7 +98,10 @@ export function registryRoutes(api: ApiRouter, deps: RouteDeps): void {
       },
     },
     async ({ params, body, audit }, _req, res) => {
-      const { entry, created } = await deps.registry.put(params.id, body);
+      const { entry, created } = await deps.registry.put(params.id, body).catch((err: unknown) => {
+        if (err instanceof RegistryConflictError) throw new HttpError(409, 'conflict', err.message);
+        throw err;
+      });
       audit('device_register', `${params.id} ${JSON.stringify(body)}`);
       res
         .status(created ? 201 : 200)

@@ -9,6 +9,7 @@ import {
   SPEED_BUCKETS,
 } from '../../core/dashboard-contract.js';
 import type { LiveRow } from '../device-board.js';
+import { fleetColumns } from '../fleet-values.js';
 
 export interface SnapshotInput {
   rows: readonly LiveRow[];
@@ -22,6 +23,7 @@ export interface SnapshotInput {
 interface Entry {
   row: FleetRow;
   lastSeenAt: number | null;
+  fixAt: number | null;
   /** Lower-cased id and name, for the text filter. */
   haystack: string;
 }
@@ -38,6 +40,10 @@ const COMPARE: Record<Exclude<FleetTableQuery['sort'], 'id'>, Compare> = {
   speed: (a, b) => nullsLast(a.row.speed, b.row.speed, (x, y) => x - y),
   last_seen: (a, b) => nullsLast(a.lastSeenAt, b.lastSeenAt, (x, y) => x - y),
   alarms: (a, b) => a.row.alarms - b.row.alarms,
+  fuel_pct: (a, b) => nullsLast(a.row.fuel_pct, b.row.fuel_pct, (x, y) => x - y),
+  battery_v: (a, b) => nullsLast(a.row.battery_v, b.row.battery_v, (x, y) => x - y),
+  ignition: (a, b) => nullsLast(a.row.ignition, b.row.ignition, (x, y) => Number(x) - Number(y)),
+  fix_at: (a, b) => nullsLast(a.fixAt, b.fixAt, (x, y) => x - y),
 };
 
 function nullsLast<T>(a: T | null, b: T | null, compare: (a: T, b: T) => number): number {
@@ -69,6 +75,7 @@ export class FleetSnapshot {
         timestamp: r.timestamp,
         last_seen: r.lastSeenAt === undefined ? null : new Date(r.lastSeenAt).toISOString(),
         alarms: input.alarms.get(r.deviceId) ?? 0,
+        ...fleetColumns(r.fleet),
       };
       counts[r.status] += 1;
       if (r.status !== 'offline' && r.speed !== null) {
@@ -81,6 +88,7 @@ export class FleetSnapshot {
       const entry: Entry = {
         row,
         lastSeenAt: r.lastSeenAt ?? null,
+        fixAt: r.fleet.fixAt ?? null,
         haystack: `${r.deviceId}\n${name ?? ''}`.toLowerCase(),
       };
       this.index.set(r.deviceId, entry);

@@ -11,7 +11,8 @@ by (device_id, seq), rollups included. FILE is .csv, .ndjson or .jsonl (or give 
 standard input (with --format).
   csv      a header naming device_id, seq, timestamp, speed (any order), or an InfluxDB
            annotated-CSV export (_time, _value, _field, _measurement, device_id; only rows of
-           --measurement / --field are read; rows without seq are numbered, see README)
+           --measurement / --field are read; rows without seq are numbered, see
+           docs/import-and-backup.md)
   ndjson   one speed payload per line: {"device_id","seq","timestamp","speed"}
   --json       print the final summary as one JSON object on stdout
   --batch N    readings per store write (default 25000)

@@ -58,3 +58,12 @@ export function cellNumber(cell: string | undefined): number | string | undefine
   }
   return cell;
 }
+
+/** A boolean cell: true / false (any case) or 1 / 0; empty is missing; anything else stays text. */
+export function cellBoolean(cell: string | undefined): boolean | string | undefined {
+  if (cell === undefined || cell === '') return undefined;
+  const lower = cell.toLowerCase();
+  if (lower === 'true' || cell === '1') return true;
+  if (lower === 'false' || cell === '0') return false;
+  return cell;
+}

@@ -1,15 +1,41 @@
-// CSV lines to candidate readings: a header naming device_id,seq,timestamp,speed in any order, or an InfluxDB annotated-CSV export.
-import { cellNumber, splitCsvLine } from './csv-fields.js';
+// CSV lines to candidate readings: a header naming device_id, seq, timestamp and any signal columns (the export's), or an InfluxDB annotated-CSV export.
+import type { SignalCatalog, SignalDef } from '../../core/signals/catalog.js';
+import { cellBoolean, cellNumber, splitCsvLine } from './csv-fields.js';
 import { type FormatReader, ImportFatalError, type RowSink } from './rows.js';
 
 /** Column names accepted for the time of a reading: ours, Flux's, InfluxQL's CSV. */
 const TIME_COLUMNS = ['timestamp', '_time', 'time'];
+/**
+ * Columns read otherwise or not at all, without a word: the position's judgement (the store makes
+ * its own), and what InfluxDB's exports carry besides the values.
+ */
+const QUIET_COLUMNS = new Set([
+  'device_id',
+  'seq',
+  'position_valid',
+  'position_flag',
+  '',
+  'result',
+  'table',
+  '_start',
+  '_stop',
+  '_value',
+  '_field',
+  '_measurement',
+  'name',
+]);
 
 export interface CsvOptions {
   /** Rows of an export whose `_measurement` differs are skipped (the original: vehicle_speed). */
   measurement: string;
-  /** Rows of an export whose `_field` differs are skipped (the original: speed). */
+  /** Rows of an export whose `_field` differs are skipped; `_value` is this signal (default speed). */
   field: string;
+  catalog: SignalCatalog;
+}
+
+interface SignalColumn {
+  index: number;
+  def: SignalDef;
 }
 
 interface Columns {
@@ -18,7 +44,11 @@ interface Columns {
   device: number;
   seq: number;
   time: number;
-  speed: number;
+  /** The speed column when it is the only signal: rows are speed payloads (the import's fast path). */
+  speedOnly: number;
+  /** Top-level signals and the position's, as a payload nests them. */
+  top: SignalColumn[];
+  position: SignalColumn[];
   field: number;
   measurement: number;
   /** `#default` annotation values by column index. */
@@ -73,33 +103,49 @@ export class CsvReader implements FormatReader {
   private header(fields: string[], lineNo: number): void {
     const names = fields.map((f) => f.trim().toLowerCase());
     const time = names.findIndex((n) => TIME_COLUMNS.includes(n));
-    let speed = names.indexOf('speed');
-    if (speed < 0) speed = names.indexOf('_value');
     const device = names.indexOf('device_id');
+    const top: SignalColumn[] = [];
+    const position: SignalColumn[] = [];
+    const ignored: string[] = [];
+    names.forEach((name, index) => {
+      if (index === time || QUIET_COLUMNS.has(name)) return;
+      const def = this.options.catalog.find(name);
+      if (!def) ignored.push(name.slice(0, 64));
+      else (def.group === 'position' ? position : top).push({ index, def });
+    });
+    const value = names.indexOf('_value');
+    const valueSignal = this.options.catalog.find(this.options.field);
+    if (top.length + position.length === 0 && value >= 0 && valueSignal) {
+      (valueSignal.group === 'position' ? position : top).push({ index: value, def: valueSignal });
+    }
     const missing = [
       device < 0 ? 'device_id' : '',
       time < 0 ? 'timestamp (or _time)' : '',
-      speed < 0 ? 'speed (or _value)' : '',
+      top.length + position.length === 0 ? 'signal (speed, fuel_pct, …, or _value)' : '',
     ].filter((m) => m !== '');
     if (missing.length > 0) {
       const detail = `the header of line ${lineNo} has no ${missing.join(', ')} column`;
       if (this.columns === undefined && this.badHeader === undefined) {
         throw new ImportFatalError(
-          `line ${lineNo}: ${detail}; a CSV file starts with a header naming device_id, seq, timestamp and speed (any order), or is an InfluxDB annotated-CSV export`,
+          `line ${lineNo}: ${detail}; a CSV file starts with a header naming device_id, seq, timestamp and signal columns such as speed (any order, any subset of the export's columns), or is an InfluxDB annotated-CSV export`,
         );
       }
       this.columns = undefined;
       this.badHeader = { lineNo, detail };
       return;
     }
+    if (ignored.length > 0) this.sink.ignore(ignored);
     this.badHeader = undefined;
+    const only = top.length === 1 && position.length === 0 ? top[0] : undefined;
     this.columns = {
       lineNo,
       width: fields.length,
       device,
       seq: names.indexOf('seq'),
       time,
-      speed,
+      speedOnly: only?.def.key === 'speed' ? only.index : -1,
+      top,
+      position,
       field: names.indexOf('_field'),
       measurement: names.indexOf('_measurement'),
       defaults: this.defaults,
@@ -134,17 +180,37 @@ export class CsvReader implements FormatReader {
       return;
     }
     const hasSeq = c.seq >= 0;
-    this.sink.row(
-      {
-        device_id: cell(fields, c, c.device),
-        seq: hasSeq ? cellNumber(cell(fields, c, c.seq)) : 0,
-        timestamp: cell(fields, c, c.time),
-        speed: cellNumber(cell(fields, c, c.speed)),
-      },
-      hasSeq,
-      lineNo,
-    );
+    const deviceId = cell(fields, c, c.device);
+    const seq = hasSeq ? cellNumber(cell(fields, c, c.seq)) : 0;
+    const timestamp = cell(fields, c, c.time);
+    if (c.speedOnly >= 0) {
+      // A speed payload, as before signals existed: its checks and reasons are MQTT's speed
+      // topic's. One literal of four keys (no spread), so the fast path reads a plain object.
+      const speed = cellNumber(cell(fields, c, c.speedOnly));
+      this.sink.row({ device_id: deviceId, seq, timestamp, speed }, hasSeq, lineNo);
+      return;
+    }
+    // A telemetry payload: an empty cell is a signal the reading does not have.
+    const payload: Record<string, unknown> = { device_id: deviceId, seq, timestamp };
+    for (const s of c.top) {
+      const v = cellValue(s.def, cell(fields, c, s.index));
+      if (v !== undefined) payload[s.def.wireKey] = v;
+    }
+    let position: Record<string, unknown> | undefined;
+    for (const s of c.position) {
+      const v = cellValue(s.def, cell(fields, c, s.index));
+      if (v === undefined) continue;
+      position ??= {};
+      position[s.def.wireKey] = v;
+    }
+    if (position) payload.position = position;
+    this.sink.row(payload, hasSeq, lineNo);
   }
+}
+
+/** A cell as the payload's JSON would carry the signal (text that is none stays text: invalid). */
+function cellValue(def: SignalDef, text: string | undefined): unknown {
+  return def.type === 'boolean' ? cellBoolean(text) : cellNumber(text);
 }
 
 /** A cell with surrounding spaces trimmed, its column's `#default` when empty, undefined when still empty. */

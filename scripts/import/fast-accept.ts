@@ -1,4 +1,4 @@
-// The import's fast path for valid rows: the checks of core/validate.ts's acceptReading without its Date objects.
+// The import's fast path for valid speed rows: the checks of core/validate.ts's acceptReading without its Date objects.
 import { isDeviceId, MAX_FUTURE_SKEW_MS, MAX_SPEED_KMH } from '../../core/contract.js';
 
 const DAY_MS = 86_400_000;
@@ -79,6 +79,10 @@ export function isoUtcMs(s: string): number | undefined {
  * validateReadingValue decides (it accepts some rows this does not, and names every reject).
  */
 export function fastAcceptTime(v: Record<string, unknown>, now: number): number | undefined {
+  // A key besides these four makes it a telemetry payload: validation checks every signal.
+  let keys = 0;
+  for (const _ in v) keys++;
+  if (keys !== 4) return undefined;
   const { device_id, seq, timestamp, speed } = v;
   if (typeof device_id !== 'string' || !isDeviceId(device_id)) return undefined;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;

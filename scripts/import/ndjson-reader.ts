@@ -1,4 +1,4 @@
-// NDJSON lines to candidate readings: one wire-contract speed payload per line, as devices publish it.
+// NDJSON lines to candidate readings: one speed or telemetry payload per line, as devices publish it (and as the export writes it).
 import { MAX_PAYLOAD_BYTES } from '../../core/contract.js';
 import type { FormatReader, RowSink } from './rows.js';
 
@@ -21,6 +21,10 @@ export class NdjsonReader implements FormatReader {
     } catch {
       this.sink.reject(lineNo, 'invalid_json', 'line is not valid JSON');
       return;
+    }
+    // The export's judgement of a position, never a device's: the store judges positions itself.
+    if (typeof value === 'object' && value !== null && 'position_flag' in value) {
+      delete (value as Record<string, unknown>).position_flag;
     }
     this.sink.row(value, true, lineNo);
   }

@@ -1,6 +1,7 @@
 // The import's parsing thread: reads the file and posts batches of valid readings while the main thread writes.
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { transferList } from './batch.js';
 import { Parser } from './parser.js';
 import { BATCHES_IN_FLIGHT, type FromParser, type ParserInput, type ToParser } from './protocol.js';
 import { ImportFatalError } from './rows.js';
@@ -28,11 +29,7 @@ async function post(parser: Parser, flush: boolean): Promise<void> {
   for (const batch of parser.takeBatches(flush)) {
     while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
     credits -= 1;
-    send({ kind: 'batch', batch, stats: parser.stats }, [
-      batch.devices.buffer as ArrayBuffer,
-      batch.seqs.buffer as ArrayBuffer,
-      batch.speeds.buffer as ArrayBuffer,
-    ]);
+    send({ kind: 'batch', batch, stats: parser.stats }, transferList(batch));
   }
 }
 

@@ -1,8 +1,8 @@
-// Bytes of an import file to batches of valid readings: lines, format, the MQTT checks, numbering, counts.
+// Bytes of an import file to batches of valid readings: lines, format, the MQTT checks (per signal), numbering, counts.
 import type { SpeedReading } from '../../core/contract.js';
-import { BUILTIN_CATALOG } from '../../core/signals/catalog.js';
+import { SignalCatalog, type SignalDef, type SignalValue } from '../../core/signals/catalog.js';
 import { validateReadingValue } from '../../core/validate.js';
-import { BatchBuilder, type ReadingColumns } from './batch.js';
+import { BatchBuilder, type BatchColumns } from './batch.js';
 import { CsvReader } from './csv-reader.js';
 import { fastAcceptTime } from './fast-accept.js';
 import { LineSplitter } from './lines.js';
@@ -17,9 +17,11 @@ export const MAX_LINE_CHARS = 64 * 1024;
 
 export interface ParserOptions {
   format: Format;
-  /** InfluxDB exports: the measurement and field holding speeds. */
+  /** InfluxDB exports: the measurement, and the field whose `_value` is read (a signal's key). */
   measurement: string;
   field: string;
+  /** SIGNALS_FILE's signals (the parsing thread builds the catalog from them). */
+  customSignals: readonly SignalDef[];
   batchSize: number;
   /** How many bad lines to report one by one (all are counted). */
   showBad: number;
@@ -37,7 +39,17 @@ export interface ParseStats {
   /** Rows without seq whose time their device already has (stored, or earlier in the file). */
   timeDuplicates: number;
   rejected: Partial<Record<ImportRejectReason, number>>;
+  /** Signals dropped from stored rows for a bad value (invalid_signal), by signal name. */
+  invalidSignals: Record<string, number>;
+  /** Keys of stored rows that are no signal (unknown_signal, ignored), by key (at most 50 keys). */
+  unknownSignals: Record<string, number>;
+  /** CSV header columns that are neither a reading's keys nor a signal (not read). */
+  ignoredColumns: string[];
 }
+
+/** Distinct unknown keys counted by name; the rest are counted under this one. */
+const MAX_UNKNOWN_KEYS = 50;
+const OTHER_KEYS = '(others)';
 
 export interface BadLine {
   lineNo: number;
@@ -53,7 +65,11 @@ export class Parser implements RowSink {
     skipped: 0,
     timeDuplicates: 0,
     rejected: {},
+    invalidSignals: {},
+    unknownSignals: {},
+    ignoredColumns: [],
   };
+  private readonly catalog: SignalCatalog;
   private readonly splitter: LineSplitter;
   private readonly reader: FormatReader;
   private readonly batches: BatchBuilder;
@@ -63,11 +79,16 @@ export class Parser implements RowSink {
   private now = Date.now();
 
   constructor(private readonly options: ParserOptions) {
+    this.catalog = new SignalCatalog(options.customSignals);
     this.batches = new BatchBuilder(options.batchSize);
     this.numbering = new SeqNumbering(new Map(options.start.map((d) => [d.deviceId, d])));
     this.reader =
       options.format === 'csv'
-        ? new CsvReader(this, { measurement: options.measurement, field: options.field })
+        ? new CsvReader(this, {
+            measurement: options.measurement,
+            field: options.field,
+            catalog: this.catalog,
+          })
         : new NdjsonReader(this);
     this.splitter = new LineSplitter(MAX_LINE_CHARS, {
       line: (text, lineNo) => {
@@ -93,7 +114,7 @@ export class Parser implements RowSink {
   }
 
   /** Full batches so far; with `flush` (at the end), the partial one too. */
-  takeBatches(flush = false): ReadingColumns[] {
+  takeBatches(flush = false): BatchColumns[] {
     return this.batches.take(flush);
   }
 
@@ -103,30 +124,29 @@ export class Parser implements RowSink {
   }
 
   row(value: unknown, hasSeq: boolean, lineNo: number): void {
-    let r: SpeedReading;
-    let time =
-      typeof value === 'object' && value !== null
-        ? fastAcceptTime(value as Record<string, unknown>, this.now)
-        : undefined;
+    const v = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+    // The fast path: a speed payload as it stands (most files), without validation's objects.
+    let time = fastAcceptTime(v, this.now);
+    let r: SpeedReading | undefined;
+    let values: Record<string, SignalValue> | undefined;
+    let deviceId: string;
+    let seq: number;
+    let timestamp: string;
     if (time !== undefined) {
       r = value as SpeedReading;
+      ({ device_id: deviceId, seq, timestamp } = r);
     } else {
-      const verdict = validateReadingValue(value, this.now, BUILTIN_CATALOG);
+      const verdict = validateReadingValue(value, this.now, this.catalog);
       if (!verdict.ok) {
         this.reject(lineNo, verdict.reason, verdict.detail);
         return;
       }
-      const speed = verdict.reading.values.speed;
-      if (typeof speed !== 'number') {
-        this.reject(lineNo, 'no_signals', 'no speed (telemetry columns: not imported yet)');
-        return;
-      }
-      r = { ...verdict.reading, speed };
-      time = Date.parse(r.timestamp);
+      for (const note of verdict.notes) this.note(note.reason, note.signal);
+      ({ device_id: deviceId, seq, timestamp, values } = verdict.reading);
+      time = Date.parse(timestamp);
     }
-    let seq = r.seq;
     if (!hasSeq) {
-      const numbered = this.numbering.number(r.device_id, time);
+      const numbered = this.numbering.number(deviceId, time);
       if (numbered.verdict === 'out_of_order') {
         this.reject(lineNo, 'out_of_order', 'older than the previous row of its device (no seq)');
         return;
@@ -138,7 +158,32 @@ export class Parser implements RowSink {
       seq = numbered.seq;
     }
     this.stats.accepted += 1;
-    this.batches.add(r.device_id, seq, r.timestamp, r.speed);
+    if (r) this.batches.addSpeed(deviceId, seq, timestamp, r.speed);
+    else this.batches.add(deviceId, seq, timestamp, values ?? {});
+  }
+
+  /** A signal left out of an accepted row, counted by name. */
+  private note(reason: 'invalid_signal' | 'unknown_signal', signal: string): void {
+    const counts =
+      reason === 'invalid_signal' ? this.stats.invalidSignals : this.stats.unknownSignals;
+    let name = signal;
+    if (!Object.hasOwn(counts, name) && Object.keys(counts).length >= MAX_UNKNOWN_KEYS) {
+      name = OTHER_KEYS;
+    }
+    // defineProperty: a key named `__proto__` is counted like any other.
+    Object.defineProperty(counts, name, {
+      value: (Object.hasOwn(counts, name) ? (counts[name] as number) : 0) + 1,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+
+  ignore(columns: readonly string[]): void {
+    for (const c of columns) {
+      if (this.stats.ignoredColumns.length >= 20) return;
+      if (!this.stats.ignoredColumns.includes(c)) this.stats.ignoredColumns.push(c);
+    }
   }
 
   reject(lineNo: number, reason: ImportRejectReason, detail: string): void {

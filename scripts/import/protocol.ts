@@ -1,5 +1,5 @@
 // Messages between the import's main thread (store writes) and its parsing thread.
-import type { ReadingColumns } from './batch.js';
+import type { BatchColumns } from './batch.js';
 import type { BadLine, ParserOptions, ParseStats } from './parser.js';
 
 export interface ParserInput {
@@ -12,7 +12,7 @@ export interface ParserInput {
 export const BATCHES_IN_FLIGHT = 2;
 
 export type FromParser =
-  | { kind: 'batch'; batch: ReadingColumns; stats: ParseStats }
+  | { kind: 'batch'; batch: BatchColumns; stats: ParseStats }
   | { kind: 'bad'; lines: BadLine[] }
   | { kind: 'end'; stats: ParseStats }
   | { kind: 'fatal'; message: string };

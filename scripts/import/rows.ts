@@ -1,4 +1,4 @@
-// What a format reader (CSV, NDJSON) hands on for each line: a candidate reading, a reject, or a skip.
+// What a format reader (CSV, NDJSON) hands on for each line: a candidate reading, a reject, or a skip; and a header's unknown columns.
 import type { RejectReason } from '../../core/validate.js';
 
 /** Reasons beyond MQTT's that only a file can have. */
@@ -11,8 +11,10 @@ export interface RowSink {
    */
   row(value: unknown, hasSeq: boolean, lineNo: number): void;
   reject(lineNo: number, reason: ImportRejectReason, detail: string): void;
-  /** A row that is not a speed reading (another field or measurement of an InfluxDB export). */
+  /** A row that is not a reading (another field or measurement of an InfluxDB export). */
   skip(): void;
+  /** Columns of a header that are neither a reading's keys nor a signal: reported, not read. */
+  ignore(columns: readonly string[]): void;
 }
 
 export interface FormatReader {

@@ -1,4 +1,5 @@
 // One import run: the parsing thread feeds batches, this thread writes them to the store, shows progress and sums up.
+import type { SignalCatalog } from '../../core/signals/catalog.js';
 import type { TelemetryStore } from '../../core/store/types.js';
 import type { ImportArgs } from './args.js';
 import { BatchReader } from './batch.js';
@@ -22,6 +23,9 @@ const EMPTY_STATS: ParseStats = {
   skipped: 0,
   timeDuplicates: 0,
   rejected: {},
+  invalidSignals: {},
+  unknownSignals: {},
+  ignoredColumns: [],
 };
 
 /** Where every device stood before the import: rows without seq are numbered above it. */
@@ -48,6 +52,8 @@ export class Importer {
     private readonly args: ImportArgs,
     private readonly totalBytes: number | undefined,
     private readonly stderr: ProgressOutput,
+    /** The signals of the store (SIGNALS_FILE's included): what a row's columns may be. */
+    private readonly catalog: SignalCatalog,
   ) {}
 
   /** Stops after the write under way (which commits whole); run() then resolves, interrupted. */
@@ -75,6 +81,7 @@ export class Importer {
           format: a.format,
           measurement: a.measurement,
           field: a.field,
+          customSignals: this.catalog.custom,
           batchSize: a.batchSize,
           showBad: a.showBad,
           start: await deviceStarts(this.store),
@@ -82,7 +89,7 @@ export class Importer {
       });
       this.thread = thread;
       if (this.stopped) await thread.stop();
-      const batches = new BatchReader();
+      const batches = new BatchReader(this.catalog);
       for (;;) {
         const m = await thread.next();
         // A full event-loop turn before each write: resumed straight from the 'message' event, the
@@ -132,6 +139,9 @@ export class Importer {
       progress.clear();
     }
     if (error !== undefined) say(error);
+    if (stats.ignoredColumns.length > 0) {
+      say(`columns that are no signal, not read: ${stats.ignoredColumns.join(', ')}`);
+    }
     const unshown = rejectedTotal(stats) - this.args.showBad;
     if (unshown > 0) say(`${unshown} more bad lines not shown (--show-bad N shows more)`);
     const interrupted = this.stopped && error === undefined;

@@ -12,6 +12,12 @@ export interface ImportSummary {
   rejected_by_reason: Partial<Record<ImportRejectReason, number>>;
   /** Rows of other fields or measurements in an InfluxDB export. */
   skipped: number;
+  /** Signals dropped from stored rows for a bad value (the rest of the row is stored), by name. */
+  invalid_signals: Record<string, number>;
+  /** Keys or columns of stored rows that are no signal of the catalog (ignored), by name. */
+  unknown_signals: Record<string, number>;
+  /** CSV columns that are neither a reading's keys nor a signal (not read). */
+  ignored_columns: string[];
   bytes: number;
   seconds: number;
   rows_per_s: number;
@@ -51,6 +57,9 @@ export function summarize(
     rejected,
     rejected_by_reason: stats.rejected,
     skipped: stats.skipped,
+    invalid_signals: stats.invalidSignals,
+    unknown_signals: stats.unknownSignals,
+    ignored_columns: stats.ignoredColumns,
     bytes: stats.bytes,
     seconds: Math.round(seconds * 100) / 100,
     rows_per_s: Math.round(rows / Math.max(seconds, 0.001)),
@@ -68,8 +77,20 @@ export function summaryLine(s: ImportSummary): string {
   let line = `import: ${s.rows} rows in ${s.seconds.toFixed(1)} s (${s.rows_per_s} rows/s): ${s.stored} stored, ${s.duplicates} duplicates, ${s.rejected} rejected`;
   if (reasons) line += ` (${reasons})`;
   if (s.skipped > 0) line += `, ${s.skipped} skipped (other fields or measurements)`;
+  const dropped = counts(s.invalid_signals);
+  if (dropped) line += `; signals dropped (invalid_signal): ${dropped}`;
+  const unknown = counts(s.unknown_signals);
+  if (unknown) line += `; unknown keys ignored: ${unknown}`;
   if (s.interrupted)
     line += '; INTERRUPTED: run it again to load the rest (stored rows are skipped)';
   if (s.error !== undefined) line += `; STOPPED: ${s.error}`;
   return line;
+}
+
+/** `fuel_pct 3, position.lat 1`, largest first; '' when none. */
+function counts(byName: Record<string, number>): string {
+  return Object.entries(byName)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, n]) => `${name} ${n}`)
+    .join(', ');
 }

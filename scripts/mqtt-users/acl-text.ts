@@ -16,8 +16,11 @@ import {
   STATUS_SUBSCRIPTION,
   speedTopic,
   statusTopic,
+  TELEMETRY_SUBSCRIPTION,
   TOPIC_ROOT,
+  telemetryTopic,
 } from '../../core/contract.js';
+import { GEO_EVENTS_TOPIC, GEOFENCES_TOPIC } from '../../core/geo-wire.js';
 import { COLLECTOR_USER, DASHBOARD_USER } from '../../core/mqtt-credentials.js';
 
 /** docker/'s optional Telegraf collector (the original's alternative): reads readings only. */
@@ -39,6 +42,8 @@ const COLLECTOR_RULES: readonly string[] = [
   `topic write ${ALARM_SUBSCRIPTION}`,
   `topic read ${ALARM_ACK_TOPIC}`,
   `topic read ${REGISTRY_TOPIC}`,
+  `topic read ${GEOFENCES_TOPIC}`,
+  `topic write ${GEO_EVENTS_TOPIC}`,
   "# Commands and their results are between the dashboard and each vehicle: not the collector's.",
   `topic deny ${COMMAND_SUBSCRIPTION}`,
   `topic deny ${COMMAND_RESULT_SUBSCRIPTION}`,
@@ -46,6 +51,7 @@ const COLLECTOR_RULES: readonly string[] = [
 
 const DASHBOARD_RULES: readonly string[] = [
   `topic read ${SPEED_SUBSCRIPTION}`,
+  `topic read ${TELEMETRY_SUBSCRIPTION}`,
   `topic read ${STATUS_SUBSCRIPTION}`,
   `topic read ${HEALTH_SUBSCRIPTION}`,
   `topic read ${ALARM_SUBSCRIPTION}`,
@@ -54,6 +60,9 @@ const DASHBOARD_RULES: readonly string[] = [
   `topic read ${COMMAND_RESULT_SUBSCRIPTION}`,
   // readwrite: a dashboard with DASHBOARD_REGISTRY=follower reads the owner's snapshot.
   `topic readwrite ${REGISTRY_TOPIC}`,
+  // Geofences: published like the registry (followers read the owner's); trip and zone events.
+  `topic readwrite ${GEOFENCES_TOPIC}`,
+  `topic read ${GEO_EVENTS_TOPIC}`,
 ];
 
 /**
@@ -77,17 +86,18 @@ export function aclFileText(
     '# deletes a queued reading only when the collector confirms that reading is stored.',
     "# It evaluates the alarm rules: it publishes each alarm's state under fleet/alarms/<device>/<rule>,",
     '# takes acknowledgements from the dashboard, and follows the device registry the dashboard',
-    '# publishes (DEVICE_ALLOWLIST, per-vehicle speed limits).',
+    '# publishes (DEVICE_ALLOWLIST, per-vehicle speed limits) and the geofences (fleet/geofences);',
+    '# it announces trip, harsh-driving and geofence events on fleet/events.',
     ...instanceUsers(COLLECTOR_USER, instances).flatMap((user) => [
       `user ${user}`,
       ...COLLECTOR_RULES,
     ]),
     '',
-    '# The dashboard reads live speed, status and health and follows the alarms; it acknowledges',
-    '# alarms (to the collector), alone sends commands to vehicles, and reads their results. It',
-    '# publishes the device registry it owns (a retained snapshot): the only user that may write',
-    '# it, so no vehicle can register itself. It reads it too: a further dashboard instance with',
-    "# DASHBOARD_REGISTRY=follower shows the owner's registry.",
+    '# The dashboard reads live telemetry, speed, status and health and follows the alarms; it',
+    '# acknowledges alarms (to the collector), alone sends commands to vehicles, and reads their',
+    '# results. It publishes the device registry it owns (a retained snapshot): the only user that',
+    '# may write it, so no vehicle can register itself. It reads it too: a further dashboard',
+    "# instance with DASHBOARD_REGISTRY=follower shows the owner's registry.",
     ...instanceUsers(DASHBOARD_USER, instances).flatMap((user) => [
       `user ${user}`,
       ...DASHBOARD_RULES,
@@ -97,13 +107,14 @@ export function aclFileText(
     `user ${TELEGRAF_USER}`,
     `topic read ${SPEED_SUBSCRIPTION}`,
     '',
-    '# Each device publishes its own speed, status (and last will), health, dropped notices and',
-    '# command results, and reads only its own acks and commands.',
+    '# Each device publishes its own telemetry and speed, status (and last will), health, dropped',
+    '# notices and command results, and reads only its own acks and commands.',
   ];
   for (const id of deviceIds) {
     lines.push(
       `user ${id}`,
       `topic write ${speedTopic(id)}`,
+      `topic write ${telemetryTopic(id)}`,
       `topic write ${statusTopic(id)}`,
       `topic write ${healthTopic(id)}`,
       `topic write ${droppedTopic(id)}`,

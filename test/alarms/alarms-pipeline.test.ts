@@ -239,6 +239,9 @@ describe('POST /api/alarms/:id/ack', () => {
       'device_id',
       'limit',
     ]);
-    expect(doc.paths['/api/alarms/{id}/ack']?.post?.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths['/api/alarms/{id}/ack']?.post?.security).toEqual([
+      { bearer: [] },
+      { session: [] },
+    ]);
   });
 });

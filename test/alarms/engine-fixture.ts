@@ -9,6 +9,7 @@ import { OutboxRows } from '../../alarms/store/outbox-rows.js';
 import type { AlarmRecord } from '../../alarms/store/records.js';
 import type { Reading } from '../../core/contract.js';
 import { silentLogger } from '../../core/log.js';
+import { GeofenceFollower } from '../../geofences/follower.js';
 import { RegistryFollower } from '../../registry/follower.js';
 import { speedLimitsOf } from '../../registry/speed-limits.js';
 
@@ -29,6 +30,8 @@ export class EngineFixture {
   readonly db: AlarmDb;
   readonly rows: AlarmRows;
   readonly registry = new RegistryFollower(silentLogger());
+  /** Fed like the collector's (GeofenceFollower.accept with a snapshot). */
+  readonly geofences = new GeofenceFollower(silentLogger());
   readonly engine: AlarmEngine;
 
   constructor(
@@ -56,6 +59,7 @@ export class EngineFixture {
         limits: speedLimitsOf(this.registry),
         now: () => this.now,
         log: silentLogger(),
+        geofences: this.geofences,
       },
       { updateEveryMs: 1000 },
     );

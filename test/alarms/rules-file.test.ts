@@ -107,7 +107,7 @@ describe('rules files', () => {
       'rules[3].above: speed_limit applies to metric speed only',
       'rules[4].clear_margin: must be a number >= 0',
       'rules[4]: give exactly one of above and below',
-      'rules[6].type: must be one of threshold, offline, no_data, data_loss, fleet_silent',
+      'rules[6].type: must be one of threshold, offline, no_data, data_loss, fleet_silent, geofence_enter, geofence_exit',
       'rules[7]: must be a rule (name, type, ...)',
     ]);
     expect(problems({ rules: [{ name: 'both', type: 'threshold', above: 1, below: 2 }] })).toEqual([

@@ -16,7 +16,7 @@ describe('loadConfig', () => {
       count: 10,
       intervalMs: 1000,
       queueDir: './devices/queues',
-      queueMax: 10_000,
+      queueMax: 86_400, // one day at one reading a second
     });
     expect(c.logLevel).toBe('info');
   });

@@ -10,7 +10,7 @@ import { readingOfSpeed } from '../../core/contract.js';
 import { SqliteStore } from '../../core/store/sqlite-store.js';
 import { fleetIds } from '../../devices/create-device.js';
 import { createRandom, deviceSeed } from '../../devices/rng.js';
-import { SpeedModel } from '../../devices/speed-model.js';
+import { SpeedModel } from '../helpers/speed-series.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SCREENSHOT = join(ROOT, 'docs', 'dashboard.png');
@@ -83,6 +83,9 @@ export const chartPoints = (page: Page) =>
   page.$$eval('.chart', (charts) => charts.map((c) => Number((c as HTMLElement).dataset.points)));
 export const tableSpeeds = (page: Page) =>
   page.$$eval('#latest-body td.speed', (cells) => cells.map((c) => c.textContent ?? ''));
+/** The time of the reading each row of the latest table shows. */
+export const tableTimes = (page: Page) =>
+  page.$$eval('#latest-body td.time', (cells) => cells.map((c) => c.textContent ?? ''));
 
 /**
  * Opaque pixels of the speed line's colour (#2563eb) on each chart's canvas. Only charts on screen

@@ -7,6 +7,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAlarmMessage } from '../../core/alarm-wire.js';
 import { alarmTopic, readingOfSpeed, type SpeedReading } from '../../core/contract.js';
+import { BUILTIN_CATALOG } from '../../core/signals/catalog.js';
 import { SqliteStore } from '../../core/store/sqlite-store.js';
 import type { Dashboard } from '../../dashboard/dashboard.js';
 import { fleetIds } from '../../devices/create-device.js';
@@ -303,14 +304,17 @@ describe.each([10, 1000])('%i vehicles', (count) => {
       page.click('#export-csv'),
     ]);
     expect(download.suggestedFilename()).toBe('vehicle_07-readings.csv');
+    const columns = BUILTIN_CATALOG.csvColumns();
+    const empty = ','.repeat(columns.length - 4);
     const csv = readFileSync(await download.path(), 'utf8')
       .trim()
       .split('\n');
     const expected = (stored.get('vehicle_07') ?? [])
       .filter((r) => Date.parse(r.timestamp) >= from && Date.parse(r.timestamp) <= to)
-      .map((r) => `vehicle_07,${r.seq},${r.timestamp},${r.speed}`);
+      .map((r) => `vehicle_07,${r.seq},${r.timestamp},${r.speed}${empty}`);
     expect(expected.length).toBe(30);
-    expect(csv).toEqual(['device_id,seq,timestamp,speed', ...expected]);
+    // Every column of the catalog; the speed-only vehicle leaves the others empty.
+    expect(csv).toEqual([columns.join(','), ...expected]);
     const ndjson = await page.locator('#export-ndjson').getAttribute('href');
     expect(ndjson).toContain('format=ndjson');
   });

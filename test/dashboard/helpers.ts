@@ -10,6 +10,7 @@ import { FollowedRegistry } from '../../dashboard/cluster/followed-registry.js';
 import type { SocketCluster } from '../../dashboard/cluster/redis-link.js';
 import { SqliteCommandStore } from '../../dashboard/commands/sqlite-command-store.js';
 import { Dashboard } from '../../dashboard/dashboard.js';
+import { createDashboardGeo } from '../../dashboard/geo/create-geo.js';
 import { SqliteRegistryStore } from '../../registry/sqlite-registry-store.js';
 import { TEST_HASHER } from '../auth/fixture.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -48,6 +49,7 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
       storeRetryMs: options.storeRetryMs ?? 100,
       ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
       deviceAllowlist: config.deviceAllowlist,
+      catalog: config.signals,
     },
     {
       createStore: () => createStore(config.store, log, { readonly: true }),
@@ -69,6 +71,11 @@ export function testDashboard(config: Config, options: TestDashboardOptions = {}
       log,
       now: options.now ?? Date.now,
       cluster: options.cluster,
+      geo: createDashboardGeo(config, log, {
+        now: options.now ?? Date.now,
+        retryMs: options.storeRetryMs ?? 100,
+        statePath,
+      }),
       // scrypt at a test cost (the production cost is covered by test/auth/auth.test.ts).
       auth: createAuth(config.auth, {
         log,

@@ -65,7 +65,7 @@ describe('POST /api/readings', () => {
   it('stores the valid, counts the duplicates, lists each rejected item with its index and reason', async () => {
     const items = [
       r('vehicle_05', 0),
-      { device_id: 'vehicle_05', seq: 1, timestamp: at(NOW) }, // no speed
+      { device_id: 'vehicle_05', seq: 1, timestamp: at(NOW) }, // no speed, no signal at all
       r('vehicle_05', 1, 12.5),
       '{"device_id":"vehicle_05","seq":2,"timestamp":"TS","speed":1e999}',
       r('vehicle_05', 3, 301),
@@ -87,13 +87,16 @@ describe('POST /api/readings', () => {
         stored: 4,
         duplicates: 2,
         rejected: [
-          { index: 1, reason: 'invalid_fields' },
+          { index: 1, reason: 'no_signals' },
           { index: 3, reason: 'non_finite' },
           { index: 4, reason: 'out_of_range' },
           { index: 5, reason: 'future_timestamp' },
           { index: 6, reason: 'invalid_device_id' },
           { index: 7, reason: 'invalid_fields' },
         ],
+        // `extra` of item 9 is not a signal: that key is dropped and counted, the reading stored.
+        invalid_signals: {},
+        unknown_signals: 1,
       },
     ]);
     // Durable when answered: another connection reads the rows at once.
@@ -105,7 +108,13 @@ describe('POST /api/readings', () => {
     ]);
     // Sent again: everything is a duplicate now, nothing stored twice.
     const again = await ingest(fixture, JSON.stringify([r('vehicle_05', 0), r('vehicle_05', 6)]));
-    expect(again.json).toEqual({ stored: 0, duplicates: 2, rejected: [] });
+    expect(again.json).toEqual({
+      stored: 0,
+      duplicates: 2,
+      rejected: [],
+      invalid_signals: {},
+      unknown_signals: 0,
+    });
     expect(rows(fixture.sqlitePath, 'vehicle_05')).toHaveLength(4);
     // The other routes serve them, and the live board knows the vehicle.
     const latest = await send(fixture.base, '/api/devices/vehicle_05/latest');
@@ -115,7 +124,10 @@ describe('POST /api/readings', () => {
   it('10,000 readings in one request (a body over the default 16 kB limit)', async () => {
     const many = Array.from({ length: 10_000 }, (_, i) => r('vehicle_06', i, i % 120));
     const res = await ingest(fixture, JSON.stringify(many));
-    expect([res.status, res.json]).toEqual([200, { stored: 10_000, duplicates: 0, rejected: [] }]);
+    expect([res.status, res.json]).toEqual([
+      200,
+      { stored: 10_000, duplicates: 0, rejected: [], invalid_signals: {}, unknown_signals: 0 },
+    ]);
     expect(rows(fixture.sqlitePath, 'vehicle_06')).toHaveLength(10_000);
   });
 
@@ -129,14 +141,20 @@ describe('POST /api/readings', () => {
     expect((await ingest(fixture, JSON.stringify(r('vehicle_05', 9)))).json).toEqual(
       bad('the body must be a JSON array of readings'),
     );
-    const huge = await ingest(fixture, JSON.stringify([{ pad: 'x'.repeat(3 * 1024 * 1024) }]));
+    const huge = await ingest(fixture, JSON.stringify([{ pad: 'x'.repeat(5 * 1024 * 1024) }]));
     expect([huge.status, huge.json]).toEqual([
       413,
       { error: 'payload_too_large', message: 'request body too large' },
     ]);
     expect((await ingest(fixture, '[', TOKEN)).status).toBe(400);
     expect((await ingest(fixture, '[]', 'wrong-token')).status).toBe(401);
-    expect((await ingest(fixture, '[]')).json).toEqual({ stored: 0, duplicates: 0, rejected: [] });
+    expect((await ingest(fixture, '[]')).json).toEqual({
+      stored: 0,
+      duplicates: 0,
+      rejected: [],
+      invalid_signals: {},
+      unknown_signals: 0,
+    });
     expect(count(fixture.sqlitePath)).toBe(before);
   });
 
@@ -181,6 +199,8 @@ describe('POST /api/readings', () => {
         { index: 1, reason: 'unknown_device' },
         { index: 2, reason: 'invalid_device_id' },
       ],
+      invalid_signals: {},
+      unknown_signals: 0,
     });
     expect(rows(allowlisted.sqlitePath, 'vehicle_04')).toEqual([]);
   });

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILTIN_CATALOG } from '../../core/signals/catalog.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 import { runScript } from '../scripts/run-script.js';
 import { send } from '../security/dashboard-http.js';
@@ -137,7 +138,7 @@ describe('JSON pages', () => {
       body: {
         error: 'invalid_parameter',
         message:
-          'cursor belongs to another query: leave out from, to, order, min_speed and max_speed, or repeat them',
+          'cursor belongs to another query: leave out from, to, order, signals, min_speed and max_speed, or repeat them',
       },
     });
     const other = await getJson(fixture.base, `/api/devices/vehicle_02/readings?cursor=${cursor}`);
@@ -219,15 +220,26 @@ describe('exports: the whole range streamed, parsed back equal to the store', ()
       'attachment; filename="vehicle_03-readings.csv"',
     );
     const lines = body.split('\n');
-    expect(lines[0]).toBe('device_id,seq,timestamp,speed');
+    // Every column of the catalog; a speed-only vehicle leaves the others empty.
+    expect(lines[0]).toBe(BUILTIN_CATALOG.csvColumns().join(','));
     expect(lines.at(-1)).toBe('');
+    const empty = ','.repeat(BUILTIN_CATALOG.csvColumns().length - 4);
     const rows = lines.slice(1, -1).map((l) => {
       const [device, seq, timestamp, speed] = l.split(',');
       expect(device).toBe('vehicle_03');
+      expect(l.endsWith(`${speed}${empty}`)).toBe(true);
       return { seq: Number(seq), timestamp: timestamp as string, speed: Number(speed) };
     });
     expect(rows).toHaveLength(DAY / 1000);
     expect(rows).toEqual(storeRows(fixture.sqlitePath, 'vehicle_03'));
+  });
+
+  it('CSV with signals=speed: the original four columns, byte for byte', async () => {
+    const { body } = await text('/api/devices/vehicle_03/readings?format=csv&signals=speed');
+    const want = storeRows(fixture.sqlitePath, 'vehicle_03').map(
+      (r) => `vehicle_03,${r.seq},${r.timestamp},${r.speed}\n`,
+    );
+    expect(body).toBe(`device_id,seq,timestamp,speed\n${want.join('')}`);
   });
 
   it('NDJSON: one speed payload per line, newest first with order=desc, a speed band', async () => {
@@ -247,7 +259,7 @@ describe('exports: the whole range streamed, parsed back equal to the store', ()
     const empty = await text(
       `/api/devices/vehicle_01/readings?format=csv&from=${new Date(BASE + DAY).toISOString()}`,
     );
-    expect(empty.body).toBe('device_id,seq,timestamp,speed\n');
+    expect(empty.body).toBe(`${BUILTIN_CATALOG.csvColumns().join(',')}\n`);
     const head = await send(fixture.base, '/api/devices/vehicle_03/readings?format=ndjson', {
       method: 'HEAD',
     });

@@ -139,6 +139,59 @@ describe('the registry routes', () => {
   });
 });
 
+describe("imei and protocol (the gateway's fields)", () => {
+  it('stores them, shows them only when set, refuses a second device with one IMEI (409), and publishes them', async () => {
+    const r = await put('tracker_1', { imei: '356307042441013', protocol: 'teltonika' });
+    expect(r.status).toBe(201);
+    expect(r.json).toMatchObject({
+      device_id: 'tracker_1',
+      imei: '356307042441013',
+      protocol: 'teltonika',
+    });
+    const clash = await put('tracker_2', { imei: '356307042441013' });
+    expect(clash.status).toBe(409);
+    expect(clash.json).toEqual({
+      error: 'conflict',
+      message: "imei 356307042441013 is already tracker_1's",
+    });
+    expect((await put('tracker_2', { imei: '12345' })).status).toBe(400);
+    expect((await put('tracker_2', { protocol: 'nmea' })).status).toBe(400);
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${fixture.broker.port}`, {
+      clean: true,
+    });
+    try {
+      const seen: string[] = [];
+      client.on('message', (_t, payload) => seen.push(payload.toString()));
+      await client.subscribeAsync('fleet/registry', { qos: 1 });
+      const last = await waitFor(
+        () => seen.at(-1) ?? '',
+        (s) => s.includes('tracker_1'),
+        { what: 'the snapshot with the tracker' },
+      );
+      const entry = (JSON.parse(last) as { devices: Array<Record<string, unknown>> }).devices.find(
+        (d) => d.device_id === 'tracker_1',
+      );
+      expect(entry).toEqual({
+        device_id: 'tracker_1',
+        name: null,
+        plate: null,
+        speed_limit_kmh: null,
+        imei: '356307042441013',
+        protocol: 'teltonika',
+      });
+    } finally {
+      await client.endAsync();
+    }
+    // null clears; the IMEI is free again.
+    expect((await put('tracker_1', { imei: null, protocol: null })).json).not.toHaveProperty(
+      'imei',
+    );
+    expect((await put('tracker_2', { imei: '356307042441013' })).status).toBe(201);
+    expect((await del('tracker_1')).status).toBe(204);
+    expect((await del('tracker_2')).status).toBe(204);
+  });
+});
+
 describe('bad input answers 400 {error, message}; the registry is unchanged', () => {
   const bad = (message: string) => ({ error: 'invalid_parameter', message });
   const NAME_RULE =

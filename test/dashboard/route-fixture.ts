@@ -58,7 +58,7 @@ export async function startRouteFixture(
   const broker = new MosquittoProcess({ dir });
   await broker.start();
   const config = testConfig(dir, broker.port, { OFFLINE_AFTER_S: '10', ...overrides });
-  const seedStore = new SqliteStore({ path: config.store.sqlitePath });
+  const seedStore = new SqliteStore({ path: config.store.sqlitePath, catalog: config.signals });
   await seedStore.start();
   await seedStore.write(READINGS.map(readingOfSpeed));
   await seedStore.stop();

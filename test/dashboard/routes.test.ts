@@ -72,6 +72,9 @@ describe('JSON routes', () => {
       speed: 50,
       timestamp: '2026-01-01T00:09:03.500Z',
       seq: 4,
+      // Every signal with its own time; no fix stored for a speed-only vehicle.
+      signals: { speed: { value: 50, timestamp: '2026-01-01T00:09:03.500Z' } },
+      position: null,
     });
   });
 

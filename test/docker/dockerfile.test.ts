@@ -1,5 +1,5 @@
 // docker/Dockerfile without a Docker engine: what it copies exists and holds every module the
-// programs import; its commands are the README's.
+// programs import; its commands are the documented ones (README.md, docs/npm-scripts.md).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -86,7 +86,7 @@ describe('docker/Dockerfile', () => {
     for (const s of sources) expect(existsSync(join(ROOT, s)), s).toBe(true);
   });
 
-  it('holds every module collector, devices, dashboard and demo import, and their packages', () => {
+  it('holds every module collector, devices, dashboard, gateway and demo import, and their packages', () => {
     const copied = copiedFromContext();
     const entries = [
       'collector/main.ts',
@@ -94,6 +94,7 @@ describe('docker/Dockerfile', () => {
       'devices/device-main.ts',
       'dashboard/main.ts',
       'demo/main.ts',
+      'gateway/main.ts',
     ];
     const { files, packages } = importClosure(entries);
     expect(files.size).toBeGreaterThan(30);
@@ -120,7 +121,8 @@ describe('docker/Dockerfile', () => {
   });
 
   it('runs the commands the README documents (npm run collector|devices|dashboard)', () => {
-    const docs = [join(ROOT, 'README.md'), join(ROOT, 'docs/influxdb.md')]
+    const docs = ['README.md', 'docs/npm-scripts.md', 'docs/influxdb.md']
+      .map((p) => join(ROOT, p))
       .filter((p) => existsSync(p))
       .map((p) => readFileSync(p, 'utf8'))
       .join('\n');

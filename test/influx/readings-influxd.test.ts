@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { setLogger } from '@influxdata/influxdb-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readingOfSpeed, type SpeedReading } from '../../core/contract.js';
+import { BUILTIN_CATALOG } from '../../core/signals/catalog.js';
 import { InfluxStore } from '../../core/store/influx-store.js';
 import type { Dashboard } from '../../dashboard/dashboard.js';
 import { InfluxdProcess } from '../../harness/influxd.js';
@@ -138,11 +139,19 @@ describe('GET /api/devices/:id/readings on InfluxDB', () => {
   it('CSV and NDJSON exports parse back to exactly what was written', async () => {
     const csv = await (await fetch(`${base}/api/devices/vehicle_03/readings?format=csv`)).text();
     const lines = csv.trimEnd().split('\n');
-    expect(lines[0]).toBe('device_id,seq,timestamp,speed');
+    // The catalog's columns (BUILTIN_CATALOG.csvColumns()); a speed-only vehicle fills four.
+    const header = (lines[0] ?? '').split(',');
+    expect(header).toEqual(BUILTIN_CATALOG.csvColumns());
+    const col = (name: string) => header.indexOf(name);
     expect(
       lines.slice(1).map((l) => {
-        const [, seq, timestamp, speed] = l.split(',');
-        return { seq: Number(seq), timestamp, speed: Number(speed) };
+        const cells = l.split(',');
+        expect(cells.filter((c) => c !== '')).toHaveLength(4);
+        return {
+          seq: Number(cells[col('seq')]),
+          timestamp: cells[col('timestamp')],
+          speed: Number(cells[col('speed')]),
+        };
       }),
     ).toEqual(rowsOf('vehicle_03'));
     const ndjson = await (
@@ -177,8 +186,16 @@ describe('POST /api/readings on InfluxDB', () => {
       stored: 2,
       duplicates: 1,
       rejected: [{ index: 3, reason: 'out_of_range' }],
+      invalid_signals: {},
+      unknown_signals: 0,
     });
-    expect((await post([r(1), r(2)])).json).toEqual({ stored: 1, duplicates: 1, rejected: [] });
+    expect((await post([r(1), r(2)])).json).toEqual({
+      stored: 1,
+      duplicates: 1,
+      rejected: [],
+      invalid_signals: {},
+      unknown_signals: 0,
+    });
     const page = (await getJson(base, '/api/devices/vehicle_04/readings')).body as {
       readings: Row[];
     };

@@ -106,7 +106,8 @@ describe("one process's metrics on the dashboard's /metrics (npm start)", () => 
     const max = sample(m, 'telemetry_fleet_speed_max_kmh');
     const mean = sample(m, 'telemetry_fleet_speed_mean_kmh');
     expect(max).toBeGreaterThanOrEqual(mean);
-    expect(mean).toBeGreaterThan(0);
+    // Simulated vehicles start standing (an idle of 1-5 s before the first trip): the mean may be 0.
+    expect(mean).toBeGreaterThanOrEqual(0);
     // Our own acks come back on vehicles/# and count as pending until the next flush: they can
     // reach the collector after the vehicles have counted them (the broker writes one socket at a
     // time), so the gauge may be above 0 just after every reading is confirmed.

@@ -48,6 +48,7 @@ const EXAMPLES: Record<string, Example> = {
   'GET /metrics': { path: () => '/metrics', ok: [200] },
   'GET /api/devices/status': { path: () => '/api/devices/status', ok: [200] },
   'GET /api/devices': { path: () => '/api/devices', ok: [200] },
+  'GET /api/signals': { path: () => '/api/signals', ok: [200] },
   'GET /api/devices/:id/latest': { path: (c) => `/api/devices/${c.device}/latest`, ok: [200] },
   'GET /api/devices/:id/history': {
     path: (c) => `/api/devices/${c.device}/history?duration=1h`,
@@ -141,7 +142,51 @@ const EXAMPLES: Record<string, Example> = {
     ok: [204],
   },
   'GET /api/audit': { path: () => '/api/audit', ok: [200] },
+  'GET /api/devices/:id/track': { path: (c) => `/api/devices/${c.device}/track`, ok: [200] },
+  'GET /api/devices/:id/trips': { path: (c) => `/api/devices/${c.device}/trips`, ok: [200] },
+  'GET /api/devices/:id/stops': { path: (c) => `/api/devices/${c.device}/stops`, ok: [200] },
+  'GET /api/reports/summary': {
+    path: (c) => `/api/reports/summary?device_id=${c.device}`,
+    ok: [200],
+  },
+  'GET /api/events': { path: (c) => `/api/events?device_id=${c.device}`, ok: [200] },
+  'GET /api/geofences': { path: () => '/api/geofences', ok: [200] },
+  'POST /api/geofences': {
+    path: () => '/api/geofences',
+    body: (c) => zone(`Zone ${c.n}`),
+    ok: [201],
+  },
+  'GET /api/geofences/:id': {
+    path: (c) => `/api/geofences/${zoneIds.get(c.n)}`,
+    before: (c) => madeZone(c),
+    ok: [200],
+  },
+  'PUT /api/geofences/:id': {
+    path: (c) => `/api/geofences/${zoneIds.get(c.n)}`,
+    before: (c) => madeZone(c),
+    body: (c) => zone(`Renamed ${c.n}`),
+    ok: [200],
+  },
+  'DELETE /api/geofences/:id': {
+    path: (c) => `/api/geofences/${zoneIds.get(c.n)}`,
+    before: (c) => madeZone(c),
+    ok: [204],
+  },
 };
+
+function zone(name: string) {
+  return { name, shape: { type: 'circle', center: [13.4, 52.5], radius_m: 100 } };
+}
+
+/** Geofences made (as admin) for the cells that read, change or delete one, by cell number. */
+const zoneIds = new Map<number, number>();
+async function madeZone(c: Ctx): Promise<void> {
+  const res = await c.f.admin.send('/api/geofences', {
+    method: 'POST',
+    body: zone(`Cell ${c.n}`),
+  });
+  zoneIds.set(c.n, (res.json as { id: number }).id);
+}
 
 /** A caller of the matrix: how it signs in, its role (undefined: anonymous). */
 interface MatrixCaller extends Caller {

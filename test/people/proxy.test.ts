@@ -169,21 +169,25 @@ describe('AUTH_MODE=proxy', () => {
   });
 
   it('live connections need a valid Access token too', async () => {
+    // Tokens first, and the outcomes listened to at once: no event can pass before its listener.
+    const goodToken = await jwt('ann@example.com');
+    const badToken = await jwt('ann@example.com', { aud: 'nope' });
     const ok = io(base, {
       transports: ['websocket'],
-      extraHeaders: { 'cf-access-jwt-assertion': await jwt('ann@example.com') },
+      extraHeaders: { 'cf-access-jwt-assertion': goodToken },
     });
     const bad = io(base, {
       transports: ['websocket'],
-      extraHeaders: { 'cf-access-jwt-assertion': await jwt('ann@example.com', { aud: 'nope' }) },
+      extraHeaders: { 'cf-access-jwt-assertion': badToken },
     });
     const outcome = (s: typeof ok) =>
       new Promise<string>((resolve) => {
         s.once('connect', () => resolve('connected'));
         s.once('connect_error', (e) => resolve(e.message));
       });
-    expect(await outcome(ok)).toBe('connected');
-    expect(await outcome(bad)).toMatch(/aud/);
+    const [okOutcome, badOutcome] = await Promise.all([outcome(ok), outcome(bad)]);
+    expect(okOutcome).toBe('connected');
+    expect(badOutcome).toMatch(/aud/);
     ok.close();
     bad.close();
   });

@@ -1,12 +1,13 @@
 // The import's parsing pieces in-process: lines across chunk boundaries, CSV quoting, number cells, grouping by device.
 import { describe, expect, it } from 'vitest';
-import { readingOfSpeed, type SpeedReading } from '../../core/contract.js';
-import { BUILTIN_CATALOG } from '../../core/signals/catalog.js';
+import { type Reading, readingOfSpeed, type SpeedReading } from '../../core/contract.js';
+import { BUILTIN_CATALOG, customSignal, SignalCatalog } from '../../core/signals/catalog.js';
 import { acceptReading, validateReadingValue } from '../../core/validate.js';
 import { BatchBuilder, BatchReader } from '../../scripts/import/batch.js';
 import { cellNumber, splitCsvLine } from '../../scripts/import/csv-fields.js';
 import { fastAcceptTime, isoUtcMs } from '../../scripts/import/fast-accept.js';
 import { LineSplitter } from '../../scripts/import/lines.js';
+import { fullReading } from '../helpers/telemetry.js';
 
 function split(bytes: Buffer, chunk: (i: number) => number, maxChars = 1000) {
   const lines: Array<[number, string]> = [];
@@ -95,8 +96,8 @@ describe('batches', () => {
       timestamp: `2026-01-01T00:00:0${i}Z`,
       speed: i * 1.5,
     }));
-    for (const r of input) builder.add(r.device_id, r.seq, r.timestamp, r.speed);
-    const reader = new BatchReader();
+    for (const r of input) builder.addSpeed(r.device_id, r.seq, r.timestamp, r.speed);
+    const reader = new BatchReader(BUILTIN_CATALOG);
     const out = builder.take(true).flatMap((b) => reader.readings(b));
     expect(out.map((r) => `${r.device_id}${r.seq}`)).toEqual([
       'a0',
@@ -111,6 +112,30 @@ describe('batches', () => {
       'c7',
     ]);
     expect(out.find((r) => r.seq === 4)).toEqual(readingOfSpeed(input[4] as SpeedReading));
+  });
+
+  it('carry every signal a reading has (booleans, custom ones, none of what it lacks) and rebuild zero fixes', () => {
+    const catalog = new SignalCatalog([customSignal({ name: 'door_open', type: 'boolean' })]);
+    const readings: Reading[] = [
+      fullReading('a', 0, Date.parse('2026-01-01T00:00:00Z')),
+      { device_id: 'b', seq: 1, timestamp: '2026-01-01T00:00:01Z', values: { speed: 3 } },
+      {
+        device_id: 'a',
+        seq: 2,
+        timestamp: '2026-01-01T00:00:02Z',
+        values: { door_open: false, fuel_pct: 0, lat: 0, lon: 0, alt: -0.5 },
+        position_flag: 'zero_fix',
+      },
+      { device_id: 'b', seq: 3, timestamp: '2026-01-01T00:00:03Z', values: { door_open: true } },
+    ];
+    const builder = new BatchBuilder(3);
+    for (const r of readings) builder.add(r.device_id, r.seq, r.timestamp, r.values);
+    const batches = builder.take(true);
+    // The second batch has one reading, with door_open only: it carries that column alone.
+    expect(Object.keys(batches[1]?.values ?? {})).toEqual(['door_open']);
+    const reader = new BatchReader(catalog);
+    const out = batches.flatMap((b) => reader.readings(b));
+    expect(out.sort((x, y) => x.seq - y.seq)).toEqual(readings);
   });
 });
 

@@ -370,7 +370,8 @@ describe('npm run import', () => {
       duplicates: first.stored,
       interrupted: false,
     });
-  });
+    // 600,000 rows twice: room for a loaded CI machine.
+  }, 180_000);
 
   it('refuses a missing file and a CSV without a header with exit code 1', async () => {
     const t = setup('fatal');

@@ -83,6 +83,8 @@ describe('every hostile value in every parameter answers 400/404 {error, message
       speed: 50,
       timestamp: '2026-01-01T00:09:03.500Z',
       seq: 4,
+      signals: { speed: { value: 50, timestamp: '2026-01-01T00:09:03.500Z' } },
+      position: null,
     });
     expect(
       Object.keys((await getJson(fixture.base, '/api/devices/status')).body as object),

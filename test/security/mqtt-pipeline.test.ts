@@ -77,7 +77,7 @@ describe('collector, devices and a dashboard session on the secured embedded bro
     client.on('message', (topic) => live.push(topic));
     const subscribed = new Promise<number[]>((resolve) =>
       client.on('connect', () =>
-        client.subscribe(['vehicles/+/speed', 'vehicles/+/status'], { qos: 0 }, (_e, granted) =>
+        client.subscribe(['vehicles/+/telemetry', 'vehicles/+/status'], { qos: 0 }, (_e, granted) =>
           resolve((granted ?? []).map((g) => g.qos)),
         ),
       ),
@@ -102,7 +102,8 @@ describe('collector, devices and a dashboard session on the secured embedded bro
       expect(c.rejectedTotal).toBe(0);
       expect(c.acksSent).toBeGreaterThan(0);
       expect(c.devices.vehicle_01?.status).toBe('online');
-      for (const topic of ['vehicles/vehicle_01/speed', 'vehicles/vehicle_02/status']) {
+      // Vehicles publish telemetry (position and signals), which the dashboard may read.
+      for (const topic of ['vehicles/vehicle_01/telemetry', 'vehicles/vehicle_02/status']) {
         expect(live).toContain(topic);
       }
     } finally {

@@ -94,7 +94,8 @@ describe('npm run mqtt-users', () => {
 
       const acl = readFileSync(users.aclFile, 'utf8');
       expect(acl).toContain(
-        'user vehicle_02\ntopic write vehicles/vehicle_02/speed\ntopic write vehicles/vehicle_02/status\n' +
+        'user vehicle_02\ntopic write vehicles/vehicle_02/speed\n' +
+          'topic write vehicles/vehicle_02/telemetry\ntopic write vehicles/vehicle_02/status\n' +
           'topic write vehicles/vehicle_02/health\ntopic write vehicles/vehicle_02/dropped\n' +
           'topic read vehicles/vehicle_02/ack\n' +
           'topic read vehicles/vehicle_02/command\ntopic write vehicles/vehicle_02/command/result\n',
@@ -104,10 +105,11 @@ describe('npm run mqtt-users', () => {
         /user collector\ntopic read vehicles\/#\ntopic write vehicles\/\+\/ack\ntopic write fleet\/alarms\/\+\/\+\ntopic read fleet\/alarms\/ack\n(#.*\n)*topic read fleet\/registry\n/,
       );
       expect(acl).toMatch(
-        /topic read fleet\/registry\n(#.*\n)*topic deny vehicles\/\+\/command\ntopic deny vehicles\/\+\/command\/result\n/,
+        /topic read fleet\/registry\ntopic read fleet\/geofences\ntopic write fleet\/events\n(#.*\n)*topic deny vehicles\/\+\/command\ntopic deny vehicles\/\+\/command\/result\n/,
       );
       expect(acl).toContain(
-        'user dashboard\ntopic read vehicles/+/speed\ntopic read vehicles/+/status\n' +
+        'user dashboard\ntopic read vehicles/+/speed\ntopic read vehicles/+/telemetry\n' +
+          'topic read vehicles/+/status\n' +
           'topic read vehicles/+/health\ntopic read fleet/alarms/+/+\ntopic write fleet/alarms/ack\n' +
           'topic write vehicles/+/command\ntopic read vehicles/+/command/result\n',
       );

@@ -1,6 +1,7 @@
 // InfluxQL escaping, server detection, auth and line protocol: pure functions, no server.
 import { InfluxDB } from '@influxdata/influxdb-client';
 import { describe, expect, it } from 'vitest';
+import { BUILTIN_CATALOG, customSignal, SignalCatalog } from '../../../core/signals/catalog.js';
 import {
   checkpointLine,
   checkpointTime,
@@ -8,25 +9,32 @@ import {
 } from '../../../core/store/influx-checkpoint.js';
 import { authorizationFor, databaseOf, detectServer } from '../../../core/store/influx-detect.js';
 import { cutPieces } from '../../../core/store/influx-history.js';
+import { decodeLatest, latestStatements } from '../../../core/store/influx-latest.js';
 import {
   freshPoints,
   type InfluxPoint,
   pointTimeNs,
   toPoints,
 } from '../../../core/store/influx-points.js';
-import { checkpointQuery, windowStatement } from '../../../core/store/influx-tier-ql.js';
+import { InfluxSignals, rollupFields } from '../../../core/store/influx-signals.js';
+import {
+  checkpointQuery,
+  recomputeStatements,
+  windowStatement,
+} from '../../../core/store/influx-tier-ql.js';
 import { toClientPoint } from '../../../core/store/influx-write-v2.js';
 import {
   durationMs,
   epochMs,
   InfluxQLValueError,
-  latestQuery,
   quoteIdent,
   quoteString,
   sinceNs,
   timeRange,
 } from '../../../core/store/influxql.js';
-import { pointLine, pointLines } from '../../../core/store/line-protocol.js';
+import { flagLine, pointLine, pointLines } from '../../../core/store/line-protocol.js';
+import { aggregateSignals } from '../../../core/store/rollup.js';
+import { fullReading } from '../../helpers/telemetry.js';
 
 describe('InfluxQL values', () => {
   it('quotes strings and identifiers so that quotes and backslashes cannot end them', () => {
@@ -54,9 +62,6 @@ describe('InfluxQL values', () => {
   });
 
   it('builds queries only for device ids the contract allows', () => {
-    expect(latestQuery('vehicle_01')).toBe(
-      `SELECT "speed", "seq" FROM "vehicle_speed" WHERE "device_id" = 'vehicle_01' ORDER BY time DESC LIMIT 1`,
-    );
     const raw = { database: 'db', retentionPolicy: 'autogen', measurement: 'vehicle_speed' };
     const oneMinute = {
       database: 'db',
@@ -74,7 +79,9 @@ describe('InfluxQL values', () => {
         'GROUP BY time(600000ms) fill(none)',
     );
     expect(sinceNs(1_795_600_000_123, 42)).toBe('time >= 1795600000123000042');
-    expect(() => latestQuery(`x' OR '1'='1`)).toThrow(InfluxQLValueError);
+    expect(() => latestStatements(`x' OR '1'='1`, raw, BUILTIN_CATALOG)).toThrow(
+      InfluxQLValueError,
+    );
     expect(() => windowStatement({ tier: 'raw', from: 0, to: 1 }, 'v', 0, raw)).toThrow(
       InfluxQLValueError,
     );
@@ -244,3 +251,162 @@ describe('points and line protocol', () => {
     ).toThrow(RangeError);
   });
 });
+
+describe('every signal: rollup fields, statements, latest', () => {
+  const raw = { database: 'db', retentionPolicy: 'autogen', measurement: 'vehicle_speed' };
+  const oneMinute = {
+    database: 'db',
+    retentionPolicy: 'rollup_1m',
+    measurement: 'vehicle_speed_1m',
+  };
+  const ignition = BUILTIN_CATALOG.find('ignition');
+  const fuel = BUILTIN_CATALOG.find('fuel_pct');
+
+  it('names rollup fields: speed as before, <key>_<aggregate> for the rest, no min or max for booleans', () => {
+    expect(rollupFields(BUILTIN_CATALOG.find('speed') ?? fail())).toEqual({
+      count: 'count',
+      sum: 'sum',
+      min: 'min',
+      max: 'max',
+    });
+    expect(rollupFields(fuel ?? fail())).toEqual({
+      count: 'fuel_pct_count',
+      sum: 'fuel_pct_sum',
+      min: 'fuel_pct_min',
+      max: 'fuel_pct_max',
+    });
+    expect(rollupFields(ignition ?? fail())).toEqual({
+      count: 'ignition_count',
+      sum: 'ignition_sum',
+      min: undefined,
+      max: undefined,
+    });
+    // Unique over the catalog with custom signals, and never a raw field's name.
+    const catalog = new SignalCatalog([
+      customSignal({ name: 'count', type: 'number' }),
+      customSignal({ name: 'fuel_pct_count', type: 'number' }),
+    ]);
+    const names = catalog.signals.flatMap((s) => Object.values(rollupFields(s)).filter(Boolean));
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('writes a bucket line with every signal it holds and reads it back', () => {
+    const signals = new InfluxSignals(BUILTIN_CATALOG);
+    const readings = [0, 1, 2, 3].map((s) => fullReading('v-1', s, 60_000 + s * 1000));
+    delete readings[1]?.values.fuel_pct;
+    const times = readings.map((r) => Date.parse(r.timestamp));
+    const [bucket] = aggregateSignals(readings, times, signals.keys, 60_000);
+    const aggs = bucket?.aggs ?? fail();
+    const line = signals.bucketLine('vehicle_speed_1m', 'v-1', 60_000, aggs);
+    expect(line).toMatch(/^vehicle_speed_1m,device_id=v-1 count=4i,max=21,min=0,sum=42,/);
+    expect(line).toContain(',ignition_count=4i,ignition_sum=3i,');
+    expect(line).toContain(',fuel_pct_count=3i,');
+    expect(line).not.toContain('ignition_min');
+    expect(line.endsWith(' 60000000000')).toBe(true);
+    // As InfluxDB answers SELECT * for it: the same aggregates (a boolean's min/max derived).
+    const fields = line.split(' ')[1]?.split(',') ?? [];
+    const columns = ['time', 'device_id', ...fields.map((f) => f.split('=')[0] as string)];
+    const row = [
+      60_000,
+      'v-1',
+      ...fields.map((f) => Number((f.split('=')[1] as string).replace(/i$/, ''))),
+    ];
+    expect(Array.from(signals.decode(columns, row))).toEqual(Array.from(aggs));
+    // A bucket with no point yet decodes as empty.
+    expect(
+      signals.decode(['time'], [0]).every((v, i) => (i % 4 < 2 ? v === 0 : !Number.isFinite(v))),
+    ).toBe(true);
+  });
+
+  it('builds history statements per signal: a boolean by count and count true', () => {
+    const piece = { tier: 'raw' as const, from: 0, to: 59_999 };
+    expect(windowStatement(piece, 'v', 60_000, raw, fuel)).toBe(
+      `SELECT count("fuel_pct") AS "count", sum("fuel_pct") AS "sum", min("fuel_pct") AS "min", max("fuel_pct") AS "max" ` +
+        `FROM "db"."autogen"."vehicle_speed" WHERE "device_id" = 'v' AND time >= 0ms AND time < 60000ms GROUP BY time(60000ms) fill(none)`,
+    );
+    expect(windowStatement(piece, 'v', 60_000, raw, ignition, true)).toBe(
+      `SELECT count("ignition") AS "sum" FROM "db"."autogen"."vehicle_speed" WHERE "device_id" = 'v' AND "ignition" = true ` +
+        'AND time >= 0ms AND time < 60000ms GROUP BY time(60000ms) fill(none)',
+    );
+    expect(windowStatement({ tier: '1m', from: 0, to: 0 }, 'v', 60_000, oneMinute, ignition)).toBe(
+      `SELECT sum("ignition_count") AS "count", sum("ignition_sum") AS "sum" FROM "db"."rollup_1m"."vehicle_speed_1m" ` +
+        `WHERE "device_id" = 'v' AND time >= 0ms AND time < 1ms GROUP BY time(60000ms) fill(none)`,
+    );
+  });
+
+  it('recomputes every signal from raw in one statement, plus one per boolean for its count true', () => {
+    const signals = new InfluxSignals(BUILTIN_CATALOG);
+    const [main, ...trueCounts] = recomputeStatements(
+      'v',
+      0,
+      0,
+      60_000,
+      raw,
+      oneMinute,
+      true,
+      signals,
+    );
+    expect(main).toContain('count("speed") AS "count", sum("speed") AS "sum"');
+    expect(main).toContain('max("rpm") AS "rpm_max"');
+    expect(main).toContain('count("ignition") AS "ignition_count"');
+    expect(main).not.toContain('sum("ignition")');
+    expect(trueCounts).toEqual([
+      `SELECT count("ignition") AS "ignition_sum" INTO "db"."rollup_1m"."vehicle_speed_1m" FROM "db"."autogen"."vehicle_speed" ` +
+        `WHERE "device_id" = 'v' AND "ignition" = true AND time >= 0ms AND time < 60000ms GROUP BY time(60000ms), "device_id" fill(none)`,
+    ]);
+    const hours = recomputeStatements('v', 0, 0, 3_600_000, oneMinute, raw, false, signals);
+    expect(hours.length).toBe(1);
+    expect(hours[0]).toContain('sum("ignition_sum") AS "ignition_sum"');
+    expect(hours[0]).toContain('min("min") AS "min"');
+  });
+
+  it('asks for the latest value of each signal by itself, and the position from the newest valid fix', () => {
+    const statements = latestStatements('v', raw, BUILTIN_CATALOG);
+    const from = `FROM "db"."autogen"."vehicle_speed" WHERE "device_id" = 'v'`;
+    expect(statements[0]).toBe(`SELECT last("seq") ${from}`);
+    expect(statements).toContain(`SELECT last("ignition") ${from}`);
+    expect(statements.at(-1)).toBe(
+      `SELECT "lat", "lon", "alt", "acc", "heading" ${from} AND "pos_flag" = 0 ORDER BY time DESC LIMIT 1`,
+    );
+    const answer = (columns: string[], row: unknown[]) => [
+      { name: 'vehicle_speed', columns, values: [row] },
+    ];
+    const answers = statements.map(() => [] as ReturnType<typeof answer>);
+    answers[0] = answer(['time', 'last'], [5000, 9]);
+    answers[1] = answer(['time', 'last'], [4000, 33.5]); // speed
+    answers[2] = answer(['time', 'last'], [3000, false]); // ignition
+    answers[answers.length - 1] = answer(
+      ['time', 'lat', 'lon', 'alt', 'acc', 'heading'],
+      [2000, 52.5, 13.4, null, 5, null],
+    );
+    expect(decodeLatest('v', BUILTIN_CATALOG, answers)).toEqual({
+      deviceId: 'v',
+      seq: 9,
+      timestamp: 5000,
+      signals: {
+        speed: { value: 33.5, time: 4000 },
+        ignition: { value: false, time: 3000 },
+        lat: { value: 52.5, time: 2000 },
+        lon: { value: 13.4, time: 2000 },
+        acc: { value: 5, time: 2000 },
+      },
+    });
+    expect(
+      decodeLatest(
+        'v',
+        BUILTIN_CATALOG,
+        statements.map(() => []),
+      ),
+    ).toBeUndefined();
+  });
+
+  it('rewrites the flag of a stored fix as a pos_flag field on its own point', () => {
+    expect(flagLine('v-1', 1_795_600_000_123, 1_000_042, 2)).toBe(
+      'vehicle_speed,device_id=v-1 pos_flag=2i 1795600000123000042',
+    );
+  });
+});
+
+function fail(): never {
+  throw new Error('missing');
+}

@@ -7,6 +7,7 @@ import { InfluxdProcess } from '../../../harness/influxd.js';
 import { removeTempDirs, tempDir } from '../../helpers/tmp.js';
 import { readingsSuite } from './readings-suite.js';
 import { storeSuite } from './store-suite.js';
+import { telemetrySuite } from './telemetry-suite.js';
 
 const influxd = new InfluxdProcess({ dir: tempDir('influxd-') });
 let databases = 0;
@@ -46,6 +47,12 @@ readingsSuite('influxdb 1.6.7', async () => ({
   store: new InfluxStore(options()),
   cleanup: async () => {},
 }));
+
+// Rollups follow the writes on a timer (every second): `settle` writes them now.
+telemetrySuite('influxdb 1.6.7', async () => {
+  const store = new InfluxStore(options());
+  return { store, settle: () => store.flush(), cleanup: async () => {} };
+});
 
 describe('InfluxStore on influxd 1.6.7', () => {
   it('detects 1.6 from /ping, picks the 1.x /write path and creates the missing database', async () => {

@@ -170,7 +170,7 @@ describe('SQLite store over months', () => {
     const reports: unknown[] = [];
     const store = new SqliteStore({ path, onMigrate: (r) => reports.push(r) });
     await store.start();
-    expect(reports).toMatchObject([{ from: 0, to: 2, devices: 1 }]);
+    expect(reports).toMatchObject([{ from: 0, to: 3, devices: 1 }]);
     expect(await store.coverage()).toEqual([
       { deviceId: 'legacy', watermark: 199, highest: 499, missing: 51 },
     ]);

@@ -1,14 +1,18 @@
-// Device side of the end-to-end acknowledgement: delete what the collector confirms, resend what it lacks.
+// Sender side of the end-to-end acknowledgement (a vehicle, the gateway): delete what the collector confirms, resend what it lacks.
 
-import type { Logger } from '../core/log.js';
-import { parseAck } from '../core/validate.js';
-import type { OfflineQueue } from './offline-queue.js';
+import type { Logger } from '../log.js';
+import { parseAck } from '../validate.js';
+import type { AckedQueue } from './acked-queue.js';
 
 export interface EndToEndAcksDeps {
   deviceId: string;
-  queue: () => OfflineQueue;
-  /** Tells the collector this device no longer holds from..to (evicted from its full queue). */
-  publishDropped: (from: number, to: number) => void;
+  queue: () => AckedQueue;
+  /**
+   * Tells the collector this device no longer holds from..to (evicted from its full queue).
+   * Absent: the sender never evicts, and seqs below its oldest may be held by someone else (the
+   * gateway: another gateway of the same device), so it never declares them dropped.
+   */
+  publishDropped?: (from: number, to: number) => void;
   /** Makes the device publish again every queued reading after `seq`. */
   rewind: (seq: number) => void;
   now: () => number;
@@ -50,8 +54,12 @@ export class EndToEndAcks {
       this.deps.log.warn({ device: this.deps.deviceId }, 'ignoring a malformed ack');
       return;
     }
+    this.onWatermark(ack.seq);
+  }
+
+  /** The collector stored every seq through `w` (an ack already parsed). */
+  onWatermark(w: number): void {
     const queue = this.deps.queue();
-    const w = ack.seq;
     if (w >= queue.nextSeq) {
       // The collector has seqs we never issued: our queue (and seq) was reset. Continue above
       // them so new readings are not taken for duplicates.
@@ -73,10 +81,12 @@ export class EndToEndAcks {
 
   /** Rate-limited: the collector re-acks, so a lost notice is sent again on the next ack. */
   private noticeDropped(from: number, to: number): void {
+    const publish = this.deps.publishDropped;
+    if (!publish) return;
     const now = this.deps.now();
     if (now - this.lastDroppedNoticeAt < 1000) return;
     this.lastDroppedNoticeAt = now;
-    this.deps.publishDropped(from, to);
+    publish(from, to);
   }
 
   /** Periodic: `outstanding` = some queued reading was published and awaits confirmation. */

@@ -1,5 +1,5 @@
-// Vehicle speed model, after the original: drift toward a target speed, cruise there a while, then pick a new target; Gaussian noise; an optional speed limit caps it.
-import type { Random } from './rng.js';
+// A speed-only series for synthetic stored history (the browser test's "earlier run"): the simulator's speed model before vehicles drove a street grid (devices/drive/). Drift toward a target speed, cruise there a while, then pick a new target; Gaussian noise; an optional speed limit caps it.
+import type { Random } from '../../devices/rng.js';
 
 export const SPEED_MIN = 0;
 export const SPEED_MAX = 120;
@@ -12,7 +12,7 @@ const NOISE_SIGMA = 0.5;
  * abandoned before it was reached and a vehicle rarely held 110+ km/h for 5 s. Here a target is
  * kept until reached (then 5 % per tick, as before) and the first one is drawn from 30..120, so
  * the demo's built-in overspeed rule (above 110 for 5 s) fires on its own within a few minutes
- * (README: "The demo's first five minutes").
+ * (README: "The first five minutes").
  */
 export class SpeedModel {
   private speed: number;

@@ -8,6 +8,7 @@ import {
   type StatusMessage,
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
+import { LogDigest } from '../core/log-digest.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import { BUILTIN_CATALOG, type SignalCatalog } from '../core/signals/catalog.js';
 import { StatusDigest } from '../core/status-digest.js';
@@ -141,6 +142,9 @@ export class Collector {
   private readonly statuses = new Map<string, DeviceStatus>();
   /** Status changes: each at debug, a summary at info at most every few seconds. */
   private statusDigest: StatusDigest;
+  /** Sequence gaps and gaps filled, likewise: per vehicle at debug, summaries at warn and info. */
+  private gapDigest: LogDigest;
+  private filledDigest: LogDigest;
   private readonly storedListeners: Array<(readings: readonly Reading[]) => void> = [];
   private started = false;
   private markSubscribed: () => void = () => {};
@@ -161,6 +165,15 @@ export class Collector {
     this.options = { ...DEFAULT_COLLECTOR_OPTIONS, ...options };
     this.registry = deps.registry ?? new RegistryFollower(deps.log);
     this.statusDigest = new StatusDigest(deps.log, { now: deps.now });
+    this.gapDigest = new LogDigest(deps.log, {
+      message: 'sequence gaps: readings missing so far',
+      level: 'warn',
+      now: deps.now,
+    });
+    this.filledDigest = new LogDigest(deps.log, {
+      message: 'gaps filled by late readings',
+      now: deps.now,
+    });
   }
 
   /** Called after each durable write, with the readings of that batch (duplicates included). */
@@ -318,8 +331,20 @@ export class Collector {
 
   private logProgress(result: WriteResult): void {
     const { log } = this.deps;
-    for (const gap of result.gaps) log.warn(gap, 'sequence gap: readings missing so far');
-    if (result.filled > 0) log.info({ readings: result.filled }, 'gaps filled by late readings');
+    for (const gap of result.gaps) {
+      const { deviceId, ...seqs } = gap;
+      this.gapDigest.add(deviceId, 'gaps', 'sequence gap: readings missing so far', seqs);
+    }
+    if (result.filled > 0) {
+      const readings = result.filled;
+      this.filledDigest.add(
+        undefined,
+        'readings',
+        'gaps filled by late readings',
+        { readings },
+        readings,
+      );
+    }
     if (result.declaredDropped > 0) {
       log.warn({ seqs: result.declaredDropped }, 'devices dropped readings from their full queues');
     }
@@ -401,6 +426,8 @@ export class Collector {
     await this.ingest?.stop();
     this.acker?.stop(); // the last acks go out before the DISCONNECT
     this.statusDigest.flush();
+    this.gapDigest.flush();
+    this.filledDigest.flush();
     for (const x of this.deps.extensions ?? []) await x.stop();
     await this.deps.session.stop();
     await this.deps.store.stop();

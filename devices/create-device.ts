@@ -3,6 +3,7 @@
 import type { Config } from '../core/config.js';
 import { encodeStatus, statusTopic } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
+import type { LogDigest } from '../core/log-digest.js';
 import { MqttSession } from '../core/mqtt-session.js';
 import { Device } from './device.js';
 import { LocalFrame } from './drive/local-frame.js';
@@ -26,6 +27,8 @@ export interface CreateDeviceOptions {
   wheel?: TickWheel;
   /** The street grid a fleet shares (it is the same city for all); absent: one of its own. */
   grid?: StreetGrid;
+  /** The fleet's summary of per-vehicle lines (resends); absent: each at info. */
+  digest?: LogDigest;
 }
 
 export function createDevice(
@@ -102,6 +105,7 @@ export function createDevice(
       }),
       now,
       log,
+      ...(options.digest ? { digest: options.digest } : {}),
       addons: [memory, health],
     },
   );

@@ -1,6 +1,7 @@
 // Composition of a fleet: vehicle ids, phases spread over the interval, and the queue layout.
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/log.js';
+import { LogDigest } from '../core/log-digest.js';
 import { type CreateDeviceOptions, createDevice, fleetIds } from './create-device.js';
 import { StreetGrid } from './drive/street-grid.js';
 import { Fleet } from './fleet.js';
@@ -35,14 +36,21 @@ export function createFleet(
     };
   }
   const grid = new StreetGrid();
+  // With 1,000 vehicles a line per vehicle that resends was hundreds of lines after a broker
+  // hiccup: each at debug, a summary at info at most every few seconds.
+  const digest = new LogDigest(log, {
+    message: 'vehicles resending unconfirmed readings (no confirmation progress)',
+    now: Date.now,
+  });
   const devices = fleetIds(prefix, count).map((id, i) =>
     createDevice(config, id, log, {
       ...options,
       grid,
+      digest,
       // Spread the fleet over the interval so the broker sees a steady stream, not bursts.
       phaseMs: Math.floor((i / count) * intervalMs),
       ...(shared ?? {}),
     }),
   );
-  return new Fleet(devices, shared);
+  return new Fleet(devices, shared, digest);
 }

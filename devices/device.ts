@@ -10,6 +10,7 @@ import {
   telemetryTopic,
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
+import type { LogDigest } from '../core/log-digest.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import { EndToEndAcks } from '../core/queue/end-to-end-acks.js';
 import type { VehicleControls } from './command-executor.js';
@@ -49,6 +50,8 @@ export interface DeviceDeps {
   commands?: VehicleCommands;
   now: () => number;
   log: Logger;
+  /** The fleet's summary of per-vehicle lines (resends); absent: each at info. */
+  digest?: LogDigest;
   /** Behaviours beside the reading loop (health, ...), attached to the client at start. */
   addons?: readonly DeviceAddon[];
 }
@@ -142,6 +145,7 @@ export class Device implements WheelMember, VehicleControls {
               rewind: (seq) => this.rewind(seq),
               now: this.deps.now,
               log: this.deps.log,
+              ...(this.deps.digest ? { digest: this.deps.digest } : {}),
             },
             this.options.resendAfterMs ?? 10_000,
           )

@@ -1,4 +1,5 @@
 // A fleet of devices in one process, with aggregated counters for the live summary line.
+import type { LogDigest } from '../core/log-digest.js';
 import type { Device, DeviceStats } from './device.js';
 import type { QueueDatabase } from './offline-queue.js';
 import type { TickWheel } from './tick-wheel.js';
@@ -25,6 +26,8 @@ export class Fleet {
     readonly devices: readonly Device[],
     /** The shared queue file and timer, when the fleet uses them (the file closes with its last device). */
     private readonly shared?: { queueFile: QueueDatabase; wheel: TickWheel },
+    /** The fleet's summary of per-vehicle lines: what is pending is printed at stop. */
+    private readonly digest?: LogDigest,
   ) {}
 
   async start(): Promise<void> {
@@ -45,6 +48,7 @@ export class Fleet {
   async stop(): Promise<void> {
     this.shared?.wheel.stop();
     await Promise.all(this.devices.map((d) => d.stop()));
+    this.digest?.flush();
   }
 }
 

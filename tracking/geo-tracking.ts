@@ -209,7 +209,10 @@ export class GeoTracking {
           changes.push(mark);
           continue;
         }
-        const v = this.vehicles.get(id) as VehicleGeo;
+        // Not in memory: a vehicle waiting for its recomputation, whose batch is only stored
+        // (markLate); the recomputation reads it back.
+        const v = this.vehicles.get(id);
+        if (!v) continue;
         v.roll(now, this.options.rollingEveryMs);
         const c = v.take();
         if (c) changes.push(c);

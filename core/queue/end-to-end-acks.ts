@@ -1,6 +1,7 @@
 // Sender side of the end-to-end acknowledgement (a vehicle, the gateway): delete what the collector confirms, resend what it lacks.
 
 import type { Logger } from '../log.js';
+import type { LogDigest } from '../log-digest.js';
 import { parseAck } from '../validate.js';
 import type { AckedQueue } from './acked-queue.js';
 
@@ -17,6 +18,8 @@ export interface EndToEndAcksDeps {
   rewind: (seq: number) => void;
   now: () => number;
   log: Logger;
+  /** A fleet's summary of its vehicles' resends (each at debug); absent: each resend at info. */
+  digest?: LogDigest;
 }
 
 const MAX_RESEND_DELAY_MS = 5 * 60 * 1000;
@@ -95,10 +98,10 @@ export class EndToEndAcks {
     const now = this.deps.now();
     if (now - this.progressAt < this.resendDelay) return;
     this.resends += 1;
-    this.deps.log.info(
-      { device: this.deps.deviceId, since: this.watermark, waitedMs: now - this.progressAt },
-      'no confirmation progress; resending unconfirmed readings',
-    );
+    const fields = { since: this.watermark, waitedMs: now - this.progressAt };
+    const detail = 'no confirmation progress; resending unconfirmed readings';
+    if (this.deps.digest) this.deps.digest.add(this.deps.deviceId, 'resending', detail, fields);
+    else this.deps.log.info({ device: this.deps.deviceId, ...fields }, detail);
     this.progressAt = now;
     this.resendDelay = Math.min(this.resendDelay * 2, MAX_RESEND_DELAY_MS);
     this.deps.rewind(this.watermark);

@@ -6,6 +6,8 @@ import type { Request, Response } from 'express';
 const PLAIN = 'telemetry_session';
 /** Over TLS: the browser then refuses the cookie from plain http and from any other path or host. */
 const SECURE = '__Host-telemetry_session';
+/** Its names, for the API document. */
+export const SESSION_COOKIE = { plain: PLAIN, secure: SECURE } as const;
 
 export function sessionCookieOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;

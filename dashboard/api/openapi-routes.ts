@@ -17,6 +17,7 @@ const DOCS_PAGE = `<!doctype html>
     <title>Vehicle telemetry API</title>
     <link rel="icon" href="data:," />
     <link rel="stylesheet" href="${SWAGGER_UI_URL}/swagger-ui.css" />
+    <link rel="stylesheet" href="/api-docs.css" />
     <script src="${SWAGGER_UI_URL}/swagger-ui-bundle.js" defer></script>
     <script src="/api-docs.js" defer></script>
   </head>

@@ -1,4 +1,4 @@
-// GET /api/docs in a real Chromium: Swagger UI, served by the dashboard under its CSP, renders every operation of the document.
+// GET /api/docs in a real Chromium: Swagger UI, served by the dashboard under its CSP, renders every operation of the document, with no warning or error box.
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../helpers/tmp.js';
@@ -47,6 +47,15 @@ describe('the API docs page', () => {
     expect(await page.locator('.info .title').textContent()).toContain(
       'Vehicle telemetry dashboard API',
     );
+    // Swagger UI's boxes for a document it cannot fully read (e.g. a jsonSchemaDialect other than
+    // the default), for errors while loading it, and for an unknown OpenAPI version.
+    const warnings = await page.$$eval(
+      '.errors-wrapper, .version-pragma, .loading-container',
+      (els) => els.map((e) => e.textContent),
+    );
+    expect(warnings).toEqual([]);
+    // Each operation's lock: the document names who may call it (public routes have none).
+    expect(await page.locator('.authorization__btn').count()).toBeGreaterThan(0);
     expect(foreign).toEqual([]);
     expect(violations).toEqual([]);
     await page.close();
@@ -57,6 +66,7 @@ describe('the API docs page', () => {
       '/vendor/swagger-ui/swagger-ui-bundle.js',
       '/vendor/swagger-ui/swagger-ui.css',
       '/api-docs.js',
+      '/api-docs.css',
     ]) {
       const res = await send(fixture.base, path);
       expect(res.status, path).toBe(200);

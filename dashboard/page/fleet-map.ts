@@ -31,34 +31,36 @@ interface CanvasInternals {
   _pxBounds: L.Bounds;
   options: HeadingOptions;
 }
-const HeadingMarker = (
-  L.CircleMarker as unknown as {
-    extend(props: object): new (at: L.LatLngExpression, o: HeadingOptions) => L.CircleMarker;
-  }
-).extend({
-  _updateBounds(this: CanvasInternals) {
-    const r = this._radius + ARROW + 2;
-    const p = this._point;
-    this._pxBounds = L.bounds([p.x - r, p.y - r], [p.x + r, p.y + r]);
-  },
-  _updatePath(this: CanvasInternals) {
-    this._renderer._updateCircle(this);
-    const h = this.options.heading;
-    if (h === null || h === undefined) return;
-    const ctx = this._renderer._ctx;
-    if (!ctx) return;
-    const a = (h * Math.PI) / 180;
-    const p = this._point;
-    const r0 = this._radius;
-    const r1 = r0 + ARROW;
-    ctx.beginPath();
-    ctx.moveTo(p.x + Math.sin(a) * r0, p.y - Math.cos(a) * r0);
-    ctx.lineTo(p.x + Math.sin(a) * r1, p.y - Math.cos(a) * r1);
-    ctx.lineWidth = 2.5;
-    ctx.strokeStyle = this.options.color ?? '#111';
-    ctx.stroke();
-  },
-});
+type HeadingMarkerClass = new (at: L.LatLngExpression, o: HeadingOptions) => L.CircleMarker;
+let headingMarker: HeadingMarkerClass | undefined;
+/** Made on first use: pages without Leaflet's script (reports, sign-in) load this bundle too. */
+const HeadingMarker = (): HeadingMarkerClass =>
+  (headingMarker ??= (
+    L.CircleMarker as unknown as { extend(props: object): HeadingMarkerClass }
+  ).extend({
+    _updateBounds(this: CanvasInternals) {
+      const r = this._radius + ARROW + 2;
+      const p = this._point;
+      this._pxBounds = L.bounds([p.x - r, p.y - r], [p.x + r, p.y + r]);
+    },
+    _updatePath(this: CanvasInternals) {
+      this._renderer._updateCircle(this);
+      const h = this.options.heading;
+      if (h === null || h === undefined) return;
+      const ctx = this._renderer._ctx;
+      if (!ctx) return;
+      const a = (h * Math.PI) / 180;
+      const p = this._point;
+      const r0 = this._radius;
+      const r1 = r0 + ARROW;
+      ctx.beginPath();
+      ctx.moveTo(p.x + Math.sin(a) * r0, p.y - Math.cos(a) * r0);
+      ctx.lineTo(p.x + Math.sin(a) * r1, p.y - Math.cos(a) * r1);
+      ctx.lineWidth = 2.5;
+      ctx.strokeStyle = this.options.fillColor ?? '#1f2933';
+      ctx.stroke();
+    },
+  }));
 
 interface Marker {
   layer: L.CircleMarker;
@@ -137,7 +139,7 @@ export class FleetMap {
       const cur = this.markers.get(p.device_id);
       const colour = STATUS_COLOURS[p.status];
       if (!cur) {
-        const layer = new HeadingMarker([p.lat, p.lon], {
+        const layer = new (HeadingMarker())([p.lat, p.lon], {
           radius: RADIUS,
           color: '#ffffff',
           weight: 1.5,

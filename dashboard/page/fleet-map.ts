@@ -3,14 +3,10 @@ import L from 'leaflet';
 import type { DeviceState, PositionsBody, VehiclePosition } from '../../core/dashboard-contract.js';
 import { el } from './dom.js';
 import { addBasemap, createMap, drawGeofences } from './map-base.js';
+import { STATUS_COLOURS } from './map-colours.js';
 
 /** Positions again this often (one request for the whole fleet, about 110 bytes a vehicle). */
 const POLL_MS = 2000;
-export const STATUS_COLOURS: Record<DeviceState, string> = {
-  online: '#16a34a',
-  warning: '#ca8a04',
-  offline: '#dc2626',
-};
 const RADIUS = 6;
 /** The heading arrow reaches this far beyond the circle (px). */
 const ARROW = 7;
@@ -70,7 +66,7 @@ interface Marker {
 /** What tests and curious people can read from the page (`window.fleetMap`). */
 export interface FleetMapProbe {
   map: L.Map;
-  markers(): Array<{ id: string; lat: number; lon: number; status: DeviceState }>;
+  markers(): Array<{ id: string; lat: number; lon: number; status: DeviceState; colour: string }>;
   /** A vehicle's marker in page pixels (to click it). */
   point(id: string): { x: number; y: number } | null;
 }
@@ -110,11 +106,12 @@ export class FleetMap {
     const probe: FleetMapProbe = {
       map: this.map,
       markers: () =>
-        [...this.markers.values()].map(({ position: p }) => ({
+        [...this.markers.values()].map(({ position: p, layer }) => ({
           id: p.device_id,
           lat: p.lat,
           lon: p.lon,
           status: p.status,
+          colour: layer.options.fillColor ?? '',
         })),
       point: (id) => {
         const m = this.markers.get(id);

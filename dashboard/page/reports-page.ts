@@ -50,7 +50,7 @@ export function distanceChart(rows: readonly SummaryRow[], days: readonly string
   const W = 800;
   const H = 220;
   const pad = { top: 16, bottom: 28, left: 8, right: 8 };
-  const chart = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', preserveAspectRatio: 'none' });
+  const chart = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img' });
   const entries = [...byDay.entries()];
   const max = Math.max(1, ...entries.map(([, v]) => v));
   const slot = (W - pad.left - pad.right) / Math.max(1, entries.length);

@@ -1,4 +1,5 @@
 // The maps and the reports page in chromium: markers where /latest says (10 vehicles), a click opens the vehicle, the replay slider moves the marker, MAP_TILE_URL=none asks no other host, tiles (intercepted) pass the CSP, the reports table and its CSV; writes docs/map.png and docs/reports.png.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import type { Reading } from '../../core/contract.js';
 import type { LatestBody } from '../../core/dashboard-contract.js';
 import type { Dashboard } from '../../dashboard/dashboard.js';
 import type { FleetMapProbe } from '../../dashboard/page/fleet-map.js';
+import { STATUS_COLOURS } from '../../dashboard/page/map-colours.js';
 import type { SummaryRow } from '../../dashboard/page/reports-page.js';
 import { fleetIds } from '../../devices/create-device.js';
 import { waitFor } from '../../harness/wait.js';
@@ -46,6 +48,15 @@ let browser: Browser;
 /** Every URL any page of the offline dashboard asked for. */
 const requested: string[] = [];
 const pageErrors: string[] = [];
+
+/**
+ * docs/map.png and docs/reports.png are committed; written again with UPDATE_SCREENSHOTS=1 (or
+ * when missing), else to a temp dir, so a plain `npm test` leaves the working tree clean.
+ */
+const shot = (name: string): string => {
+  const docs = join(ROOT, 'docs', name);
+  return process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(docs) ? docs : join(tempDir(), name);
+};
 
 async function newPage(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -124,11 +135,10 @@ describe('the fleet map', () => {
       expect(markers.get(id), id).toMatchObject({
         lat: latest.position?.lat,
         lon: latest.position?.lon,
-        status: 'online',
       });
     }
     await page.waitForTimeout(500); // fitBounds' animation
-    await page.locator('.map-section').screenshot({ path: join(ROOT, 'docs', 'map.png') });
+    await page.locator('.map-section').screenshot({ path: shot('map.png') });
     const at = await page.evaluate(() =>
       (window as unknown as { fleetMap: FleetMapProbe }).fleetMap.point('vehicle_03'),
     );
@@ -215,7 +225,7 @@ describe('the vehicle page', () => {
 describe('the reports page', () => {
   it('shows the rows of /api/reports/summary, a bar per day, and a working CSV link', async () => {
     const page = await newPage();
-    const from = new Date(D0 - DAY).toISOString().slice(0, 10);
+    const from = new Date(D0 - 6 * DAY).toISOString().slice(0, 10);
     await page.goto(`${base}/reports?from=${from}&to=${DAY0}`);
     await page.waitForFunction(() => document.body.dataset.rows !== undefined);
     const api = (await send(base, `/api/reports/summary?from=${from}&to=${DAY0}&group_by=day`))
@@ -243,7 +253,7 @@ describe('the reports page', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.text.trim().split('\n')).toHaveLength(api.length + 1);
-    await page.screenshot({ path: join(ROOT, 'docs', 'reports.png'), fullPage: true });
+    await page.screenshot({ path: shot('reports.png'), fullPage: true });
     // The vehicle filter narrows it to one vehicle.
     await page.selectOption('#report-vehicle', 'van_1');
     await page.click('#report-form button[type="submit"]');
@@ -258,6 +268,44 @@ describe('the reports page', () => {
     expect(await page.locator('#report-csv').getAttribute('href')).toContain('device_id=van_1');
     await page.close();
   });
+});
+
+describe('at 1,000 vehicles', () => {
+  it('every marker where GET /api/devices/positions says, each in the colour of its status', async () => {
+    const now = Date.now();
+    const more = fleetIds('car_', 990);
+    const random = rng(11);
+    await p.publish(
+      more.map((id, k) => ({
+        device_id: id,
+        seq: 0,
+        timestamp: new Date(now - 1000).toISOString(),
+        values: {
+          lat: 36 + random() * 24,
+          lon: -9 + random() * 33,
+          heading: (k * 7) % 360,
+          speed: random() * 120,
+        },
+      })),
+    );
+    for (const id of more) await p.waitAck(id, 0);
+    const page = await newPage();
+    await page.goto(`${base}/`);
+    await page.waitForSelector('#fleet-map[data-markers="1001"]', { timeout: 60_000 });
+    const api = (await send(base, '/api/devices/positions')).json as Array<{
+      device_id: string;
+      lat: number;
+      lon: number;
+      status: string;
+    }>;
+    expect(api).toHaveLength(1001);
+    const shown = new Map((await probe(page)).map((m) => [m.id, m]));
+    for (const v of api)
+      expect(shown.get(v.device_id), v.device_id).toMatchObject({ lat: v.lat, lon: v.lon });
+    // Status is live (these vehicles fall silent): each marker in the colour of the status it shows.
+    for (const m of shown.values()) expect(m.colour, m.id).toBe(STATUS_COLOURS[m.status]);
+    await page.close();
+  }, 120_000);
 });
 
 describe('MAP_TILE_URL=none', () => {

@@ -176,7 +176,10 @@ export async function startReportsPage(): Promise<void> {
     figure.querySelector('svg')?.remove();
     figure.hidden = group.value !== 'day';
     if (group.value === 'day') figure.append(distanceChart(rows, days));
-    note.textContent = rows.length === 0 ? 'No rows in this range.' : `${rows.length} rows`;
+    note.textContent =
+      rows.length === 0
+        ? 'No rows in this range.'
+        : `${rows.length} row${rows.length === 1 ? '' : 's'}`;
     document.body.dataset.rows = String(rows.length);
   };
 

@@ -13,6 +13,15 @@ import { SignalCatalog } from './signals/catalog.js';
 import { readSignalsFile, SignalsFileError } from './signals/signals-file.js';
 import type { Retention } from './store/types.js';
 
+/** MAP_TILE_URL's default: OpenStreetMap's standard tiles (shown with their attribution). */
+export const OSM_TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+
+/** An http(s) tile template with {z}, {x} and {y} (and optionally {s}). */
+function isTileUrl(v: string): boolean {
+  if (!/^https?:\/\/[^/\s]+\/\S*$/.test(v)) return false;
+  return v.includes('{z}') && v.includes('{x}') && v.includes('{y}');
+}
+
 /**
  * Test-only fault injection in the simulated vehicle (refused with NODE_ENV=production):
  * command-crash-before-commit / -after-commit: the vehicle SIGKILLs itself after receiving a
@@ -132,6 +141,12 @@ const envSchema = z.object({
   DASHBOARD_RATE_LIMIT_PER_MIN: int(1, 1_000_000).default(600),
   DASHBOARD_MAX_SOCKETS_PER_IP: int(1, 100_000).default(20),
   DASHBOARD_TRUST_PROXY: z.string().min(1).default('false'),
+  MAP_TILE_URL: z
+    .string()
+    .refine((v) => v === 'none' || isTileUrl(v), {
+      message: 'must be none or an http(s) URL with {z}, {x} and {y}',
+    })
+    .default(OSM_TILE_URL),
   NODE_ENV: z.string().min(1).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
@@ -293,6 +308,8 @@ export interface DashboardConfig {
   maxSocketsPerIp: number;
   /** Express "trust proxy": false, true, a hop count or addresses (behind cloudflared, nginx). */
   trustProxy: string;
+  /** MAP_TILE_URL: the map's raster tiles; null (`none`): the offline basemap shipped with the package. */
+  mapTileUrl: string | null;
 }
 
 export class ConfigError extends Error {
@@ -401,6 +418,7 @@ export function loadConfig(
       rateLimitPerMin: e.DASHBOARD_RATE_LIMIT_PER_MIN,
       maxSocketsPerIp: e.DASHBOARD_MAX_SOCKETS_PER_IP,
       trustProxy: e.DASHBOARD_TRUST_PROXY,
+      mapTileUrl: e.MAP_TILE_URL === 'none' ? null : e.MAP_TILE_URL,
     },
     auth,
     nodeEnv: e.NODE_ENV,

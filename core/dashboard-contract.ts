@@ -72,6 +72,22 @@ export interface DeviceStatusEntry {
 /** `GET /api/devices/status`, keyed by device id. */
 export type DevicesStatusBody = Record<string, DeviceStatusEntry>;
 
+/** One vehicle on the live map: its newest usable fix, status and speed. */
+export interface VehiclePosition {
+  device_id: string;
+  lat: number;
+  lon: number;
+  /** Degrees clockwise from north at that fix; null: not reported. */
+  heading: number | null;
+  status: DeviceState;
+  speed: number | null;
+  /** Device time of the fix. */
+  fix_at: string;
+}
+
+/** `GET /api/devices/positions`: every vehicle with a usable fix, by id. */
+export type PositionsBody = VehiclePosition[];
+
 /** One signal's newest value and the device time it was measured at. */
 export interface LatestSignal {
   value: SignalValue;
@@ -236,6 +252,8 @@ export interface HelloPayload {
   server_time: string;
   offline_after_s: number;
   late_after_ms: number;
+  /** MAP_TILE_URL's tile template; null: the offline basemap shipped with the package. */
+  map_tile_url: string | null;
   version: string;
 }
 

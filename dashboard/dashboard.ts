@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import { Registry } from 'prom-client';
 import { Server as SocketServer } from 'socket.io';
 import type { Auth } from '../auth/auth.js';
+import { OSM_TILE_URL } from '../core/config.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../core/dashboard-contract.js';
 import { LATE_AFTER_MS } from '../core/dashboard-contract.js';
 import type { Logger } from '../core/log.js';
@@ -75,6 +76,8 @@ export interface DashboardOptions extends SecurityConfig {
   deviceAllowlist?: boolean;
   /** The signal catalog in force (SIGNALS_FILE included); default: the built-in signals. */
   catalog?: SignalCatalog;
+  /** MAP_TILE_URL; null: the offline basemap; undefined: OpenStreetMap's tiles. */
+  mapTileUrl?: string | null;
 }
 
 export interface DashboardDeps {
@@ -143,6 +146,11 @@ export class Dashboard {
   private stopping: Promise<void> | undefined;
   /** Status changes: each at debug, a summary at info at most every few seconds. */
   private readonly statusDigest: StatusDigest;
+
+  /** The map's tile template (MAP_TILE_URL); null: the offline basemap. */
+  private get mapTileUrl(): string | null {
+    return this.options.mapTileUrl === undefined ? OSM_TILE_URL : this.options.mapTileUrl;
+  }
 
   get catalog(): SignalCatalog {
     return this.options.catalog ?? BUILTIN_CATALOG;
@@ -279,7 +287,7 @@ export class Dashboard {
     await this.store.start();
     await this.ingestStore?.start();
     await this.deps.geo?.start();
-    const headers = securityHeaders();
+    const headers = securityHeaders(this.mapTileUrl);
     this.rateLimit = apiRateLimit(security.rateLimitPerMin, log);
     const app = buildApp({
       store: this.store,
@@ -337,6 +345,7 @@ export class Dashboard {
         server_time: new Date(now()).toISOString(),
         offline_after_s: this.options.offlineAfterS,
         late_after_ms: LATE_AFTER_MS,
+        map_tile_url: this.mapTileUrl,
         version: this.options.version,
       });
       // Legacy or view client: latest_data and health now, or only once it says what it shows.

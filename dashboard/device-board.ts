@@ -1,6 +1,11 @@
 // Per-device live state (latest reading, last seen, reported status, health) and the online/warning/offline rule; pure, clock passed in.
 import type { HealthMessage, Reading, StatusMessage } from '../core/contract.js';
-import type { DeviceState, DevicesStatusBody, LatestData } from '../core/dashboard-contract.js';
+import type {
+  DeviceState,
+  DevicesStatusBody,
+  LatestData,
+  PositionsBody,
+} from '../core/dashboard-contract.js';
 import { quietAfterMs } from '../core/expected-interval.js';
 import type { LatestReading } from '../core/store/types.js';
 import { emptyFleetValues, type FleetValues, noteLatest, noteReading } from './fleet-values.js';
@@ -268,6 +273,26 @@ export class DeviceBoard {
         timestamp: e.latest?.timestamp ?? null,
         lastSeenAt: e.lastSeenAt,
         fleet: e.fleet,
+      });
+    }
+    return out;
+  }
+
+  /** The `GET /api/devices/positions` body: vehicles with a usable fix, by id. */
+  positions(now: number, canSee: (id: string) => boolean): PositionsBody {
+    const out: PositionsBody = [];
+    for (const id of this.sortedIds()) {
+      const e = this.entries.get(id) as Entry;
+      const { fix, fixAt } = e.fleet;
+      if (!fix || fixAt === undefined || !canSee(id)) continue;
+      out.push({
+        device_id: id,
+        lat: fix.lat,
+        lon: fix.lon,
+        heading: fix.heading,
+        status: this.status(e, now),
+        speed: e.latest?.speed ?? null,
+        fix_at: new Date(fixAt).toISOString(),
       });
     }
     return out;

@@ -7,9 +7,24 @@ export interface FleetValues {
   signals: Partial<Record<FleetSignal, TimedValue>>;
   /** Device time of the newest usable fix, ms; undefined: none seen. */
   fixAt: number | undefined;
+  /** That fix (the live map); undefined: none seen. */
+  fix: Fix | undefined;
 }
 
-export const emptyFleetValues = (): FleetValues => ({ signals: {}, fixAt: undefined });
+/** Where a vehicle was at its newest usable fix, and which way it headed (degrees, null: unknown). */
+export interface Fix {
+  lat: number;
+  lon: number;
+  heading: number | null;
+}
+
+export const emptyFleetValues = (): FleetValues => ({
+  signals: {},
+  fixAt: undefined,
+  fix: undefined,
+});
+
+const headingOf = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 
 function note(v: FleetValues, key: FleetSignal, next: TimedValue): void {
   const cur = v.signals[key];
@@ -22,8 +37,18 @@ export function noteReading(v: FleetValues, r: Reading, at: number): void {
     const value = r.values[key];
     if (value !== undefined) note(v, key, { value, time: at });
   }
-  if (hasPosition(r) && r.position_flag === undefined && (v.fixAt ?? Number.NEGATIVE_INFINITY) < at)
+  if (
+    hasPosition(r) &&
+    r.position_flag === undefined &&
+    (v.fixAt ?? Number.NEGATIVE_INFINITY) < at
+  ) {
     v.fixAt = at;
+    v.fix = {
+      lat: r.values.lat as number,
+      lon: r.values.lon as number,
+      heading: headingOf(r.values.heading),
+    };
+  }
 }
 
 /** What the store had (each signal with its own time; the position from the newest valid fix). */
@@ -32,8 +57,22 @@ export function noteLatest(v: FleetValues, latest: LatestReading): void {
     const timed = latest.signals[key];
     if (timed) note(v, key, timed);
   }
-  const fix = latest.signals.lat?.time;
-  if (fix !== undefined && (v.fixAt ?? Number.NEGATIVE_INFINITY) < fix) v.fixAt = fix;
+  const { lat, lon, heading } = latest.signals;
+  const fix = lat?.time;
+  if (
+    fix !== undefined &&
+    typeof lat?.value === 'number' &&
+    typeof lon?.value === 'number' &&
+    (v.fixAt ?? Number.NEGATIVE_INFINITY) < fix
+  ) {
+    v.fixAt = fix;
+    // The store keeps a fix's keys together; a heading from another time is not this fix's.
+    v.fix = {
+      lat: lat.value,
+      lon: lon.value,
+      heading: heading?.time === fix ? headingOf(heading.value) : null,
+    };
+  }
 }
 
 const num = (t: TimedValue | undefined): number | null =>

@@ -4,12 +4,15 @@ import { build, type Plugin } from 'esbuild';
 
 /** The Socket.IO client as an ES module, served by server.ts from socket.io's own client-dist. */
 export const SOCKET_IO_CLIENT_URL = '/vendor/socket.io/socket.io.esm.min.js';
+/** Natural Earth's country outlines (TopoJSON, world-atlas): the offline basemap (MAP_TILE_URL=none). */
+export const WORLD_OUTLINES_URL = '/vendor/world-atlas/countries-50m.json';
 
 /**
  * The page imports `uplot` and `socket.io-client` by package name, so tsc checks it against their
  * types, but neither is inlined: the Socket.IO import becomes its URL, and `uplot` becomes the
  * global that /vendor/uplot/uPlot.iife.min.js defines (uPlot ships no minified ES module; the
- * minified script is a third of the size).
+ * minified script is a third of the size); `leaflet` likewise becomes the global `L` that
+ * /vendor/leaflet/leaflet.js defines (its CSS refers to images beside it).
  */
 const vendorLibraries: Plugin = {
   name: 'vendor-libraries',
@@ -18,9 +21,12 @@ const vendorLibraries: Plugin = {
       path: SOCKET_IO_CLIENT_URL,
       external: true,
     }));
-    b.onResolve({ filter: /^uplot$/ }, () => ({ path: 'uplot', namespace: 'vendor-global' }));
-    b.onLoad({ filter: /.*/, namespace: 'vendor-global' }, () => ({
-      contents: 'export default globalThis.uPlot;',
+    b.onResolve({ filter: /^(uplot|leaflet)$/ }, (args) => ({
+      path: args.path,
+      namespace: 'vendor-global',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'vendor-global' }, (args) => ({
+      contents: `export default globalThis.${args.path === 'leaflet' ? 'L' : 'uPlot'};`,
       loader: 'js',
     }));
   },

@@ -13,7 +13,7 @@ import type { AlarmsView } from './alarms/alarm-follower.js';
 import { ApiRouter } from './api/api-router.js';
 import { openApiRoutes, SWAGGER_UI_URL } from './api/openapi-routes.js';
 import { errorHandler, InvalidParameterError, NotFoundError, notFoundHandler } from './errors.js';
-import { SOCKET_IO_CLIENT_URL } from './page-bundle.js';
+import { SOCKET_IO_CLIENT_URL, WORLD_OUTLINES_URL } from './page-bundle.js';
 import { peopleRoutes } from './people/routes.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { commandRoutes } from './routes/commands.js';
@@ -59,6 +59,9 @@ const UPLOT_DIST = join(dirname(require.resolve('uplot/package.json')), 'dist');
  */
 const SOCKET_IO_DIST = join(dirname(require.resolve('socket.io/package.json')), 'client-dist');
 const SWAGGER_UI_DIST = dirname(require.resolve('swagger-ui-dist/package.json'));
+/** Leaflet's script, styles and their images (the maps), and Natural Earth's outlines (MAP_TILE_URL=none). */
+const LEAFLET_DIST = join(dirname(require.resolve('leaflet/package.json')), 'dist');
+const WORLD_ATLAS = dirname(require.resolve('world-atlas/package.json'));
 /** JSON bodies, after the guard, up to this size unless a route's spec asks for more (bodyLimit). */
 export const BODY_LIMIT = '16kb';
 
@@ -125,7 +128,7 @@ export function buildApp(deps: AppDeps): Express {
     res.set('Cache-Control', 'no-store');
     res.sendFile(join(PUBLIC_DIR, 'login.html'), (err) => err && next(err));
   });
-  for (const page of ['admin', 'account']) {
+  for (const page of ['admin', 'account', 'reports']) {
     app.get(`/${page}`, (_req, res, next) => {
       res.set('Cache-Control', 'no-cache');
       res.sendFile(join(PUBLIC_DIR, `${page}.html`), (err) => err && next(err));
@@ -142,7 +145,12 @@ export function buildApp(deps: AppDeps): Express {
     // The API docs page (/api/docs).
     [`${SWAGGER_UI_URL}/swagger-ui.css`, join(SWAGGER_UI_DIST, 'swagger-ui.css')],
     [`${SWAGGER_UI_URL}/swagger-ui-bundle.js`, join(SWAGGER_UI_DIST, 'swagger-ui-bundle.js')],
+    [WORLD_OUTLINES_URL, join(WORLD_ATLAS, 'countries-50m.json')],
   ];
+  app.use(
+    '/vendor/leaflet',
+    express.static(LEAFLET_DIST, { index: false, fallthrough: false, dotfiles: 'deny' }),
+  );
   for (const [path, file] of vendor) {
     app.get(path, (_req, res, next) => {
       res.sendFile(file, (err) => err && next(err));

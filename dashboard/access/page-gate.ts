@@ -11,6 +11,7 @@ export function isPage(path: string): boolean {
     path === '/' ||
     path === '/admin' ||
     path === '/account' ||
+    path === '/reports' ||
     path.startsWith('/vehicles/') ||
     (path.endsWith('.html') && path !== '/login.html')
   );

@@ -18,6 +18,7 @@ import {
   type HealthBody,
   type HistoryBody,
   type IngestBody,
+  type PositionsBody,
 } from '../../core/dashboard-contract.js';
 import { REJECT_REASONS } from '../../core/validate.js';
 import type { ResponseSpec } from './route-spec.js';
@@ -50,6 +51,19 @@ export const devicesStatusBody = z.record(
   }),
 );
 sameType<z.infer<typeof devicesStatusBody>, DevicesStatusBody>(true);
+
+export const positionsBody = z.array(
+  z.object({
+    device_id: z.string(),
+    lat: z.number(),
+    lon: z.number(),
+    heading: z.number().nullable(),
+    status: z.enum(['online', 'warning', 'offline']),
+    speed: z.number().nullable(),
+    fix_at: isoTime,
+  }),
+);
+sameType<z.infer<typeof positionsBody>, PositionsBody>(true);
 
 export const historyBody = z.object({
   device_id: z.string(),

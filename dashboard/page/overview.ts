@@ -1,4 +1,4 @@
-// The fleet overview (/): summary, the virtualized vehicle table, a paged chart grid, alarms; receives only what it shows (`view`).
+// The fleet overview (/): summary, the live map, the virtualized vehicle table, a paged chart grid, alarms; receives only what it shows (`view`).
 import { DEVICE_ID_PATTERN } from '../../core/contract.js';
 import type {
   DevicesStatusBody,
@@ -10,6 +10,7 @@ import { ChartGrid, GRID_PAGE } from './chart-grid.js';
 import { CommandPanels } from './command-panel.js';
 import type { CardContext } from './device-card.js';
 import { byId } from './dom.js';
+import { FleetMap } from './fleet-map.js';
 import { FleetSummaryView } from './fleet-summary.js';
 import { FleetTable } from './fleet-table.js';
 import { LateNotes } from './late-notes.js';
@@ -201,6 +202,11 @@ export async function startOverview(): Promise<void> {
       table.setLate(r.device_id, true);
     }
   });
+  const fleetMap = new FleetMap(byId('fleet-map'), (id) =>
+    location.assign(`/vehicles/${encodeURIComponent(id)}`),
+  );
+  socket.on('hello', (hello) => fleetMap.setBasemap(hello.map_tile_url));
+  fleetMap.start();
   link.start((again) => {
     sendView();
     // After an outage the charts have a hole: history fills it; alarms may have changed meanwhile.

@@ -1,4 +1,4 @@
-// One vehicle's page (/vehicles/:id): live speed chart with min/max band, a small chart per other signal it sends, its last position, ranges 5 m…1 y and custom, health, alarms, commands, exports.
+// One vehicle's page (/vehicles/:id): live speed chart with min/max band, the range's track with a replay, a small chart per other signal it sends, its last position, ranges 5 m…1 y and custom, health, alarms, commands, exports.
 import { DEVICE_ID_PATTERN } from '../../core/contract.js';
 import type { DeviceListEntry } from '../../core/dashboard-contract.js';
 import { readingsPath } from '../../core/dashboard-contract.js';
@@ -9,6 +9,7 @@ import { PositionView } from './position-view.js';
 import { isRange, type Range, RangeState } from './range-state.js';
 import { loadSession, mayAct, mountUserBar, writeAuth } from './session.js';
 import { SocketLink } from './socket-link.js';
+import { TrackView } from './track-view.js';
 import { VehicleAlarms } from './vehicle-alarms.js';
 import { VehicleSignals } from './vehicle-signals.js';
 
@@ -67,6 +68,9 @@ export async function startVehiclePage(): Promise<void> {
     byId('vehicle-alarms-empty'),
   );
 
+  const track = new TrackView(deviceId);
+  socket.on('hello', (hello) => track.setBasemap(hello.map_tile_url));
+
   const csv = byId<HTMLAnchorElement>('export-csv');
   const ndjson = byId<HTMLAnchorElement>('export-ndjson');
   /** Export links for the range on screen (a preset's "now" moves: refreshed every second). */
@@ -99,6 +103,7 @@ export async function startVehiclePage(): Promise<void> {
     exportLinks();
     void card.load();
     signals.load();
+    void track.load(f, t);
   };
   for (const b of rangeButtons) {
     b.addEventListener('click', () => {

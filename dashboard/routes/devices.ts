@@ -1,4 +1,4 @@
-// GET /api/devices/status (live board) and GET /api/devices/:id/latest (newest stored reading, every signal with its time).
+// GET /api/devices/status and /positions (live board) and GET /api/devices/:id/latest (newest stored reading, every signal with its time).
 import type {
   DevicesStatusBody,
   LatestBody,
@@ -8,7 +8,7 @@ import type {
 import type { SignalCatalog } from '../../core/signals/catalog.js';
 import type { LatestReading } from '../../core/store/types.js';
 import type { ApiRouter } from '../api/api-router.js';
-import { devicesStatusBody, errorResponses } from '../api/schemas.js';
+import { devicesStatusBody, errorResponses, positionsBody } from '../api/schemas.js';
 import { latestBody } from '../api/signal-schemas.js';
 import { NotFoundError } from '../errors.js';
 import { deviceIdParams, noQuery } from '../params.js';
@@ -64,6 +64,24 @@ export function deviceRoutes(api: ApiRouter, deps: RouteDeps): void {
         ? report
         : Object.fromEntries(Object.entries(report).filter(([id]) => access.canSee(id)));
       res.json(body);
+    },
+  );
+  api.route(
+    {
+      method: 'get',
+      path: '/api/devices/positions',
+      summary:
+        "Every vehicle's newest usable fix (lat, lon, heading), status and speed: the live map",
+      tag: 'devices',
+      access: { role: 'viewer', vehicle: 'filtered' },
+      query: noQuery,
+      responses: {
+        200: { description: 'by device id', schema: positionsBody },
+        ...errorResponses(400, 429),
+      },
+    },
+    ({ access }, _req, res) => {
+      res.json(deps.board.positions(deps.now(), (id) => access.all || access.canSee(id)));
     },
   );
   api.route(

@@ -10,9 +10,11 @@ import helmet from 'helmet';
  * - `style-src 'unsafe-inline'` only because uPlot positions its elements with inline styles;
  * - nothing may frame the page (`frame-ancestors 'none'`, X-Frame-Options DENY), nothing is sent
  *   as a form or a Referer.
+ * - images also from the map's tile host (MAP_TILE_URL), none with `MAP_TILE_URL=none`.
  * HSTS stays on: browsers ignore it over http and keep it for the Cloudflare https hostname.
  */
-export function securityHeaders() {
+export function securityHeaders(tileUrl: string | null = null) {
+  const tileHost = tileUrl === null ? [] : [tileSource(tileUrl)];
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -21,7 +23,7 @@ export function securityHeaders() {
         scriptSrc: ["'self'"],
         scriptSrcAttr: ["'none'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
+        imgSrc: ["'self'", 'data:', ...tileHost],
         fontSrc: ["'self'"],
         connectSrc: ["'self'"],
         objectSrc: ["'none'"],
@@ -33,4 +35,10 @@ export function securityHeaders() {
     xFrameOptions: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
   });
+}
+
+/** The CSP source of a tile template's host: `https://{s}.tile.example.org/…` → `https://*.tile.example.org`. */
+export function tileSource(tileUrl: string): string {
+  const host = /^https?:\/\/[^/]+/.exec(tileUrl)?.[0] ?? tileUrl;
+  return host.replace(/\{[a-z]+\}/g, '*');
 }

@@ -30,6 +30,8 @@ export function testConfig(dir: string, port: number, overrides: ConfigOverrides
       SEED: '1',
       // Tests not about people run as today's open dashboard; npm start's default is local.
       AUTH_MODE: 'none',
+      // No test reaches the internet: the map draws the offline basemap unless a test says otherwise.
+      MAP_TILE_URL: 'none',
       ...overrides,
     },
   );

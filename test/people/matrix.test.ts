@@ -47,6 +47,7 @@ const EXAMPLES: Record<string, Example> = {
   'GET /api/health': { path: () => '/api/health', ok: [200] },
   'GET /metrics': { path: () => '/metrics', ok: [200] },
   'GET /api/devices/status': { path: () => '/api/devices/status', ok: [200] },
+  'GET /api/devices/positions': { path: () => '/api/devices/positions', ok: [200] },
   'GET /api/devices': { path: () => '/api/devices', ok: [200] },
   'GET /api/signals': { path: () => '/api/signals', ok: [200] },
   'GET /api/devices/:id/latest': { path: (c) => `/api/devices/${c.device}/latest`, ok: [200] },

@@ -239,9 +239,11 @@ describe('POST /api/alarms/:id/ack', () => {
       'device_id',
       'limit',
     ]);
+    // Operators and up, by token, session or Cloudflare Access; cookie writes carry the CSRF token.
     expect(doc.paths['/api/alarms/{id}/ack']?.post?.security).toEqual([
-      { bearer: [] },
-      { session: [] },
+      { bearer: ['operator'] },
+      { session: ['operator'], csrf: [] },
+      { cloudflareAccess: ['operator'], csrf: [] },
     ]);
   });
 });

@@ -312,7 +312,7 @@ describe('reads and refusals', () => {
     expect(Object.keys(doc.paths['/api/commands/{command_id}'] ?? {})).toEqual(['get']);
     const postOp = doc.paths['/api/devices/{id}/commands']?.post;
     // Bearer (a personal token or DASHBOARD_API_TOKEN) or a session cookie.
-    expect(postOp?.security).toContainEqual({ bearer: [] });
+    expect(postOp?.security).toContainEqual({ bearer: ['operator'] });
     expect(JSON.stringify(postOp?.requestBody)).toContain('expires_in_s');
   });
 

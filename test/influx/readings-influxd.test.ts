@@ -154,9 +154,11 @@ describe('GET /api/devices/:id/readings on InfluxDB', () => {
         };
       }),
     ).toEqual(rowsOf('vehicle_03'));
-    const ndjson = await (
-      await fetch(`${base}/api/devices/vehicle_03/readings?format=ndjson&order=desc&min_speed=100`)
-    ).text();
+    // A fresh connection: right after a CSV export over InfluxDB, the kept-alive one was sometimes
+    // reset before the next answer's headers (ECONNRESET; cause not found yet, noted on issue 24).
+    const ndjson = (
+      await send(base, '/api/devices/vehicle_03/readings?format=ndjson&order=desc&min_speed=100')
+    ).text;
     const parsed = ndjson
       .trimEnd()
       .split('\n')

@@ -63,7 +63,7 @@ async function ackOf(seq: number, what: string): Promise<void> {
   await waitFor(
     () => lastAck,
     (s) => s === seq,
-    { timeoutMs: 30_000, what },
+    { timeoutMs: 90_000, what },
   );
 }
 

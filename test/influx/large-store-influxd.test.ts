@@ -93,7 +93,9 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-describe('collector on influxd 1.6.7 holding 5 M readings (npm script heap flags: 96 MB old space)', () => {
+describe('collector on influxd 1.6.7 holding 5 M readings (npm script heap flags: 96 MB old space)', {
+  timeout: 300_000,
+}, () => {
   it('starts from the checkpoint, reads back only what lies above it, stores new readings once and acks exactly, also after a kill', async () => {
     const first = await startedCollector();
     // The 1,000 readings above the checkpoint were found: the ack covers every stored seq.

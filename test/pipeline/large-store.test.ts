@@ -67,7 +67,9 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-describe('collector on 5 M stored readings (npm script heap flags: 96 MB old space)', () => {
+describe('collector on 5 M stored readings (npm script heap flags: 96 MB old space)', {
+  timeout: 300_000,
+}, () => {
   it('starts without reading history, stores new readings once, acks exactly; retention never lets old seqs back in', async () => {
     const first = collector();
     first.start();
@@ -115,7 +117,7 @@ describe('collector on 5 M stored readings (npm script heap flags: 96 MB old spa
     await waitFor(
       () => lastAck,
       (seq) => seq === STORED + NEW - 1,
-      { what: 'ack of the new readings' },
+      { what: 'ack of the new readings', timeoutMs: 90_000 },
     );
     expect(await first.kill('SIGTERM')).toBe(0);
 

@@ -22,14 +22,16 @@ export function createCollector(config: Config, log: Logger, metrics?: Registry)
   const store = createStore(config.store, log);
   // One follower of fleet/geofences: trips and the alarms' geofence rules read the same zones.
   const geofences = new GeofenceFollower(log);
-  const geo = createGeoStore(config.store);
-  const tracking = createTracking(config, log, {
-    geo,
-    store,
-    geofences,
-    registry,
-    ownsStore: true,
-  });
+  // GEO_TRACKING=false: ingest only (no trips, stops or geofence events; the geo store untouched).
+  const tracking = config.geo.tracking
+    ? createTracking(config, log, {
+        geo: createGeoStore(config.store),
+        store,
+        geofences,
+        registry,
+        ownsStore: true,
+      })
+    : undefined;
   const collector = new Collector(
     {
       store,

@@ -51,9 +51,9 @@ const GEOFENCES_META = 'geofences';
 
 interface Pending {
   items: GeoItem[];
-  /** The smallest key in the batch, duplicates included. */
+  /** The smallest key the batch stored or re-flagged (duplicates left out). */
   min: SampleKey;
-  /** The newest key in the batch. */
+  /** The newest key the batch stored. */
   max: SampleKey;
   /** The smallest key of a stored fix a late one re-flagged. */
   reflag: SampleKey | null;
@@ -398,26 +398,29 @@ export class GeoTracking {
 }
 
 function group(readings: readonly Reading[], result: WriteResult): Map<string, Pending> {
-  const fresh = new Set(result.fresh ?? readings);
+  // Only what this write stored counts: a duplicate (a resend of a reading stored long ago) neither
+  // feeds a vehicle nor moves where its loading or recomputation starts. Counting them made a
+  // vehicle's first batch after a start replay days of history when it carried old resends.
   const pending = new Map<string, Pending>();
-  for (const r of readings) {
+  for (const r of result.fresh ?? readings) {
     const key = { time: Date.parse(r.timestamp), seq: r.seq };
     if (!Number.isFinite(key.time)) continue;
-    let p = pending.get(r.device_id);
+    const p = pending.get(r.device_id);
     if (!p) {
-      p = { items: [], min: key, max: key, reflag: null };
-      pending.set(r.device_id, p);
-    } else {
-      if (compareKeys(key, p.min) < 0) p.min = key;
-      if (compareKeys(key, p.max) > 0) p.max = key;
+      pending.set(r.device_id, { items: [itemOfReading(r)], min: key, max: key, reflag: null });
+      continue;
     }
-    if (fresh.has(r)) p.items.push(itemOfReading(r));
+    if (compareKeys(key, p.min) < 0) p.min = key;
+    if (compareKeys(key, p.max) > 0) p.max = key;
+    p.items.push(itemOfReading(r));
   }
   for (const f of result.reflagged) {
     const p = pending.get(f.deviceId);
     const key = { time: f.time, seq: f.seq };
-    if (p) p.reflag = minKey(p.reflag, key);
-    else pending.set(f.deviceId, { items: [], min: key, max: key, reflag: key });
+    if (p) {
+      p.reflag = minKey(p.reflag, key);
+      if (compareKeys(key, p.min) < 0) p.min = key;
+    } else pending.set(f.deviceId, { items: [], min: key, max: key, reflag: key });
   }
   return pending;
 }

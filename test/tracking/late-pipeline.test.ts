@@ -134,4 +134,20 @@ describe('late data', () => {
     // once was one, a warning per vehicle and batch in `npm start`'s log).
     expect(p.collector.totals().extensions.geo?.failures).toBe(0);
   });
+  it('old resends in the first batch after a restart load from the newest checkpoint, not from them', async () => {
+    const readings = samples.map((s) => readingOf('resent', s));
+    const day1 = readings.filter((r) => Date.parse(r.timestamp) < D0 + DAY);
+    await inBatches(p, day1);
+    await p.waitAck('resent', day1.length - 1);
+    await p.restartCollector();
+    // A device resending its first 100 readings (stored days ago) with the rest of its queue.
+    const rest = readings.slice(day1.length);
+    await p.publish([...readings.slice(0, 100), ...rest.slice(0, 400)]);
+    await inBatches(p, rest.slice(400));
+    await p.waitAck('resent', readings.length - 1);
+    expect(await results(p, 'resent')).toEqual(await results(p, 'live'));
+    // Read back after the restart: the readings after day 1's last checkpoint, not day 1 whole.
+    const replayed = p.collector.totals().extensions.geo?.replayed ?? 0;
+    expect(replayed).toBeLessThan(day1.length / 2);
+  });
 });

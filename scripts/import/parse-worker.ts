@@ -1,5 +1,7 @@
 // The import's parsing thread: reads the file and posts batches of valid readings while the main thread writes.
-import { createReadStream } from 'node:fs';
+import { createReadStream, fstatSync } from 'node:fs';
+import { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { transferList } from './batch.js';
 import { Parser } from './parser.js';
@@ -33,11 +35,23 @@ async function post(parser: Parser, flush: boolean): Promise<void> {
   }
 }
 
+/**
+ * Standard input from a pipe or socket is read as a non-blocking stream: a blocking read of a pipe
+ * whose writer stays open would hold the thread (and the process's exit) after a SIGINT until the
+ * writer sent more. A redirected file is read like any file.
+ */
+function standardInput(): Readable {
+  const stat = fstatSync(0);
+  if (stat.isFIFO() || stat.isSocket())
+    return new Socket({ fd: 0, readable: true, writable: false });
+  return createReadStream('-', { fd: 0, autoClose: false, highWaterMark: CHUNK_BYTES });
+}
+
 try {
   const parser = new Parser(input.options);
   const stream =
     input.file === '-'
-      ? createReadStream('-', { fd: 0, autoClose: false, highWaterMark: CHUNK_BYTES })
+      ? standardInput()
       : createReadStream(input.file, { highWaterMark: CHUNK_BYTES });
   for await (const chunk of stream) {
     parser.push(chunk as Buffer, Date.now());

@@ -1,5 +1,6 @@
 // Composition of the dashboard from config: read-only store factory, persistent MQTT session, command store, clock, version, metrics registry.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { createAuth } from '../auth/auth.js';
 import type { Config } from '../core/config.js';
@@ -7,6 +8,7 @@ import type { Logger } from '../core/log.js';
 import { createMetricsRegistry } from '../core/metrics/registry.js';
 import { DASHBOARD_USER } from '../core/mqtt-credentials.js';
 import { MqttSession } from '../core/mqtt-session.js';
+import { projectRoot } from '../core/project-root.js';
 import { createStore } from '../core/store/create-store.js';
 import { SqliteRegistryStore } from '../registry/sqlite-registry-store.js';
 import { FollowedRegistry } from './cluster/followed-registry.js';
@@ -17,7 +19,7 @@ import { createDashboardGeo } from './geo/create-geo.js';
 
 /** The version in package.json, reported by /api/health. */
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as {
     version?: unknown;
   };
   return typeof pkg.version === 'string' ? pkg.version : 'unknown';

@@ -1,6 +1,7 @@
 // Compiles the page's TypeScript (dashboard/page/) into one browser module at start-up, with esbuild (tsx's own).
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { projectRoot } from '../core/project-root.js';
 
 /** The Socket.IO client as an ES module, served by server.ts from socket.io's own client-dist. */
 export const SOCKET_IO_CLIENT_URL = '/vendor/socket.io/socket.io.esm.min.js';
@@ -38,7 +39,7 @@ const vendorLibraries: Plugin = {
  */
 export async function buildPageBundle(): Promise<string> {
   const result = await build({
-    entryPoints: [fileURLToPath(new URL('./page/app.ts', import.meta.url))],
+    entryPoints: [join(projectRoot(), 'dashboard', 'page', 'app.ts')],
     bundle: true,
     write: false,
     format: 'esm',

@@ -1,12 +1,12 @@
 // The Express app: security layers (headers, CORS, rate limit, who is asking, write guard), JSON routes, /metrics, the pages and their libraries, one error handler.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import type { Auth } from '../auth/auth.js';
 import { DEVICE_ID_PATTERN } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
+import { projectRoot } from '../core/project-root.js';
 import { pageGate, signedInWrites } from './access/page-gate.js';
 import { requestIdentity } from './access/request-identity.js';
 import type { AlarmsView } from './alarms/alarm-follower.js';
@@ -51,7 +51,7 @@ export interface AppDeps extends RouteDeps {
 }
 
 const require = createRequire(import.meta.url);
-const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+const PUBLIC_DIR = join(projectRoot(), 'dashboard', 'public');
 const UPLOT_DIST = join(dirname(require.resolve('uplot/package.json')), 'dist');
 /**
  * The client build shipped inside the server package (always the server's own version), served

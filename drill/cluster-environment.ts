@@ -72,7 +72,10 @@ export class ClusterEnvironment extends DrillEnvironment {
   /** One more collector process (c1, c2, …): it takes its share from the others. */
   addCollector(): Member {
     const id = `c${this.nextId++}`;
-    const proc = new ProgramProcess('collector/main.ts', [], { ...this.env(), COLLECTOR_ID: id });
+    const proc = ProgramProcess.fromNpmScript('collector', [], {
+      ...this.env(),
+      COLLECTOR_ID: id,
+    });
     proc.start();
     const member = { id, proc };
     this.members.push(member);

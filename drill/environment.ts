@@ -127,7 +127,7 @@ export class DrillEnvironment {
   }
 
   async startCollector(): Promise<void> {
-    this.collector = new ProgramProcess('collector/main.ts', [], this.env());
+    this.collector = ProgramProcess.fromNpmScript('collector', [], this.env());
     this.collector.start();
     await this.collectorReady();
   }
@@ -151,7 +151,7 @@ export class DrillEnvironment {
       prefix,
       '--json-stats',
     ];
-    this.devices = new ProgramProcess('devices/main.ts', args, {
+    this.devices = ProgramProcess.fromNpmScript('devices', args, {
       ...this.env(),
       LOG_LEVEL: 'warn',
     });

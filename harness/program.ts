@@ -19,6 +19,12 @@ export function npmScript(name: string): { script: string; nodeArgs: string[] } 
   return { script, nodeArgs: words.slice(1, -1) };
 }
 
+/** The node arguments that run an npm script (its flags, then its file): spawn(process.execPath, these). */
+export function npmCommand(name: string): string[] {
+  const { script, nodeArgs } = npmScript(name);
+  return [...nodeArgs, script];
+}
+
 export class ProgramProcess {
   private child: ChildProcess | undefined;
   private exitPromise: Promise<number | null> | undefined;

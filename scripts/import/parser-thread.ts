@@ -20,8 +20,12 @@ export class ParserThread {
   private finished = false;
 
   constructor(input: ParserInput) {
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    this.worker = startWorker(new URL(`./parse-worker${ext}`, import.meta.url), input);
+    // Under tsx this module is scripts/import/parser-thread.ts beside the worker's source; bundled
+    // by `npm run build` it is part of dist/scripts/import.mjs, the worker dist/scripts/import/.
+    const worker = import.meta.url.endsWith('.ts')
+      ? './parse-worker.ts'
+      : './import/parse-worker.mjs';
+    this.worker = startWorker(new URL(worker, import.meta.url), input);
     this.worker.on('message', (m: FromParser) => this.push(m));
     this.worker.on('error', (err) =>
       this.push({ kind: 'fatal', message: `the parsing thread failed: ${err.message}` }),

@@ -10,6 +10,7 @@ import { readingOfSpeed } from '../../core/contract.js';
 import { SqliteStore } from '../../core/store/sqlite-store.js';
 import { fleetIds } from '../../devices/create-device.js';
 import { createRandom, deviceSeed } from '../../devices/rng.js';
+import { npmCommand } from '../../harness/program.js';
 import { SpeedModel } from '../helpers/speed-series.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -59,7 +60,7 @@ export async function storeEarlierRun(config: Config): Promise<void> {
 
 /** `npm run device -- <id>` as a child process, so the test can freeze it (SIGSTOP). */
 export function deviceProcess(config: Config, deviceId: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'devices/device-main.ts', deviceId], {
+  return spawn(process.execPath, [...npmCommand('device'), deviceId], {
     cwd: ROOT,
     env: {
       ...process.env,

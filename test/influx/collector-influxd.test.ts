@@ -20,7 +20,7 @@ describe('collector on InfluxDB 1.6.7', () => {
     const config = influxConfig(dir, broker.port, influxd.url, { DEVICE_COUNT: '10' });
     const limit = 150;
     const fleet = inProcessFleet(config, { limit });
-    const collector = new ProgramProcess('collector/main.ts', [], {
+    const collector = ProgramProcess.fromNpmScript('collector', [], {
       MQTT_BROKER_HOST: '127.0.0.1',
       MQTT_BROKER_PORT: String(broker.port),
       STORE: 'influxdb',

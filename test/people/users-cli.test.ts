@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { track } from '../../harness/children.js';
+import { npmCommand } from '../../harness/program.js';
 import { testAuth } from '../auth/fixture.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 
@@ -18,7 +19,7 @@ function users(
   args: string[],
   input = '',
 ): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/users.ts', ...args], {
+  const child = spawn(process.execPath, [...npmCommand('users'), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -71,8 +71,8 @@ describe('outages', () => {
       MQTT_RECONNECT_MAX_MS: '1000',
       QUEUE_DIR: config.devices.queueDir,
     };
-    const devices = new ProgramProcess(
-      'devices/main.ts',
+    const devices = ProgramProcess.fromNpmScript(
+      'devices',
       ['--count', '2', '--interval', '20', '--prefix', 'killme_', '--quiet'],
       env,
     );
@@ -86,8 +86,8 @@ describe('outages', () => {
       for (const b of backlog) expect(b.rows).toBeGreaterThan(40);
       await broker.start();
       // Restarted with --limit 0: it takes no new readings, so what arrives is the old backlog.
-      const again = new ProgramProcess(
-        'devices/main.ts',
+      const again = ProgramProcess.fromNpmScript(
+        'devices',
         ['--count', '2', '--interval', '20', '--prefix', 'killme_', '--limit', '0', '--quiet'],
         env,
       );
@@ -127,7 +127,10 @@ describe('outages', () => {
       SQLITE_PATH: config.store.sqlitePath,
       COLLECTOR_STATE_PATH: config.collectorStatePath,
     };
-    const collector = new ProgramProcess('collector/main.ts', [], { ...env, LOG_LEVEL: 'info' });
+    const collector = ProgramProcess.fromNpmScript('collector', [], {
+      ...env,
+      LOG_LEVEL: 'info',
+    });
     const subscribed = () =>
       waitFor(() => collector.stderr.includes('"msg":"subscribed"'), Boolean, {
         what: 'collector subscribed',

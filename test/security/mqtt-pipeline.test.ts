@@ -13,6 +13,7 @@ import type { Config } from '../../core/config.js';
 import { silentLogger } from '../../core/log.js';
 import { DASHBOARD_USER } from '../../core/mqtt-credentials.js';
 import { MqttSession } from '../../core/mqtt-session.js';
+import { npmCommand } from '../../harness/program.js';
 import { sleep, waitFor } from '../../harness/wait.js';
 import {
   expectExactlyOnce,
@@ -215,7 +216,7 @@ describe('collector, devices and a dashboard session on the secured embedded bro
     const hostile = ['<script>alert(1)</script>', '"quoted\'', 'x'.repeat(5000), 'a/b', '+', '#'];
     const runs = await Promise.all(
       hostile.map((id) =>
-        promisify(execFile)(process.execPath, ['--import', 'tsx', 'devices/device-main.ts', id], {
+        promisify(execFile)(process.execPath, [...npmCommand('device'), id], {
           cwd: ROOT,
           env: {
             ...process.env,

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../core/config.js';
 import { isPlaceholder } from '../../core/secrets.js';
+import { npmCommand } from '../../harness/program.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 
 afterAll(removeTempDirs);
@@ -128,7 +129,7 @@ describe('secrets in production (loadConfig)', () => {
 describe('programs started with NODE_ENV=production and a weak secret', () => {
   /** Spawns a program's main as npm would; exit code and stderr. */
   const run = (script: string, env: Record<string, string>) =>
-    promisify(execFile)(process.execPath, ['--import', 'tsx', script], {
+    promisify(execFile)(process.execPath, npmCommand(script), {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
       timeout: 30_000,
@@ -141,31 +142,21 @@ describe('programs started with NODE_ENV=production and a weak secret', () => {
     const weakFile = credentialsFile({ vehicle_01: 'adminpassword' });
     const cases: Array<[string, Record<string, string>, string, string]> = [
       [
-        'collector/main.ts',
+        'collector',
         { MQTT_USERNAME: 'collector', MQTT_PASSWORD: 'change-me' },
         'MQTT_PASSWORD',
         'change-me',
       ],
       [
-        'collector/main.ts',
+        'collector',
         { STORE: 'influxdb', INFLUXDB_TOKEN: 'my-super-secret-auth-token' },
         'INFLUXDB_TOKEN',
         'my-super-secret-auth-token',
       ],
+      ['collector', { DASHBOARD_API_TOKEN: 'tok-12345' }, 'DASHBOARD_API_TOKEN', 'tok-12345'],
+      ['devices', { MQTT_CREDENTIALS_FILE: weakFile }, 'MQTT_CREDENTIALS_FILE', 'adminpassword'],
       [
-        'collector/main.ts',
-        { DASHBOARD_API_TOKEN: 'tok-12345' },
-        'DASHBOARD_API_TOKEN',
-        'tok-12345',
-      ],
-      [
-        'devices/main.ts',
-        { MQTT_CREDENTIALS_FILE: weakFile },
-        'MQTT_CREDENTIALS_FILE',
-        'adminpassword',
-      ],
-      [
-        'dashboard/main.ts',
+        'dashboard',
         { MQTT_USERNAME: 'dashboard', MQTT_PASSWORD: 'password' },
         'MQTT_PASSWORD',
         '=password',

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCredentialsFile } from '../../core/mqtt-credentials.js';
+import { npmCommand } from '../../harness/program.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 import { connectOutcome, securedMosquitto, type Users } from './mqtt-helpers.js';
 
@@ -17,15 +18,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 async function mqttUsers(
   args: string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  const words = (pkg.scripts['mqtt-users'] ?? '').split(/\s+/);
-  expect(words.slice(0, 3)).toEqual(['node', '--import', 'tsx']);
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      [...words.slice(1), ...args],
+      [...npmCommand('mqtt-users'), ...args],
       { cwd: ROOT, timeout: 60_000 },
     );
     return { code: 0, stdout, stderr };

@@ -2,6 +2,7 @@
 import type { DroppedNotice, HealthMessage, Reading, StatusMessage } from '../core/contract.js';
 import { FLEET_SCOPE } from '../core/contract.js';
 import { quietAfterMs } from '../core/expected-interval.js';
+import { timestampMs } from '../core/iso-time.js';
 import type { Logger } from '../core/log.js';
 import type { GeofenceSource } from '../geofences/follower.js';
 import { DeviceFactsBoard } from './device-facts.js';
@@ -150,7 +151,7 @@ export class AlarmEngine {
       if (this.byMetric.has('speed')) {
         const speed = r.values.speed;
         if (typeof speed === 'number')
-          this.sample('speed', r.device_id, Date.parse(r.timestamp), speed, now);
+          this.sample('speed', r.device_id, timestampMs(r.timestamp), speed, now);
       }
     }
     for (const id of seen) this.evaluateDevice(this.facts.get(id), now);

@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [--only ingest,latency,...,export,ui,gateway] [--repeat N] [--quick]`: every figure a median of repeated runs.
+// `npm run bench [-- --json] [--only ingest,latency,...,export,ui,gateway,geo,migration] [--repeat N] [--quick] [--payloads telemetry,speed] [--build import|sql]`: every figure a median of repeated runs.
 import { execSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,8 @@ import { historyRuns } from './history.js';
 import { BENCH_BROKER, ceilingRun, type IngestRun, influxRun, sqliteRun } from './ingest.js';
 import { type IngestRuns, ingestFigures } from './ingest-figures.js';
 import { latencyRun } from './latency.js';
-import { longevityRun } from './longevity.js';
+import { type LongevityBuild, longevityRun } from './longevity.js';
+import { migrationRun } from './migration.js';
 import { MAX_LINES_PER_PUBLISHER, type PayloadKind, writeLoad } from './publishers.js';
 import { queueDrainRun } from './queue-drain.js';
 import { type Results, table } from './report.js';
@@ -28,6 +29,7 @@ const SUITES = [
   'fleet',
   'queue',
   'longevity',
+  'migration',
   'export',
   'cluster',
   'ui',
@@ -42,13 +44,18 @@ const { values } = parseArgs({
     only: { type: 'string' },
     repeat: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
-    /** ingest: `telemetry,speed` (default both), `--inflight N` (Mosquitto's max_inflight_messages). */
+    /**
+     * ingest, longevity: `telemetry,speed` (default both); ingest: `--inflight N` (Mosquitto's
+     * max_inflight_messages).
+     */
     payloads: { type: 'string', default: 'telemetry,speed' },
     inflight: { type: 'string' },
     /** ingest: leave influxd out (profiling the SQLite path). */
     'no-influx': { type: 'boolean', default: false },
     /** ingest: the SQLite collector runs with --cpu-prof, profiles written to this directory. */
     profile: { type: 'string' },
+    /** longevity: the store built by `import` (npm run import of a CSV, default) or `sql`. */
+    build: { type: 'string', default: 'import' },
   },
 });
 const repeat = Number(values.repeat);
@@ -66,6 +73,11 @@ const quick = values.quick;
 const payloads = values.payloads.split(',') as PayloadKind[];
 if (payloads.some((p) => p !== 'telemetry' && p !== 'speed')) {
   process.stderr.write('bench: --payloads takes telemetry and/or speed\n');
+  process.exit(2);
+}
+const build = values.build as LongevityBuild;
+if (build !== 'import' && build !== 'sql') {
+  process.stderr.write('bench: --build takes import or sql\n');
   process.exit(2);
 }
 const inflight = values.inflight === undefined ? undefined : Number(values.inflight);
@@ -206,17 +218,36 @@ if (only.includes('queue')) {
 }
 
 if (only.includes('longevity')) {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-longevity-'));
+  // Per payload kind (`--payloads`): full telemetry into `longevity`, speed-only `longevity_speed`.
+  for (const kind of payloads) {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-longevity-'));
+    try {
+      const r = await longevityRun(dir, {
+        shape: quick
+          ? { vehicles: 10, rawDays: 2, olderDays: 30 }
+          : { vehicles: 10, rawDays: 30, olderDays: 335 },
+        kind,
+        build,
+        requests: quick ? 20 : 100,
+        repeat,
+        say,
+      });
+      results[kind === 'telemetry' ? 'longevity' : 'longevity_speed'] = Object.fromEntries(
+        Object.entries(r).map(([k, v]) => [k, round(v as number)]),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+if (only.includes('migration')) {
+  // The previous release's speed-only store (schema v1), 10 vehicles x 30 days at 1 Hz: the
+  // collector's first start on it (the upgrade) beside a start on an empty store.
+  const dir = mkdtempSync(join(tmpdir(), 'bench-migration-'));
   try {
-    const r = await longevityRun(dir, {
-      shape: quick
-        ? { vehicles: 10, rawDays: 2, olderDays: 30 }
-        : { vehicles: 10, rawDays: 30, olderDays: 335 },
-      requests: quick ? 20 : 100,
-      repeat,
-      say,
-    });
-    results.longevity = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]));
+    const r = await migrationRun(dir, { vehicles: 10, days: quick ? 3 : 30, repeat, say });
+    results.migration = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

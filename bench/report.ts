@@ -22,6 +22,7 @@ const GOALS: Record<string, ['>=' | '<=' | '<', number]> = {
   'longevity.history_ratio_1y': ['<=', 3],
   'longevity.retention_longest_step_ms': ['<=', 100],
   'longevity.event_loop_max_ms_during_retention': ['<=', 100],
+  'longevity.bytes_per_reading': ['<=', 120],
   'export.sqlite_rss_growth_mb': ['<', 50],
   'export.influxdb_rss_growth_mb': ['<', 50],
   'ui.page_ready_ratio': ['<=', 1.5],
@@ -36,8 +37,19 @@ const GOALS: Record<string, ['>=' | '<=' | '<', number]> = {
   'geo.ingest_trips_ratio': ['>=', 0.9],
 };
 
+/**
+ * A key's goal: its own, or the one it shares: `longevity_speed.*` (speed-only payloads) has the
+ * goals of `longevity.*`, and `history_ratio_30d_<signal>` those of `history_ratio_30d`.
+ */
+export function goalOf(key: string): ['>=' | '<=' | '<', number] | undefined {
+  const shared = key
+    .replace(/^longevity_speed\./, 'longevity.')
+    .replace(/^(longevity\.history_ratio_(?:30d|1y))_.+$/, '$1');
+  return GOALS[key] ?? GOALS[shared];
+}
+
 export function goalMet(key: string, value: number): boolean | undefined {
-  const goal = GOALS[key];
+  const goal = goalOf(key);
   if (!goal) return undefined;
   const [op, bound] = goal;
   return op === '>=' ? value >= bound : op === '<=' ? value <= bound : value < bound;
@@ -48,7 +60,7 @@ export function table(results: Results, repeat: number): string {
   for (const [group, figures] of Object.entries(results)) {
     for (const [name, value] of Object.entries(figures)) {
       const key = `${group}.${name}`;
-      const goal = GOALS[key];
+      const goal = goalOf(key);
       const met = goalMet(key, value);
       rows.push([
         key,

@@ -1,6 +1,7 @@
 // The collector's Prometheus metrics: totals read from collector.totals() at each scrape, two histograms observed on the write path.
 import { Histogram, type Registry } from 'prom-client';
 import type { Reading } from '../core/contract.js';
+import { timestampMs } from '../core/iso-time.js';
 import { CountingHistogram } from '../core/metrics/counting-histogram.js';
 import {
   counterFrom,
@@ -44,7 +45,7 @@ export function ingestHistograms(registry: Registry): IngestObserver {
     written(seconds: number, readings: readonly Reading[], at: number): void {
       write.observe(seconds);
       for (const r of readings) {
-        const ms = at - Date.parse(r.timestamp);
+        const ms = at - timestampMs(r.timestamp);
         lag.observe(ms > 0 ? ms / 1000 : 0);
       }
     },

@@ -299,14 +299,18 @@ export interface ParsedTopic {
   deviceId: string;
 }
 
+const TOPIC_KIND_SET: ReadonlySet<string> = new Set(TOPIC_KINDS);
+const TOPIC_PREFIX = `${TOPIC_ROOT}/`;
+
 /** Splits `vehicles/{id}/{kind}` (kind may be `command/result`); undefined for anything else. */
 export function parseTopic(topic: string): ParsedTopic | undefined {
-  const parts = topic.split('/');
-  if (parts.length < 3 || parts.length > 4 || parts[0] !== TOPIC_ROOT) return undefined;
-  const deviceId = parts[1];
-  const kind = parts.slice(2).join('/');
-  if (deviceId === undefined || !TOPIC_KINDS.includes(kind)) return undefined;
-  return { kind: kind as TopicKind, deviceId };
+  // indexOf and two slices, not split/join: every inbound message goes through here.
+  if (!topic.startsWith(TOPIC_PREFIX)) return undefined;
+  const slash = topic.indexOf('/', TOPIC_PREFIX.length);
+  if (slash === -1) return undefined;
+  const kind = topic.slice(slash + 1);
+  if (!TOPIC_KIND_SET.has(kind)) return undefined;
+  return { kind: kind as TopicKind, deviceId: topic.slice(TOPIC_PREFIX.length, slash) };
 }
 
 export function isDeviceId(value: string): boolean {

@@ -14,6 +14,7 @@ import {
   type SpeedReading,
   type StatusMessage,
 } from './contract.js';
+import { parseIsoUtc } from './iso-time.js';
 import { type SignalCatalog, BUILTIN_CATALOG as STATUS_ONLY } from './signals/catalog.js';
 import { checkSignals, type SignalNote } from './signals/telemetry-check.js';
 
@@ -270,12 +271,12 @@ function checkTelemetry(
   topicDeviceId: string | undefined,
   now: number,
   catalog: SignalCatalog,
-): AcceptedReading | { ok: false; reason: RejectReason; detail: string } {
-  const keys = readingKeys(v, topicDeviceId, now);
-  if (!keys.ok) return keys;
-  const checked = checkSignals(catalog, v);
+): AcceptedReading | Rejection {
+  const reading = readingKeys(v, topicDeviceId, now);
+  if ('reason' in reading) return reading;
+  const checked = checkSignals(catalog, v, reading.values);
   let any = false;
-  for (const _ in checked.values) {
+  for (const _ in reading.values) {
     any = true;
     break;
   }
@@ -286,19 +287,21 @@ function checkTelemetry(
       bad.length > 0 ? `no valid signal (invalid: ${bad.join(', ')})` : 'no signal in the payload',
     );
   }
-  const reading: Reading = { ...keys.keys, values: checked.values };
   if (checked.flag) reading.position_flag = checked.flag;
   return { ok: true, kind: 'reading', reading, notes: checked.notes };
 }
 
-type Keys = { device_id: string; seq: number; timestamp: string };
+type Rejection = { ok: false; reason: RejectReason; detail: string };
 
-/** device_id (equal to the topic's when there is one), seq and timestamp, or the reject reason. */
+/**
+ * device_id (equal to the topic's when there is one), seq and timestamp as a Reading without
+ * values yet, or the reject reason.
+ */
 function readingKeys(
   v: Record<string, unknown>,
   topicDeviceId: string | undefined,
   now: number,
-): { ok: true; keys: Keys } | { ok: false; reason: RejectReason; detail: string } {
+): Reading | Rejection {
   const { device_id, seq, timestamp } = v;
   if (
     typeof device_id === 'string' &&
@@ -306,15 +309,14 @@ function readingKeys(
     typeof seq === 'number' &&
     Number.isSafeInteger(seq) &&
     seq >= 0 &&
-    typeof timestamp === 'string' &&
-    ISO_UTC.test(timestamp)
+    typeof timestamp === 'string'
   ) {
-    const ms = Date.parse(timestamp);
-    if (new Date(ms).toISOString().slice(0, 19) === timestamp.slice(0, 19)) {
+    const ms = parseIsoUtc(timestamp);
+    if (ms !== undefined) {
       if (!(ms <= now + MAX_FUTURE_SKEW_MS)) {
         return reject('future_timestamp', 'timestamp more than 5 minutes ahead');
       }
-      return { ok: true, keys: { device_id, seq, timestamp } };
+      return { device_id, seq, timestamp, values: {} };
     }
   }
   if (typeof seq === 'number' && !Number.isFinite(seq)) {
@@ -328,7 +330,7 @@ function readingKeys(
   if (Date.parse(result.data.timestamp) > now + MAX_FUTURE_SKEW_MS) {
     return reject('future_timestamp', 'timestamp more than 5 minutes ahead');
   }
-  return { ok: true, keys: result.data };
+  return { ...result.data, values: {} };
 }
 
 /** The checks a well-typed reading can still fail: speed range, and a clock too far ahead. */
@@ -409,8 +411,6 @@ export function parseAck(deviceId: string, payload: Uint8Array): AckMessage | un
   }
 }
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
-
 /**
  * The hot path (every reading): plain checks that accept only what the schema path accepts too,
  * without its allocations. Anything it does not accept goes through the schema, which alone
@@ -425,14 +425,9 @@ export function acceptReading(
   if (device_id !== topicDeviceId) return undefined;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
   if (typeof speed !== 'number' || !(speed >= 0 && speed <= MAX_SPEED_KMH)) return undefined;
-  if (typeof timestamp !== 'string' || !ISO_UTC.test(timestamp)) return undefined;
-  const ms = Date.parse(timestamp);
-  // Calendar check: 2026-02-30 parses (as March 2nd) but does not print back the same.
-  if (
-    !(ms <= now + MAX_FUTURE_SKEW_MS) ||
-    new Date(ms).toISOString().slice(0, 19) !== timestamp.slice(0, 19)
-  ) {
-    return undefined;
-  }
+  if (typeof timestamp !== 'string') return undefined;
+  // Calendar check included: 2026-02-30 would parse (as March 2nd); parseIsoUtc refuses it.
+  const ms = parseIsoUtc(timestamp);
+  if (ms === undefined || !(ms <= now + MAX_FUTURE_SKEW_MS)) return undefined;
   return { device_id: topicDeviceId, seq, timestamp, speed };
 }

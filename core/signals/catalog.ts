@@ -167,6 +167,9 @@ export class SignalCatalog {
   readonly topLevel: readonly SignalDef[];
   /** Keys of `position`. */
   readonly position: readonly SignalDef[];
+  /** Validation's lookups: top-level signals by payload key, and the keys `position` may have. */
+  readonly topLevelByWireKey: ReadonlyMap<string, SignalDef>;
+  readonly positionWireKeys: ReadonlySet<string>;
   private readonly byKey: ReadonlyMap<string, SignalDef>;
   private readonly byName: ReadonlyMap<string, SignalDef>;
 
@@ -175,6 +178,8 @@ export class SignalCatalog {
     this.signals = [...BUILTIN_SIGNALS, ...custom];
     this.topLevel = this.signals.filter((s) => s.group === 'top');
     this.position = this.signals.filter((s) => s.group === 'position');
+    this.topLevelByWireKey = new Map(this.topLevel.map((s) => [s.wireKey, s]));
+    this.positionWireKeys = new Set(this.position.map((s) => s.wireKey));
     this.byKey = new Map(this.signals.map((s) => [s.key, s]));
     this.byName = new Map(this.signals.map((s) => [s.name, s]));
   }

@@ -1,5 +1,6 @@
 // Readings as InfluxDB points: one point per reading, and a redelivered reading overwrites itself.
 import { hasPosition, type Reading } from '../contract.js';
+import { timestampMs } from '../iso-time.js';
 import type { PositionFlag, SignalValue } from '../signals/catalog.js';
 import { FLAG_CODES, FLAG_VALID } from './types.js';
 
@@ -66,7 +67,7 @@ export function pointTimeNs(timeMs: number, seq: number): string {
 export function toPoints(readings: readonly Reading[]): PointBatch {
   const byKey = new Map<string, InfluxPoint>();
   for (const r of readings) {
-    const time = Date.parse(r.timestamp);
+    const time = timestampMs(r.timestamp);
     if (!Number.isSafeInteger(time)) throw new RangeError(`invalid timestamp ${r.timestamp}`);
     if (!Number.isSafeInteger(r.seq) || r.seq < 0) throw new RangeError(`invalid seq ${r.seq}`);
     const timeNs = pointTimeNs(time, r.seq);

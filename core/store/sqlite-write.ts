@@ -1,7 +1,7 @@
 // The SQLite store's write transaction: new readings (by coverage) with every signal, their positions judged, rollups per signal, and each device's coverage and latest values.
 import type Database from 'better-sqlite3';
 import { type DroppedNotice, hasPosition, type Reading } from '../contract.js';
-import type { SignalCatalog, SignalDef } from '../signals/catalog.js';
+import type { SignalCatalog, SignalDef, SignalValue } from '../signals/catalog.js';
 import type { Fix } from '../signals/position-judge.js';
 import { AGG_SLOTS, aggregateSignals, ROLLUP_TIERS } from './rollup.js';
 import { type Coverage, decodeAbove, emptyCoverage, encodeAbove } from './seq-coverage.js';
@@ -262,25 +262,54 @@ export class SqliteWriter {
     late: ReadonlySet<string>,
   ): void {
     // Latest values: per signal the newest by device time (position keys: the newest valid fix).
+    // The batch's newest reading of each signal is found first (ties: the later in the batch), so
+    // a device's latest values cost one TimedValue per signal and batch, not one per reading.
+    const newest = new Map<string, Int32Array>();
+    const position = this.signals.length;
     for (let i = 0; i < fresh.length; i++) {
       const r = fresh[i] as Reading;
-      const state = states.get(r.device_id) as DeviceState;
       const time = times[i] as number;
+      let best = newest.get(r.device_id);
+      if (!best) {
+        best = new Int32Array(position + 1).fill(-1);
+        newest.set(r.device_id, best);
+      }
       const positioned = hasPosition(r);
       if (positioned) {
-        const f = state.fix;
+        const f = (states.get(r.device_id) as DeviceState).fix;
         if (f.newestFixTs === undefined || time > f.newestFixTs) f.newestFixTs = time;
       }
-      for (const s of this.signals) {
-        if (s.group === 'position') continue;
-        const v = r.values[s.key];
-        if (v === undefined) continue;
-        const had = state.latest.get(s.key);
-        if (!had || time >= had.time) state.latest.set(s.key, { value: v, time });
+      for (let k = 0; k < position; k++) {
+        const s = this.signals[k] as SignalDef;
+        if (s.group === 'position' || r.values[s.key] === undefined) continue;
+        const b = best[k] as number;
+        if (b < 0 || time >= (times[b] as number)) best[k] = i;
       }
       if (positioned && r.position_flag === undefined) {
+        const b = best[position] as number;
+        if (b < 0 || time >= (times[b] as number)) best[position] = i;
+      }
+    }
+    for (const [id, best] of newest) {
+      const state = states.get(id) as DeviceState;
+      for (let k = 0; k < position; k++) {
+        const b = best[k] as number;
+        if (b < 0) continue;
+        const s = this.signals[k] as SignalDef;
+        const time = times[b] as number;
+        const had = state.latest.get(s.key);
+        if (!had || time >= had.time) {
+          state.latest.set(s.key, {
+            value: (fresh[b] as Reading).values[s.key] as SignalValue,
+            time,
+          });
+        }
+      }
+      const b = best[position] as number;
+      if (b >= 0) {
+        const time = times[b] as number;
         const had = state.latest.get('lat');
-        if (!had || time >= had.time) this.setPosition(state, r.values, time);
+        if (!had || time >= had.time) this.setPosition(state, (fresh[b] as Reading).values, time);
       }
     }
     // Late fixes may have changed which stored fix is the newest valid one: read it from the rows.

@@ -1,5 +1,6 @@
 // Plans one store write against the devices' coverage: which readings are new, gaps, accepted drop notices.
 import type { DroppedNotice, Reading } from '../contract.js';
+import { timestampMs } from '../iso-time.js';
 import {
   type Coverage,
   cover,
@@ -67,7 +68,7 @@ export function planWrite(
       plan.gaps.push({ deviceId: r.device_id, from: c.highest + 1, to: r.seq - 1 });
     else if (r.seq < c.highest) plan.filled += 1;
     cover(c, r.seq, r.seq);
-    const time = Date.parse(r.timestamp);
+    const time = timestampMs(r.timestamp);
     plan.fresh.push(r);
     plan.freshTimes.push(time);
     const newest = plan.newestTime.get(r.device_id);

@@ -1,5 +1,5 @@
 // SQLite telemetry store (better-sqlite3, WAL): the embedded default; readings with every signal, rollups and coverage commit together.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DroppedNotice, Reading } from '../contract.js';
@@ -111,7 +111,13 @@ export class SqliteStore implements TelemetryStore {
       const migrated = migrate(db, this.catalog, {
         ...(this.options.onMigrateStart ? { starting: this.options.onMigrateStart } : {}),
         ...(this.options.crashMidMigration
-          ? { midway: () => process.kill(process.pid, 'SIGKILL') }
+          ? {
+              // Written synchronously: the JSON log's asynchronous buffer dies with the process.
+              midway: () => {
+                writeSync(2, 'FAULT_INJECTION=store-migration-crash: SIGKILL inside the upgrade\n');
+                process.kill(process.pid, 'SIGKILL');
+              },
+            }
           : {}),
       });
       if (migrated) this.options.onMigrate?.(migrated);

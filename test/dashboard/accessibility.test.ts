@@ -1,4 +1,4 @@
-// Every page the dashboard serves, in Chromium with axe-core: no serious or critical violation while showing content in every state (AUTH_MODE=local signed in and out, AUTH_MODE=none), and the keyboard reaches the controls with a visible focus ring.
+// Every page the dashboard serves, in Chromium with axe-core: no serious or critical violation while showing content in every state (AUTH_MODE=local signed in and out; AUTH_MODE=none's own overview and vehicle page), and the keyboard reaches the controls with a visible focus ring.
 import type { Express } from 'express';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,10 +91,11 @@ async function checkEveryPage(
   base: string,
   context: BrowserContext,
   more: (kind: string, page: Page) => Promise<Found> = async () => ({}),
+  only: (path: string) => boolean = () => true,
 ): Promise<Found> {
   const cookie = (await context.cookies(base)).map((c) => `${c.name}=${c.value}`).join('; ');
   const found: Found = {};
-  for (const path of await pagePaths(app, base, cookie || undefined)) {
+  for (const path of (await pagePaths(app, base, cookie || undefined)).filter(only)) {
     const { page, kind, where } = await open(context, base, path);
     found[where] = await seriousViolations(page);
     await expectKeyboardFocus(page, where);
@@ -171,7 +172,10 @@ describe('AUTH_MODE=none', () => {
     await f?.stop();
   });
 
-  it('every page, with the API token field empty and set', async () => {
+  // Only the pages whose markup depends on the mode: the overview (its API token field is there
+  // only in this mode) and the vehicle page (its controls without a role). The others (reports,
+  // account, admin, API docs) are the same documents as signed in, checked above.
+  it('the overview, with the API token field empty and set, and the vehicle page', async () => {
     const context = await browser.newContext({ viewport: VIEWPORT });
     const found = await checkEveryPage(
       appOf(f.dashboard),
@@ -184,6 +188,7 @@ describe('AUTH_MODE=none', () => {
         await page.locator('#token-state[data-set="true"]').waitFor();
         return { 'overview, token set': await seriousViolations(page) };
       },
+      (path) => path === '/' || path.startsWith('/vehicles/'),
     );
     expect(Object.keys(found)).toEqual(expect.arrayContaining(['/', `/vehicles/${SCENE.online}`]));
     expect(found).toEqual(none(found));

@@ -31,10 +31,8 @@ function collector(): ProgramProcess {
     INFLUXDB_URL: influxd.url,
     INFLUXDB_BUCKET: DB,
     LOG_LEVEL: 'info',
-    // This test is about coverage and acks on a large store. With trips on, the first batch of this
-    // vehicle (old duplicates included) made geo replay days of history before the acks here
-    // (over 30 s on a loaded machine): a known problem, tracked in issue 21's note.
-    GEO_TRACKING: 'false',
+    // Trips on (the default): the first batch after the start carries old duplicates, which once
+    // made geo replay days of history before its acks; they must not move the geo start back.
   });
 }
 

@@ -94,7 +94,7 @@ describe('upgrading a month-sized speed-only store (schema v1 → v2)', () => {
     const crashing = collector({ FAULT_INJECTION: 'store-migration-crash' });
     crashing.start();
     expect(await crashing.exited()).toBeNull(); // killed by a signal, no exit code
-    expect(crashing.stderr).toContain('store schema upgrade started');
+    expect(crashing.stderr).toContain('SIGKILL inside the upgrade');
     expect(read((db) => db.pragma('user_version', { simple: true }))).toBe(1);
     expect(dailySpeed('n', 'sum', 'min', 'max')).toEqual(before);
 

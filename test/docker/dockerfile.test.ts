@@ -93,7 +93,7 @@ describe('docker/Dockerfile', () => {
     };
     const bundled = (pkg.scripts.build ?? '').split(/\s+/).filter((w) => w.endsWith('.ts'));
     expect(bundled).toEqual(expect.arrayContaining(['collector/main.ts', 'dashboard/main.ts']));
-    const entries = [...bundled, 'demo/main.ts'];
+    const entries = [...new Set([...bundled, 'demo/main.ts'])];
     const { files, packages } = importClosure(entries);
     expect(files.size).toBeGreaterThan(30);
     expect([...packages]).toEqual(

@@ -66,7 +66,7 @@ describe('npm start with 1,000 vehicles', () => {
     await waitFor(
       () => (program.running ? onlineVehicles(dashboardPort) : -1),
       (n) => n >= VEHICLES / 10 || n === -1,
-      { timeoutMs: 240_000, intervalMs: 1000, what: `${VEHICLES / 10} vehicles online` },
+      { timeoutMs: 360_000, intervalMs: 1000, what: `${VEHICLES / 10} vehicles online` },
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n${program.stderr.slice(-3000)}`);
     });

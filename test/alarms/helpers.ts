@@ -177,23 +177,45 @@ export class WebhookReceiver {
    * (at-least-once delivery, docs/alarms.md) and is dropped here.
    */
   deliveredNotices(): string[] {
-    const seen = new Set<string>();
-    return this.accepted
-      .filter((a) => {
-        if (a.key === undefined) return true;
-        if (seen.has(a.key)) return false;
-        seen.add(a.key);
-        return true;
-      })
-      .flatMap((a) =>
-        a.payload.alerts.map(
-          (x) => `${x.status} ${x.labels.alertname} ${x.labels.device_id ?? 'fleet'}`,
-        ),
-      );
+    return this.onceByKey().flatMap((a) =>
+      a.payload.alerts.map(
+        (x) => `${x.status} ${x.labels.alertname} ${x.labels.device_id ?? 'fleet'}`,
+      ),
+    );
   }
 
   noticeIds(): string[] {
     return this.accepted.flatMap((a) => a.payload.alerts.map((x) => x.notice_id));
+  }
+
+  /** The notice ids a receiver honouring `Idempotency-Key` keeps: each batch once. */
+  deliveredNoticeIds(): string[] {
+    return this.onceByKey().flatMap((a) => a.payload.alerts.map((x) => x.notice_id));
+  }
+
+  /** The accepted batches, a repeated `Idempotency-Key` dropped. */
+  private onceByKey(): typeof this.accepted {
+    const seen = new Set<string>();
+    return this.accepted.filter((a) => {
+      if (a.key === undefined) return true;
+      if (seen.has(a.key)) return false;
+      seen.add(a.key);
+      return true;
+    });
+  }
+
+  /** Keys whose repeated batches are not the same notices: a repeat must be the batch itself. */
+  repeatsThatDiffer(): string[] {
+    const first = new Map<string, string>();
+    const differ = new Set<string>();
+    for (const a of this.accepted) {
+      if (a.key === undefined) continue;
+      const ids = a.payload.alerts.map((x) => x.notice_id).join(',');
+      const before = first.get(a.key);
+      if (before === undefined) first.set(a.key, ids);
+      else if (before !== ids) differ.add(a.key);
+    }
+    return [...differ];
   }
 
   async stop(): Promise<void> {

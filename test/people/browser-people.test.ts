@@ -68,10 +68,11 @@ describe('signed in on the page', () => {
     expect(await page.locator('#admin-link').count()).toBe(0);
     // Nothing of the other vehicles anywhere on the page.
     expect(await page.content()).not.toMatch(/vehicle_0[23]/);
+    // The URL is the outcome (the sign-in page's own load is not): waited for once it commits.
     await page.locator('#sign-out').click();
-    await page.waitForURL(/\/login$/);
-    await page.goto(`${f.base}/`);
-    await page.waitForURL(/\/login\?next=/);
+    await page.waitForURL(/\/login$/, { waitUntil: 'commit' });
+    await page.goto(`${f.base}/`, { waitUntil: 'commit' });
+    await page.waitForURL(/\/login\?next=/, { waitUntil: 'commit' });
     await page.context().close();
   });
 

@@ -48,28 +48,41 @@ export function createReadingsTable(path: string): void {
   }
 }
 
-/** One number from the SQLite file at `path` (0 while it cannot be read). */
-function scalar(path: string, sql: string): number {
+/** Rows in `table` of the SQLite file at `path`, counted once its writer has stopped. */
+export function countRows(path: string, table = 'readings'): number {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    const db = new Database(path, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare(sql).get() as { n: number | null }).n ?? 0;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0;
+    return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  } finally {
+    db.close();
   }
 }
 
-/** Rows in `table` (a full count: once, at the end). */
-export const countRows = (path: string, table = 'readings'): number =>
-  scalar(path, `SELECT count(*) AS n FROM ${table}`);
-
 /**
- * Rows in the readings table while Node-RED writes it: the last rowid (no row is ever deleted), a
- * lookup instead of a scan, so the poll's read lock, which holds off the writer's commits in a
- * rollback journal, stays short.
+ * Rows in the readings table while Node-RED writes it, from one read-only connection kept open: the
+ * last rowid (no row is ever deleted), a lookup instead of a scan. In a rollback journal a reader's
+ * lock holds off the writer's commit and the writer's holds off the reader, so a read waits at most
+ * 50 ms and says `undefined` (not known) rather than stall the poll or the writer.
  */
-export const lastRowid = (path: string): number =>
-  scalar(path, 'SELECT max(rowid) AS n FROM readings');
+export class RowWatch {
+  private db: Database.Database | undefined;
+
+  constructor(private readonly path: string) {}
+
+  rows(): number | undefined {
+    try {
+      this.db ??= new Database(this.path, { readonly: true, fileMustExist: true, timeout: 50 });
+      const row = this.db.prepare('SELECT max(rowid) AS n FROM readings').get() as {
+        n: number | null;
+      };
+      return row.n ?? 0;
+    } catch {
+      return undefined;
+    }
+  }
+
+  close(): void {
+    this.db?.close();
+    this.db = undefined;
+  }
+}

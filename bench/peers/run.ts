@@ -14,7 +14,7 @@ import {
 import { type Load, loadFilter } from '../publishers.js';
 import type { NodeRedInstall } from './install.js';
 import { NodeRedProcess, type PeerFlow } from './node-red.js';
-import { countRows, createReadingsTable, lastRowid } from './readings-table.js';
+import { countRows, createReadingsTable, RowWatch } from './readings-table.js';
 
 export interface PeerRun extends IngestRun {
   /** Rows in the contender's SQLite file once it was done (sent: the load's readings). */
@@ -25,24 +25,25 @@ export interface PeerRun extends IngestRun {
 const QUIET_MS = 10_000;
 
 /**
- * Resolves when the readings table holds `total` rows, or, short, once no row has come for
- * QUIET_MS (Node-RED acknowledged readings it then failed to write: the rest never comes).
+ * Resolves when the readings table holds `total` rows, or, short, once reads have seen no new row
+ * for QUIET_MS (Node-RED acknowledged readings it then failed to write: the rest never comes).
  */
-async function allStored(path: string, total: number): Promise<ShortFinish | undefined> {
+async function allStored(watch: RowWatch, total: number): Promise<ShortFinish | undefined> {
   let rows = 0;
   let grewAt = performance.now();
   const deadline = grewAt + MAX_WAIT_MS;
   for (;;) {
-    const now = lastRowid(path);
-    if (now >= total) return undefined;
-    if (now > rows) {
+    const now = watch.rows(); // undefined: the writer held the lock; nothing learnt
+    if (now !== undefined && now >= total) return undefined;
+    if (now !== undefined && now > rows) {
       rows = now;
       grewAt = performance.now();
-    } else if (rows > 0 && performance.now() - grewAt > QUIET_MS) {
+    } else if (now !== undefined && rows > 0 && performance.now() - grewAt > QUIET_MS) {
       return { rows, endedAt: grewAt };
     }
-    if (performance.now() > deadline)
+    if (performance.now() > deadline) {
       throw new Error(`${rows} of ${total} rows after ${MAX_WAIT_MS} ms`);
+    }
     await sleep(100);
   }
 }
@@ -69,12 +70,16 @@ export async function nodeRedRun(
     topic: loadFilter(load.kind),
     sqlitePath,
   });
+  const watch = new RowWatch(sqlitePath);
   try {
     await red.start();
     const total = load.publishers * load.perPublisher;
-    const run = await timed(load, broker.port, red.pid, allStored(sqlitePath, total));
+    const run = await timed(load, broker.port, red.pid, allStored(watch, total));
+    watch.close();
+    await red.stop(); // its last writes in, before the count
     return { ...run, stored: countRows(sqlitePath) };
   } finally {
+    watch.close();
     await red.stop();
     await broker.stop();
   }

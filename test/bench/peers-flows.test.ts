@@ -120,7 +120,7 @@ describe('peers bench flows', () => {
     expect(bare).toMatchObject({ device_id: 'bench_02', seq: 3, speed: 42, lat: null, rpm: null });
   });
 
-  it('batched: 1,000 messages or 100 ms, one multi-row INSERT binding every placeholder', () => {
+  it('batched: 1,000 messages or 100 ms, one multi-row INSERT with the values quoted in', () => {
     const nodes = load('batched');
     expect(one(nodes, 'join')).toMatchObject({
       mode: 'custom',
@@ -129,24 +129,19 @@ describe('peers bench flows', () => {
       timeout: '0.1',
     });
     expect(one(nodes, 'sqlite').sqlquery).toBe('msg.topic');
-    const batch = [...Array.from({ length: 99 }, (_, i) => telemetry(i)), speed(0)];
-    const out = runFunction(one(nodes, 'function'), { payload: batch }) as {
-      topic: string;
-      payload: unknown[];
-    };
-    // The sqlite node binds msg.payload only when it has as many items as msg.topic has '$'.
-    expect(out.topic.split('$').length - 1).toBe(out.payload.length);
+    const quoted = { ...speed(1), device_id: "o'brien" };
+    const batch = [...Array.from({ length: 998 }, (_, i) => telemetry(i)), speed(0), quoted];
+    const out = runFunction(one(nodes, 'function'), { payload: batch }) as { topic: string };
     const file = join(tempDir('peers-flow-'), 'readings.db');
     createReadingsTable(file);
     const db = new Database(file);
-    db.prepare(out.topic).run(
-      Object.fromEntries(out.payload.map((v, i) => [String(i + 1), bindable(v)])),
-    );
+    db.exec(out.topic);
     db.close();
     const rows = readings(file);
-    expect(rows).toHaveLength(100);
-    expect(rows[98]).toMatchObject({ device_id: 'bench_01', seq: 98 });
-    for (const s of BUILTIN_SIGNALS) expect(rows[98]?.[s.key], s.key).not.toBeNull();
-    expect(rows[99]).toMatchObject({ device_id: 'bench_02', speed: 42, lat: null });
+    expect(rows).toHaveLength(1000);
+    expect(rows[997]).toMatchObject({ device_id: 'bench_01', seq: 997, ignition: 1 });
+    for (const s of BUILTIN_SIGNALS) expect(rows[997]?.[s.key], s.key).not.toBeNull();
+    expect(rows[998]).toMatchObject({ device_id: 'bench_02', speed: 42, lat: null });
+    expect(rows[999]).toMatchObject({ device_id: "o'brien", seq: 1 });
   });
 });

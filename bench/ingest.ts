@@ -37,7 +37,7 @@ export interface BrokerSetup {
 
 export const BENCH_BROKER: BrokerSetup = { maxInflight: 1000 };
 
-export const MAX_WAIT_MS = 180_000;
+const MAX_WAIT_MS = 180_000;
 
 export type CeilingConsumer = 'mqttjs' | 'mosquitto_sub';
 
@@ -59,6 +59,7 @@ export async function timed(
   port: number,
   pid: number,
   done: Promise<unknown>,
+  maxWaitMs = MAX_WAIT_MS,
 ): Promise<IngestRun> {
   const rss = new RssPeak(pid).start();
   const cpu0 = cpuSeconds(pid);
@@ -74,7 +75,7 @@ export async function timed(
   }, 50);
   const finish = await Promise.race([
     done,
-    sleep(MAX_WAIT_MS).then(() => Promise.reject(new Error('timeout'))),
+    sleep(maxWaitMs).then(() => Promise.reject(new Error('timeout'))),
   ]);
   const elapsed = ((isShort(finish) ? finish.endedAt : performance.now()) - started) / 1000;
   clearInterval(sampler);

@@ -6,7 +6,6 @@ import {
   BENCH_BROKER,
   type BrokerSetup,
   type IngestRun,
-  MAX_WAIT_MS,
   type ShortFinish,
   sqliteRun,
   timed,
@@ -25,13 +24,21 @@ export interface PeerRun extends IngestRun {
 const QUIET_MS = 10_000;
 
 /**
+ * How long a flow may take for the load. One INSERT per message commits each row on its own (a
+ * rollback journal, synchronous FULL: several fsyncs a row), a few hundred rows/s on this machine's
+ * disk, so 100,000 readings take minutes; past this the run is cut and shows the rows stored by then.
+ */
+const NODE_RED_MAX_WAIT_MS = 900_000;
+
+/**
  * Resolves when the readings table holds `total` rows, or, short, once reads have seen no new row
- * for QUIET_MS (Node-RED acknowledged readings it then failed to write: the rest never comes).
+ * for QUIET_MS (Node-RED acknowledged readings it then failed to write: the rest never comes) or
+ * the time is up.
  */
 async function allStored(watch: RowWatch, total: number): Promise<ShortFinish | undefined> {
   let rows = 0;
   let grewAt = performance.now();
-  const deadline = grewAt + MAX_WAIT_MS;
+  const deadline = grewAt + NODE_RED_MAX_WAIT_MS;
   for (;;) {
     const now = watch.rows(); // undefined: the writer held the lock; nothing learnt
     if (now !== undefined && now >= total) return undefined;
@@ -41,9 +48,7 @@ async function allStored(watch: RowWatch, total: number): Promise<ShortFinish | 
     } else if (now !== undefined && rows > 0 && performance.now() - grewAt > QUIET_MS) {
       return { rows, endedAt: grewAt };
     }
-    if (performance.now() > deadline) {
-      throw new Error(`${rows} of ${total} rows after ${MAX_WAIT_MS} ms`);
-    }
+    if (performance.now() > deadline) return { rows, endedAt: grewAt };
     await sleep(100);
   }
 }
@@ -74,7 +79,13 @@ export async function nodeRedRun(
   try {
     await red.start();
     const total = load.publishers * load.perPublisher;
-    const run = await timed(load, broker.port, red.pid, allStored(watch, total));
+    const run = await timed(
+      load,
+      broker.port,
+      red.pid,
+      allStored(watch, total),
+      NODE_RED_MAX_WAIT_MS + 10_000,
+    );
     watch.close();
     await red.stop(); // its last writes in, before the count
     return { ...run, stored: countRows(sqlitePath) };

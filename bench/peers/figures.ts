@@ -1,4 +1,5 @@
 // The peers suite's figures: each contender's rows/s, CPU, peak RSS and rows stored, ours against each Node-RED flow, and what each acknowledges.
+import type { IngestRun } from '../ingest.js';
 import type { Load } from '../publishers.js';
 import { median, ratio, round } from '../stats.js';
 import type { NodeRedInstall } from './install.js';
@@ -8,9 +9,11 @@ export interface PeerRuns {
   ours: PeerRun[];
   batched: PeerRun[];
   naive: PeerRun[];
+  /** The same load into `mosquitto_sub -q 1 -c`, counting only: the machine's ceiling at the time. */
+  mosquittoSub: IngestRun[];
 }
 
-const med = (runs: PeerRun[], pick: (r: PeerRun) => number | undefined) =>
+const med = <R extends IngestRun>(runs: R[], pick: (r: R) => number | undefined) =>
   median(runs.map((r) => pick(r) ?? 0));
 
 /**
@@ -18,17 +21,17 @@ const med = (runs: PeerRun[], pick: (r: PeerRun) => number | undefined) =>
  * readings must show it, against `readings` sent); the ratios are ours over each flow.
  */
 export function peersFigures(load: Load, runs: PeerRuns): Record<string, number> {
-  const rate = (r: PeerRun[]) => med(r, (x) => x.msgsPerS);
+  const rate = (r: IngestRun[]) => med(r, (x) => x.msgsPerS);
+  const contenders = { ours: runs.ours, batched: runs.batched, naive: runs.naive };
   const out: Record<string, number> = {
     readings: load.publishers * load.perPublisher,
     payload_bytes: load.payloadBytes,
+    mosquitto_sub_msgs_per_s: round(rate(runs.mosquittoSub)),
   };
-  for (const [name, r] of Object.entries(runs) as [keyof PeerRuns, PeerRun[]][]) {
-    out[`${name}_rows_per_s`] = round(rate(r));
-  }
+  for (const [name, r] of Object.entries(contenders)) out[`${name}_rows_per_s`] = round(rate(r));
   out.ratio_batched = ratio(rate(runs.ours), rate(runs.batched));
   out.ratio_naive = ratio(rate(runs.ours), rate(runs.naive));
-  for (const [name, r] of Object.entries(runs) as [keyof PeerRuns, PeerRun[]][]) {
+  for (const [name, r] of Object.entries(contenders)) {
     out[`${name}_cores`] = round(med(r, (x) => x.cores));
     out[`${name}_cpu_us_per_row`] = round(med(r, (x) => x.cpuUsPerReading));
     out[`${name}_rss_mb`] = round(med(r, (x) => x.rssMb));

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_BROKER } from '../ingest.js';
+import { BENCH_BROKER, ceilingRun } from '../ingest.js';
 import { type PayloadKind, writeLoad } from '../publishers.js';
 import type { Results } from '../report.js';
 import { type PeerRuns, peersFigures, peersNote } from './figures.js';
@@ -28,7 +28,7 @@ export async function peersSuite(o: PeersOptions): Promise<{ results: Results; n
     const loadDir = mkdtempSync(join(tmpdir(), 'bench-load-'));
     try {
       const load = writeLoad(loadDir, 10, o.quick ? 2000 : 10_000, kind);
-      const runs: PeerRuns = { ours: [], batched: [], naive: [] };
+      const runs: PeerRuns = { ours: [], batched: [], naive: [], mosquittoSub: [] };
       // Interleaved: each repetition measures all three back to back, so drift hits every side alike.
       await o.repeated(`peers ${kind}`, async (dir) => {
         o.say(`bench peers ${kind}: Node-RED, one INSERT per message`);
@@ -37,6 +37,11 @@ export async function peersSuite(o: PeersOptions): Promise<{ results: Results; n
         runs.batched.push(await nodeRedRun(join(dir, 'b'), load, 'batched', install, BENCH_BROKER));
         o.say(`bench peers ${kind}: npm run collector into SQLite`);
         runs.ours.push(await oursRun(join(dir, 'o'), load, BENCH_BROKER));
+        // What the broker and publishers allow on the machine right now: the C client, counting only.
+        o.say(`bench peers ${kind}: mosquitto_sub counting (the ceiling)`);
+        runs.mosquittoSub.push(
+          await ceilingRun(join(dir, 'c'), load, 'mosquitto_sub', BENCH_BROKER),
+        );
       });
       results[kind === 'telemetry' ? 'peers' : 'peers_speed'] = peersFigures(load, runs);
     } finally {

@@ -41,12 +41,25 @@ const MAX_WAIT_MS = 180_000;
 
 export type CeilingConsumer = 'mqttjs' | 'mosquitto_sub';
 
+/**
+ * What a consumer's `done` may resolve to when it ended short: the rows it stored and when the last
+ * came (performance.now()), so its rate is of what it kept and the quiet wait is not timed.
+ */
+export interface ShortFinish {
+  rows: number;
+  endedAt: number;
+}
+
+const isShort = (v: unknown): v is ShortFinish =>
+  typeof v === 'object' && v !== null && 'rows' in v && 'endedAt' in v;
+
 /** Times `consume` from the first publish until it is done; CPU and peak RSS of `pid`. */
-async function timed(
+export async function timed(
   load: Load,
   port: number,
   pid: number,
   done: Promise<unknown>,
+  maxWaitMs = MAX_WAIT_MS,
 ): Promise<IngestRun> {
   const rss = new RssPeak(pid).start();
   const cpu0 = cpuSeconds(pid);
@@ -60,8 +73,11 @@ async function timed(
       // exited
     }
   }, 50);
-  await Promise.race([done, sleep(MAX_WAIT_MS).then(() => Promise.reject(new Error('timeout')))]);
-  const elapsed = (performance.now() - started) / 1000;
+  const finish = await Promise.race([
+    done,
+    sleep(maxWaitMs).then(() => Promise.reject(new Error('timeout'))),
+  ]);
+  const elapsed = ((isShort(finish) ? finish.endedAt : performance.now()) - started) / 1000;
   clearInterval(sampler);
   try {
     cpu1 = cpuSeconds(pid);
@@ -69,7 +85,7 @@ async function timed(
     // exited: the last sample stands
   }
   await publishing;
-  const total = load.publishers * load.perPublisher;
+  const total = isShort(finish) ? finish.rows : load.publishers * load.perPublisher;
   return {
     msgsPerS: total / elapsed,
     rssMb: rss.stop(),

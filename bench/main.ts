@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [--only ingest,latency,...,export,ui,gateway,geo,migration] [--repeat N] [--quick] [--payloads telemetry,speed] [--build import|sql]`: every figure a median of repeated runs.
+// `npm run bench [-- --json] [--only ingest,latency,...,export,ui,gateway,geo,migration,peers] [--repeat N] [--quick] [--payloads telemetry,speed] [--build import|sql]`: every figure a median of repeated runs.
 import { execSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { type IngestRuns, ingestFigures } from './ingest-figures.js';
 import { latencyRun } from './latency.js';
 import { type LongevityBuild, longevityRun } from './longevity.js';
 import { migrationRun } from './migration.js';
+import { peersSuite } from './peers/suite.js';
 import { MAX_LINES_PER_PUBLISHER, type PayloadKind, writeLoad } from './publishers.js';
 import { queueDrainRun } from './queue-drain.js';
 import { type Results, table } from './report.js';
@@ -35,6 +36,7 @@ const SUITES = [
   'ui',
   'gateway',
   'geo',
+  'peers',
 ] as const;
 type Suite = (typeof SUITES)[number];
 
@@ -45,8 +47,8 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
     /**
-     * ingest, longevity: `telemetry,speed` (default both); ingest: `--inflight N` (Mosquitto's
-     * max_inflight_messages).
+     * ingest, longevity, peers: `telemetry,speed` (default both); ingest, peers: `--inflight N`
+     * (Mosquitto's max_inflight_messages).
      */
     payloads: { type: 'string', default: 'telemetry,speed' },
     inflight: { type: 'string' },
@@ -338,8 +340,18 @@ if (only.includes('geo')) {
   }
 }
 
+// Node-RED 4.1 (installed into .tools/ on first use) vs our collector, same broker and load (issue 24).
+let peersNote = '';
+if (only.includes('peers')) {
+  const peers = await peersSuite({ payloads, quick, repeated, say });
+  Object.assign(results, peers.results);
+  peersNote = `\n${peers.note}`;
+}
+
 status.stop();
-process.stdout.write(`${values.json ? JSON.stringify(results) : table(results, repeat)}\n`);
+process.stdout.write(
+  `${values.json ? JSON.stringify(results) : `${table(results, repeat)}${peersNote}`}\n`,
+);
 // A full `--only ingest` run was seen to stay alive after printing its table (only its stdio
 // handles were listed as active once it was probed): the report is out, so a stray handle must not
 // keep the command from returning. Unref'd: a clean exit does not wait for it.

@@ -35,6 +35,11 @@ const GOALS: Record<string, ['>=' | '<=' | '<', number]> = {
   'geo.track_30d_1hz_ms': ['<=', 100],
   'geo.track_30d_1hz_points': ['<=', 2000],
   'geo.ingest_trips_ratio': ['>=', 0.9],
+  // Ours against Node-RED's flows, same broker and load (issue 24).
+  'peers.ratio_batched': ['>=', 1.5],
+  'peers.ratio_naive': ['>=', 8],
+  'peers_speed.ratio_batched': ['>=', 1.5],
+  'peers_speed.ratio_naive': ['>=', 8],
 };
 
 /**

@@ -68,6 +68,20 @@ describe('driving behaviour', () => {
     ).toEqual(['harsh_brake']);
   });
 
+  it('readings sharing one timestamp keep one sample of it: same events, a window that stays small', () => {
+    const cfg = DEFAULT_GEO_CONFIG.harsh;
+    const s = initialBehaviourState();
+    // A clock that sticks: 10,000 readings at T0, then a hard brake a second later.
+    for (let i = 0; i < 10_000; i++) detectHarsh(s, cfg, T0, 80 - (i % 3), undefined);
+    expect(s.recent).toHaveLength(1);
+    expect(s.recent[0]?.v).toBe(80 - (9_999 % 3)); // the last reading of that time is the reference
+    const hits = detectHarsh(s, cfg, T0 + 1000, 60, undefined);
+    expect(hits.map((h) => [h.type, h.value_mps2])).toEqual([
+      ['harsh_brake', Math.round(((80 - (9_999 % 3) - 60) / 3.6) * 100) / 100],
+    ]);
+    expect(s.recent).toHaveLength(2);
+  });
+
   it('cornering is lateral acceleration v·ω, ignored when slow', () => {
     // 50 km/h, 30°/s: 13.9 m/s × 0.524 rad/s = 7.3 m/s².
     expect(

@@ -18,9 +18,17 @@ interface Component {
   stop: () => Promise<void>;
 }
 
+/** A part taking longer than this to stop is named in the log (what holds a stop up). */
+const SLOW_STOP_MS = 1000;
+
 /** Reverse start order: readers before the devices, devices before the collector, broker last. */
-async function stopAll(started: Component[]): Promise<void> {
-  for (const c of started.reverse()) await c.stop();
+async function stopAll(started: Component[], log?: Logger): Promise<void> {
+  for (const c of started.reverse()) {
+    const t0 = performance.now();
+    await c.stop();
+    const ms = Math.round(performance.now() - t0);
+    if (ms > SLOW_STOP_MS) log?.info({ component: c.name, ms }, 'slow stop');
+  }
 }
 
 await runProgram('telemetry', {}, async (config, log) => {
@@ -32,7 +40,7 @@ await runProgram('telemetry', {}, async (config, log) => {
     await stopAll(started);
     throw err;
   }
-  return () => stopAll(started);
+  return () => stopAll(started, log);
 });
 
 async function startAll(config: Config, log: Logger, started: Component[]): Promise<void> {

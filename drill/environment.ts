@@ -243,7 +243,7 @@ export class DrillEnvironment {
   /** The dashboard as its own process (the fuzz drill checks it keeps serving). */
   async startDashboard(): Promise<void> {
     this.dashboardPort = await freePort();
-    this.dashboard = new ProgramProcess('dashboard/main.ts', [], {
+    this.dashboard = ProgramProcess.fromNpmScript('dashboard', [], {
       ...this.env(),
       DASHBOARD_HOST: '127.0.0.1',
       DASHBOARD_PORT: String(this.dashboardPort),

@@ -36,7 +36,7 @@ async function startCollector(): Promise<void> {
 
 async function startDashboard(): Promise<void> {
   const port = Number(new URL(base).port);
-  dashboard = new ProgramProcess('dashboard/main.ts', [], {
+  dashboard = ProgramProcess.fromNpmScript('dashboard', [], {
     ...env,
     DASHBOARD_HOST: '127.0.0.1',
     DASHBOARD_PORT: String(port),

@@ -1,11 +1,12 @@
 // Logs a person can read: the human line's format, JSON when not a terminal, LOG_FORMAT overriding
 // both ways; the real collector under a pseudo-terminal (util-linux `script`) and on a pipe.
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolveLogFormat } from '../../core/log.js';
 import { prettyLine } from '../../core/log-pretty.js';
+import { track } from '../../harness/children.js';
 import { freePort } from '../../harness/ports.js';
 import { ProgramProcess } from '../../harness/program.js';
 import { waitFor } from '../../harness/wait.js';
@@ -153,16 +154,34 @@ describe('a real program (npm run collector)', () => {
     }
   }
 
-  /** The same under a pseudo-terminal: util-linux `script` runs it with stderr on a tty (SIGINT after 8 s: a loaded machine may need that long to start it). */
+  /**
+   * The same under a pseudo-terminal: util-linux `script` runs it with stderr on a tty; SIGINT once
+   * it has started (a fixed delay raced a loaded machine's start: SIGINT before the program's
+   * handlers exist ends it by the signal), then it must stop cleanly (exit 0).
+   */
   async function onTerminal(extra: Record<string, string>): Promise<string> {
     const e = { ...process.env, ...(await env()), ...extra };
     const cmd =
-      'timeout --preserve-status -s INT 8 node --max-old-space-size=96 --max-semi-space-size=4 dist/collector/main.mjs';
-    const out = execFileSync('script', ['-qec', cmd, '/dev/null'], {
+      'echo "pid $$"; exec node --max-old-space-size=96 --max-semi-space-size=4 dist/collector/main.mjs';
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], {
       env: e,
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
-      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
+    track(child);
+    child.stdin.end();
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await waitFor(
+      () => out,
+      (o) => /pid \d+/.test(o) && o.includes('collector started'),
+      { timeoutMs: 60_000, what: 'collector started on a terminal' },
+    );
+    process.kill(Number(/pid (\d+)/.exec(out)?.[1]), 'SIGINT');
+    expect(await exited, out).toBe(0);
     return out.replace(/\r\n/g, '\n');
   }
 

@@ -254,7 +254,10 @@ describe.each([10, 1000])('%i vehicles', (count) => {
       }
       expect(inTable).toBe(true);
       await wide.keyboard.press('Enter');
-      await wide.waitForURL(`${base}/vehicles/vehicle_01`);
+      // Committed, then its title drawn: the load event waits for every image (map tiles
+      // included), which a loaded machine once stretched past 30 s.
+      await wide.waitForURL(`${base}/vehicles/vehicle_01`, { waitUntil: 'commit' });
+      await expect.poll(() => wide.locator('#vehicle-title').textContent()).toBe('vehicle_01');
       expect(await noSidewaysScroll(wide)).toBe(true);
     } finally {
       await wide.close();
@@ -267,8 +270,8 @@ describe.each([10, 1000])('%i vehicles', (count) => {
       .poll(async () => (await renderedRows(page)).map((r) => r.id))
       .toEqual(['vehicle_07']);
     await page.locator('#latest-body tr[data-device="vehicle_07"] th a').click();
-    await page.waitForURL(`${base}/vehicles/vehicle_07`);
-    expect(await page.locator('#vehicle-title').textContent()).toBe('vehicle_07');
+    await page.waitForURL(`${base}/vehicles/vehicle_07`, { waitUntil: 'commit' });
+    await expect.poll(() => page.locator('#vehicle-title').textContent()).toBe('vehicle_07');
     await expect.poll(() => page.locator('body').getAttribute('data-status')).toBe('online');
     await expect
       .poll(async () => Number(await page.locator('.chart').getAttribute('data-points')))

@@ -144,7 +144,7 @@ describe('the fleet map', () => {
     );
     expect(at).not.toBeNull();
     await page.mouse.click(at?.x ?? 0, at?.y ?? 0);
-    await page.waitForURL(`${base}/vehicles/vehicle_03`);
+    await page.waitForURL(`${base}/vehicles/vehicle_03`, { waitUntil: 'commit' });
     await page.close();
   });
 

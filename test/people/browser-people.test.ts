@@ -25,11 +25,11 @@ async function signedIn(username: string, password: string, path = '/'): Promise
   const page = await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(err.message));
   await page.goto(`${f.base}${path}`);
-  await page.waitForURL(/\/login\?next=/);
+  await page.waitForURL(/\/login\?next=/, { waitUntil: 'commit' });
   await page.locator('#login-username').fill(username);
   await page.locator('#login-password').fill(password);
   await page.locator('#login-form button[type="submit"]').click();
-  await page.waitForURL((url) => url.pathname === path);
+  await page.waitForURL((url) => url.pathname === path, { waitUntil: 'commit' });
   return page;
 }
 
@@ -42,7 +42,7 @@ describe('signed in on the page', () => {
   it('a wrong password says so and stays on the sign-in page', async () => {
     const page = await browser.newPage();
     await page.goto(`${f.base}/`);
-    await page.waitForURL(/\/login/);
+    await page.waitForURL(/\/login/, { waitUntil: 'commit' });
     await page.locator('#login-username').fill('operator');
     await page.locator('#login-password').fill('not the password at all');
     await page.locator('#login-form button[type="submit"]').click();
@@ -91,7 +91,7 @@ describe('signed in on the page', () => {
       .poll(() => rows(page), { timeout: 15_000 })
       .toEqual(['vehicle_01', 'vehicle_02', 'vehicle_03']);
     await page.locator('#admin-link').click();
-    await page.waitForURL(/\/admin$/);
+    await page.waitForURL(/\/admin$/, { waitUntil: 'commit' });
     await expect.poll(() => page.locator('#user-rows tr').count()).toBe(3);
     await page.locator('#user-create input[name="username"]').fill('newbie');
     await page.locator('#user-create input[name="password"]').fill(PASSWORD);

@@ -40,8 +40,21 @@ describe('several collectors, Redis killed and restarted', { timeout: 120_000 },
       Boolean,
       { timeoutMs: 10_000, what: 'every collector fenced' },
     );
-    await sleep(300); // a write already under way when the last lease lapsed lands meanwhile
-    const frozen = await storedTotal();
+    // A write already under way when the last lease lapsed may still land (a loaded machine took
+    // over 300 ms to commit one): wait until a whole second passes without a new row, then the
+    // count must stay where it is while Redis is down.
+    let frozen = await storedTotal();
+    await waitFor(
+      async () => {
+        await sleep(1000);
+        const now = await storedTotal();
+        const stable = now === frozen;
+        frozen = now;
+        return stable;
+      },
+      Boolean,
+      { timeoutMs: 10_000, what: 'storing stopped' },
+    );
     await sleep(1500);
     expect(await storedTotal()).toBe(frozen);
     await env.redis.start();

@@ -17,6 +17,8 @@ export interface TeltonikaRun {
   records: number;
   ackP50Ms: number;
   ackP99Ms: number;
+  /** p99 of each second of the run (diagnostics: a slow start or a periodic stall). */
+  ackP99MsBySecond: number[];
   /** Gateway CPU while the trackers report, in cores (1 = one core busy). */
   cpuCores: number;
   rssMb: number;
@@ -142,6 +144,8 @@ export async function teltonikaRun(
     const t0 = performance.now();
     const base = Date.now() - options.seconds * 1000 - 60_000;
     const latencies: number[] = [];
+    /** Per second of the run: where in the run the slow answers are. */
+    const bySecond: number[][] = Array.from({ length: options.seconds }, () => []);
     let acked = 0;
     // Each tracker sends one record a second, phases spread over the second.
     await Promise.all(
@@ -166,7 +170,9 @@ export async function teltonikaRun(
           const sent = performance.now();
           const n = await c.send(packet);
           if (n !== 1) throw new Error(`tracker ${i}: answered ${n}`);
-          latencies.push(performance.now() - sent);
+          const ms = performance.now() - sent;
+          latencies.push(ms);
+          bySecond[s]?.push(ms);
           acked += 1;
         }
       }),
@@ -185,6 +191,7 @@ export async function teltonikaRun(
       records: acked,
       ackP50Ms: percentile(latencies, 50),
       ackP99Ms: percentile(latencies, 99),
+      ackP99MsBySecond: bySecond.map((l) => Math.round(percentile(l, 99))),
       cpuCores,
       rssMb,
       deliveredRatio: stored / acked,

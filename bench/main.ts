@@ -292,7 +292,9 @@ if (only.includes('gateway')) {
   const connections = quick ? 200 : 1000;
   await repeated('gateway', async (dir) => {
     say(`bench gateway: ${connections} Teltonika connections, one record a second each`);
-    trackers.push(await teltonikaRun(join(dir, 't'), { connections, seconds: quick ? 10 : 30 }));
+    const tracker = await teltonikaRun(join(dir, 't'), { connections, seconds: quick ? 10 : 30 });
+    say(`bench gateway: ack p99 per second (ms): ${tracker.ackP99MsBySecond.join(' ')}`);
+    trackers.push(tracker);
     say('bench gateway: OsmAnd requests on one core (autocannon)');
     const phone = await osmandRun(join(dir, 'o'), {
       seconds: quick ? 5 : 15,

@@ -1,6 +1,7 @@
 // The gateway: 1,000 Teltonika connections at one record a second (ack latency, CPU, RSS), OsmAnd requests/s on one core (autocannon), and OsmAnd end to end against the MQTT path.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { REGISTRY_TOPIC } from '../core/contract.js';
@@ -17,6 +18,11 @@ export interface TeltonikaRun {
   records: number;
   ackP50Ms: number;
   ackP99Ms: number;
+  /**
+   * p99 of the load generator's own event-loop delay during the run (ms): its 1,000 sockets and
+   * timers share the machine; a delay here lengthens every answer it times.
+   */
+  loadGenLoopP99Ms: number;
   /** p99 of each second of the run (diagnostics: a slow start or a periodic stall). */
   ackP99MsBySecond: number[];
   /** Gateway CPU while the trackers report, in cores (1 = one core busy). */
@@ -143,6 +149,8 @@ export async function teltonikaRun(
     const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();
     const base = Date.now() - options.seconds * 1000 - 60_000;
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const latencies: number[] = [];
     /** Per second of the run: where in the run the slow answers are. */
     const bySecond: number[][] = Array.from({ length: options.seconds }, () => []);
@@ -177,6 +185,7 @@ export async function teltonikaRun(
         }
       }),
     );
+    loop.disable();
     const elapsed = (performance.now() - t0) / 1000;
     const cpuCores = (cpuSeconds(pid) - cpu0) / elapsed;
     const rssMb = rss.stop();
@@ -191,6 +200,7 @@ export async function teltonikaRun(
       records: acked,
       ackP50Ms: percentile(latencies, 50),
       ackP99Ms: percentile(latencies, 99),
+      loadGenLoopP99Ms: loop.percentile(99) / 1e6,
       ackP99MsBySecond: bySecond.map((l) => Math.round(percentile(l, 99))),
       cpuCores,
       rssMb,

@@ -313,6 +313,7 @@ if (only.includes('gateway')) {
   results.gateway = {
     [`teltonika_ack_p50_ms_${connections}`]: m((r) => r.ackP50Ms),
     [`teltonika_ack_p99_ms_${connections}`]: m((r) => r.ackP99Ms),
+    teltonika_loadgen_loop_p99_ms: m((r) => r.loadGenLoopP99Ms),
     [`teltonika_cpu_${connections}`]: m((r) => r.cpuCores),
     [`teltonika_rss_mb_${connections}`]: m((r) => r.rssMb),
     teltonika_delivered_ratio: m((r) => r.deliveredRatio),

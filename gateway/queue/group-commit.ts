@@ -52,6 +52,9 @@ export class GroupCommit {
       });
       w.resolve(mine);
     }
-    if (devices.size > 0) this.committed(devices);
+    // The answers first: each waiter's resolution runs as a microtask once this turn ends, while
+    // publishing the new fixes upstream (a query and an MQTT publish per device) waits for the next
+    // turn, so a commit of a few hundred fixes does not hold every tracker's answer behind it.
+    if (devices.size > 0) setImmediate(() => this.committed(devices));
   }
 }

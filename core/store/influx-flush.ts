@@ -82,7 +82,10 @@ export async function flushRollups(book: RollupBook, deps: FlushDeps): Promise<n
         if (missing.length > 0) {
           await readMissing(book, tier, missing, src, deps.http, deps.signals);
         }
-        const values = book.merged(tier, step);
+        // The lease is asked again right before the write: reading back may have outlasted it, and
+        // a bucket written after the next owner recomputed it would lose that owner's readings.
+        const merged = book.merged(tier, step);
+        const values = keep ? merged.filter((v) => keep(v.deviceId)) : merged;
         await deps.writeLines(
           values.map((v) => deps.signals.bucketLine(src.measurement, v.deviceId, v.bucket, v.aggs)),
           src.retentionPolicy,

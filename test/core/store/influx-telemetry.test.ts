@@ -7,7 +7,7 @@ import { EARLIEST_MS, LATEST_MS } from '../../../core/store/types.js';
 import { InfluxdProcess } from '../../../harness/influxd.js';
 import { fullReading } from '../../helpers/telemetry.js';
 import { removeTempDirs, tempDir } from '../../helpers/tmp.js';
-import { expectRollupsAsRaw } from './influx-rollup-check.js';
+import { expectRollupsAsRaw, rowsOf } from './influx-rollup-check.js';
 
 const influxd = new InfluxdProcess({ dir: tempDir('influxd-telemetry-') });
 setLogger({ error: () => {}, warn: () => {} });
@@ -160,6 +160,34 @@ describe('every signal on influxd 1.6.7', () => {
     expect(await flags('r')).toEqual(['valid', 'valid', 'jump', 'valid']);
     expect(await flags('c')).toEqual(['valid', 'valid', 'jump', 'valid']);
     for (const s of [second, a, b]) await s.stop();
+  });
+
+  it("a lease that lapses while a flush reads its buckets back writes none of them over the next owner's", async () => {
+    const opts = options();
+    const owns = (id: string) => id === 'lapse';
+    const t0 = NOW - 3 * H + 5_000;
+    const a = await open(opts);
+    const b = await open(opts);
+    // A's lease holds when its flush picks the rows, and has lapsed by the time they would be
+    // written (the read-back outlasted it): the drill's "rollups disagree" (1m short, 1h right).
+    let answers: boolean[] | null = null;
+    await a.claim('p0', owns, () => (answers ? (answers.shift() ?? false) : true));
+    await a.write(Array.from({ length: 5 }, (_, s) => fullReading('lapse', s, t0 + s * 1000)));
+    await b.claim('p0', owns, () => true);
+    await b.write(
+      Array.from({ length: 5 }, (_, s) => fullReading('lapse', s + 5, t0 + (s + 5) * 1000)),
+    );
+    await b.flush();
+    answers = [true]; // the flush's pick of its rows: held; every question after it: lapsed
+    await a.flush();
+    expect(answers).toEqual([]);
+    expect(await expectRollupsAsRaw(influxd, opts.bucket, 'lapse')).toBeGreaterThan(0);
+    const minute = await rowsOf(
+      influxd,
+      `SELECT * FROM "${opts.bucket}"."rollup_1m"."vehicle_speed_1m" WHERE "device_id" = 'lapse'`,
+    );
+    expect(minute.map((r) => r.count)).toEqual([10]);
+    for (const s of [a, b]) await s.stop();
   });
 
   it('reuses one set of columns for every page of an export', async () => {

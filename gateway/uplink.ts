@@ -52,6 +52,8 @@ export class Uplink implements LinkTransport {
   /** Probes sent and the links that wait for each (see subscribeAcks). */
   private probeCount = 0;
   private readonly probes = new Map<number, readonly DeviceLink[]>();
+  /** Links created in this turn, subscribed together at its end. */
+  private fresh: DeviceLink[] = [];
 
   constructor(private readonly deps: UplinkDeps) {}
 
@@ -147,8 +149,21 @@ export class Uplink implements LinkTransport {
     return link;
   }
 
+  /**
+   * Links created in one event-loop turn share one SUBSCRIBE and one probe: a thousand trackers
+   * reporting their first record within a second were a thousand of each, on the answers' path.
+   */
   private subscribeNew(link: DeviceLink): void {
-    this.subscribeAcks([link]);
+    this.fresh.push(link);
+    if (this.fresh.length > 1) return;
+    setImmediate(() => {
+      const links = this.fresh;
+      this.fresh = [];
+      if (!this.connected) return; // the reconnect subscribes every link
+      for (let i = 0; i < links.length; i += SUBSCRIBE_CHUNK) {
+        this.subscribeAcks(links.slice(i, i + SUBSCRIBE_CHUNK));
+      }
+    });
   }
 
   /**

@@ -115,6 +115,11 @@ interface DeviceState {
   seen: number;
   /** The next seq this gateway gives the device; undefined until the collector's ack was heard. */
   nextSeq: number | undefined;
+  /**
+   * No row of the device has a seq above this (an upper bound: confirmed rows count too). A
+   * publisher asking for fixes past it gets none without a query: most of its questions.
+   */
+  topSeq: number;
 }
 
 /**
@@ -170,6 +175,7 @@ export class FixQueue {
     for (const r of s.topSeqs.all()) {
       const d = this.device(r.device_id);
       d.nextSeq = Math.max(d.nextSeq ?? 0, r.top + 1);
+      d.topSeq = r.top;
     }
     return this;
   }
@@ -182,7 +188,7 @@ export class FixQueue {
   private device(id: string): DeviceState {
     let d = this.state.get(id);
     if (!d) {
-      d = { queued: 0, unnumbered: 0, seen: 0, nextSeq: undefined };
+      d = { queued: 0, unnumbered: 0, seen: 0, nextSeq: undefined, topSeq: -1 };
       this.state.set(id, d);
     }
     return d;
@@ -228,7 +234,10 @@ export class FixQueue {
         this.arrival = arrival;
         d.queued += 1;
         if (seq === undefined) d.unnumbered += 1;
-        else numbered.set(f.deviceId, (numbered.get(f.deviceId) ?? 0) + 1);
+        else {
+          numbered.set(f.deviceId, (numbered.get(f.deviceId) ?? 0) + 1);
+          if (seq > d.topSeq) d.topSeq = seq;
+        }
         return true;
       }),
     );
@@ -288,6 +297,7 @@ export class FixQueue {
         }
         numbered += s.setSeq.run(seq, deviceId, fixMs).changes;
         if (seq + 1 > next) next = seq + 1;
+        if (seq > d.topSeq) d.topSeq = seq;
       }
       s.upsertNext.run({ id: deviceId, seq: next });
       s.setPending.run({ id: deviceId, pending: null });
@@ -325,6 +335,8 @@ export class FixQueue {
 
   /** Numbered, unconfirmed fixes with seq > afterSeq, oldest seq first. */
   after(deviceId: string, afterSeq: number, limit: number): NumberedFix[] {
+    const d = this.state.get(deviceId);
+    if (d === undefined || d.queued === 0 || afterSeq >= d.topSeq) return [];
     return this.stmts.after
       .all(deviceId, afterSeq, limit)
       .map((r) => ({ seq: r.seq, fixMs: r.fix_ms, values: r.vals }));

@@ -144,6 +144,8 @@ export class FixQueue {
        * waits for one gets its seq in the same transaction (one commit per fix instead of two).
        */
       numberOnArrival?: boolean;
+      /** WAL pages after which a commit checkpoints (SQLite's default 1,000; see wal-checkpointer.ts). */
+      walAutocheckpoint?: number;
     } = {},
   ) {}
 
@@ -157,6 +159,9 @@ export class FixQueue {
     const db = new Database(this.path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    if (this.options.walAutocheckpoint !== undefined) {
+      db.pragma(`wal_autocheckpoint = ${Math.floor(this.options.walAutocheckpoint)}`);
+    }
     db.exec(SCHEMA);
     const s = statements(db);
     this.db = db;

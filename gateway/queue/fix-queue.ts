@@ -360,9 +360,6 @@ export class FixQueue {
     const n = this.stmts.confirm.run(deviceId, seq).changes;
     d.queued -= n;
     d.seen += n;
-    // Before old rows may be trimmed away: their seqs no longer tell the next one.
-    if (n > 0 && d.nextSeq !== undefined)
-      this.stmts.upsertNext.run({ id: deviceId, seq: d.nextSeq });
     if (d.seen > this.seenPerDevice * 1.1) this.trim(deviceId);
     return n;
   }
@@ -373,6 +370,8 @@ export class FixQueue {
     const cut = s.seenCut.get(deviceId, this.seenPerDevice - 1)?.arrival;
     if (cut === undefined) return;
     const d = this.device(deviceId);
+    // Before old rows go: their seqs no longer tell the next one (open() reads it back from here).
+    if (d.nextSeq !== undefined) s.upsertNext.run({ id: deviceId, seq: d.nextSeq });
     d.seen -= s.trim.run(deviceId, cut).changes;
   }
 

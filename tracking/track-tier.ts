@@ -21,7 +21,7 @@ export interface TierState {
   broken: boolean;
   /** The 10 minutes of the last kept minute, as written (each kept minute writes it again). */
   coarse: TrackBucket | null;
-  /** Kept minutes before this time are in the minute tier only (state from before the 10-minute tier). */
+  /** Kept minutes before this are in the minute tier only (a state from before the 10-minute tier). */
   coarseFrom: number;
 }
 

@@ -141,14 +141,22 @@ export async function summaryBench(
   }
 }
 
-/** A month at 1 Hz for one vehicle: the minute track from every fix, the last hour raw. */
+/** A month at 1 Hz for one vehicle: the minute and 10-minute tracks from every fix, the last hour raw. */
 async function fillTrack(path: string, deviceId: string, end: number): Promise<void> {
   const telemetry = new SqliteStore({ path });
   await telemetry.start();
   const total = 30 * 86_400;
   const lastHour: Reading[] = [];
   const buckets: TrackBucket[] = [];
-  const tier = new TrackTier(initialTierState(), (b) => buckets.push({ ...b }));
+  const coarse: TrackBucket[] = [];
+  const tier = new TrackTier(
+    initialTierState(),
+    (b) => buckets.push({ ...b }),
+    (b) => {
+      if (coarse[coarse.length - 1]?.minute === b.minute) coarse.pop();
+      coarse.push({ ...b });
+    },
+  );
   drive(total, end, 7, (d) => {
     tier.validFix(d.time, d.lat, d.lon);
     if (d.seq >= total - 3600) lastHour.push(readingOfDrive(deviceId, d));
@@ -166,6 +174,7 @@ async function fillTrack(path: string, deviceId: string, end: number): Promise<v
       events: [],
       checkpoints: [],
       track: buckets.slice(i, i + 5000),
+      coarseTrack: i === 0 ? coarse : [],
     };
     await geo.apply([change]);
   }
@@ -175,7 +184,7 @@ async function fillTrack(path: string, deviceId: string, end: number): Promise<v
 export async function trackBench(dir: string, o: GeoBenchOptions): Promise<Record<string, number>> {
   const path = join(dir, 'telemetry.db');
   const end = Date.now() - 60_000;
-  o.say('bench geo: a month of one vehicle at 1 Hz (minute track, last hour raw)');
+  o.say('bench geo: a month of one vehicle at 1 Hz (minute and 10-minute tracks, last hour raw)');
   await fillTrack(path, 'month_1hz', end);
   const d = await dashboardOn(dir, path);
   try {

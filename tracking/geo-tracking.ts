@@ -426,7 +426,16 @@ function group(readings: readonly Reading[], result: WriteResult): Map<string, P
 }
 
 function emptyChange(deviceId: string): GeoChange {
-  return { deviceId, after: null, trips: [], stops: [], events: [], checkpoints: [], track: [] };
+  return {
+    deviceId,
+    after: null,
+    trips: [],
+    stops: [],
+    events: [],
+    checkpoints: [],
+    track: [],
+    coarseTrack: [],
+  };
 }
 
 function mark(deviceId: string, from: SampleKey): GeoChange {

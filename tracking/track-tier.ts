@@ -1,6 +1,6 @@
-// The coarse track for long /track ranges: per minute a vehicle's first and last valid fix and where its run broke; a parked vehicle's minutes thinned out.
+// The coarse track for long /track ranges: per minute a vehicle's first and last valid fix and where its run broke, a parked vehicle's minutes thinned out; per 10 minutes the same over the kept minutes.
 
-import type { TrackBucket } from '../core/store/geo-store.js';
+import { COARSE_TRACK_MS, type TrackBucket } from '../core/store/geo-store.js';
 import { haversineM } from '../geo/distance.js';
 
 /** A minute whose fixes stay this close to the last kept point adds nothing to a drawn month. */
@@ -19,11 +19,39 @@ export interface TierState {
   kept: { t: number; lat: number; lon: number } | null;
   /** An invalid fix came since the last valid one. */
   broken: boolean;
+  /** The 10 minutes of the last kept minute, as written (each kept minute writes it again). */
+  coarse: TrackBucket | null;
+  /** Kept minutes before this are in the minute tier only (a state from before the 10-minute tier). */
+  coarseFrom: number;
 }
 
 export function initialTierState(): TierState {
-  return { cur: null, held: null, kept: null, broken: false };
+  return {
+    cur: null,
+    held: null,
+    kept: null,
+    broken: false,
+    coarse: null,
+    coarseFrom: Number.MIN_SAFE_INTEGER,
+  };
 }
+
+/**
+ * A checkpoint's tier state. One saved before the 10-minute tier existed starts that tier with
+ * the next 10 minutes after its last kept minute (those before have minute rows only, which the
+ * dashboard reads where the 10-minute rows begin later than asked).
+ */
+export function resumeTierState(
+  s: Partial<TierState> & Omit<TierState, 'coarse' | 'coarseFrom'>,
+): TierState {
+  if (s.coarse !== undefined && s.coarseFrom !== undefined) {
+    return { ...s, coarse: s.coarse, coarseFrom: s.coarseFrom };
+  }
+  const from = s.kept === null ? Number.MIN_SAFE_INTEGER : windowOf(s.kept.t) + COARSE_TRACK_MS;
+  return { ...s, coarse: null, coarseFrom: from };
+}
+
+const windowOf = (t: number) => Math.floor(t / COARSE_TRACK_MS) * COARSE_TRACK_MS;
 
 /**
  * Fed every fix in (time, seq) order; `out` receives each finished minute worth keeping. Splits at
@@ -34,6 +62,8 @@ export class TrackTier {
   constructor(
     public state: TierState,
     private readonly out: (b: TrackBucket) => void,
+    /** Each kept minute's 10 minutes as they now stand (the same window comes again as it grows). */
+    private readonly outCoarse: (b: TrackBucket) => void = () => {},
   ) {}
 
   invalidFix(): void {
@@ -85,6 +115,25 @@ export class TrackTier {
     this.state.held = null;
     this.state.kept = { t: b.t2, lat: b.lat2, lon: b.lon2 };
     this.out(b);
+    this.addCoarse(b);
+  }
+
+  /** The kept minute joins its 10 minutes: their first fix stays, the last moves, breaks go inside. */
+  private addCoarse(b: TrackBucket): void {
+    const st = this.state;
+    if (b.minute < st.coarseFrom) return;
+    const window = windowOf(b.minute);
+    let c = st.coarse;
+    if (c !== null && c.minute === window) {
+      if (b.breakBefore || b.breakInside) c.breakInside = true;
+      c.t2 = b.t2;
+      c.lat2 = b.lat2;
+      c.lon2 = b.lon2;
+    } else {
+      c = { ...b, minute: window };
+      st.coarse = c;
+    }
+    this.outCoarse(c);
   }
 }
 

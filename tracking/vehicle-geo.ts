@@ -1,5 +1,5 @@
-// One vehicle's geo processing in order: the tracker, the coarse track, checkpoints; what a batch changed, as one GeoChange.
-import type { GeoChange, GeoCheckpoint, GeoKey } from '../core/store/geo-store.js';
+// One vehicle's geo processing in order: the tracker, the coarse tracks, checkpoints; what a batch changed, as one GeoChange.
+import type { GeoChange, GeoCheckpoint, GeoKey, TrackBucket } from '../core/store/geo-store.js';
 import { compareKeys, type GeoSample, type SampleKey } from '../geo/sample.js';
 import {
   initialTrackerState,
@@ -8,7 +8,7 @@ import {
   VehicleTracker,
 } from '../geo/tracker.js';
 import { eventRecord, stopRecord, tripRecord } from './outputs.js';
-import { initialTierState, type TierState, TrackTier } from './track-tier.js';
+import { initialTierState, resumeTierState, type TierState, TrackTier } from './track-tier.js';
 
 /** One reading as geo sees it: its key, what the tracker uses, and whether its fix was refused. */
 export interface GeoItem {
@@ -79,14 +79,35 @@ export class VehicleGeo {
     this.last = state?.last ?? null;
     this.keptAt = state?.keptAt ?? null;
     this.change = this.emptyChange(after);
-    this.tier = new TrackTier(state?.tier ?? initialTierState(), (b) =>
-      this.change.track.push({ ...b }),
+    this.tier = new TrackTier(
+      state ? resumeTierState(state.tier) : initialTierState(),
+      (b) => this.change.track.push({ ...b }),
+      (b) => this.coarse(b),
     );
+    // `after` deletes the 10 minutes it falls in: the part of them kept before it is written again.
+    const coarse = this.tier.state.coarse;
+    if (after !== null && coarse !== null) this.coarse(coarse);
   }
 
   private emptyChange(after: GeoKey | null): GeoChange {
     const deviceId = this.deviceId;
-    return { deviceId, after, trips: [], stops: [], events: [], checkpoints: [], track: [] };
+    return {
+      deviceId,
+      after,
+      trips: [],
+      stops: [],
+      events: [],
+      checkpoints: [],
+      track: [],
+      coarseTrack: [],
+    };
+  }
+
+  /** A 10-minute bucket as it now stands; one write per window per change. */
+  private coarse(b: TrackBucket): void {
+    const list = this.change.coarseTrack;
+    if (list[list.length - 1]?.minute === b.minute) list.pop();
+    list.push({ ...b });
   }
 
   /** The key of the last item fed, or null. */
@@ -168,7 +189,12 @@ export class VehicleGeo {
     this.change = this.emptyChange(null);
     const empty =
       c.after === null &&
-      c.trips.length + c.stops.length + c.events.length + c.checkpoints.length + c.track.length ===
+      c.trips.length +
+        c.stops.length +
+        c.events.length +
+        c.checkpoints.length +
+        c.track.length +
+        c.coarseTrack.length ===
         0;
     return empty ? undefined : c;
   }

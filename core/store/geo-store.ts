@@ -1,4 +1,4 @@
-// The geo store interface: trips, stops, events, per-day figures, a coarse track and tracker checkpoints per vehicle, kept in the telemetry store's backend; replace-after(key) for late data.
+// The geo store interface: trips, stops, events, per-day figures, a coarse track (minute and 10-minute tiers) and tracker checkpoints per vehicle, kept in the telemetry store's backend; replace-after(key) for late data.
 
 /**
  * Where an output sits in a vehicle's sequence: the (time, seq) of the sample whose processing
@@ -66,10 +66,11 @@ export interface GeoCheckpoint {
 
 /**
  * One minute of a vehicle's valid fixes for long /track ranges: its first and last fix, and whether
- * the run broke (an invalid fix) before the first or between the two.
+ * the run broke (an invalid fix) before the first or between the two. The 10-minute tier uses the
+ * same shape: the first fix of its first kept minute, the last of its last.
  */
 export interface TrackBucket {
-  /** Start of the minute, ms since the epoch. */
+  /** Start of the minute (of the 10 minutes in the coarse tier), ms since the epoch. */
   minute: number;
   t1: number;
   lat1: number;
@@ -85,8 +86,8 @@ export interface TrackBucket {
 export interface GeoChange {
   deviceId: string;
   /**
-   * First delete what was produced after this key (trips, stops, events, checkpoints) and the
-   * track buckets from its minute on; null: delete nothing.
+   * First delete what was produced after this key (trips, stops, events, checkpoints), the track
+   * buckets from its minute on and the coarse ones from its 10 minutes on; null: delete nothing.
    */
   after: GeoKey | null;
   trips: GeoRecord[];
@@ -95,6 +96,8 @@ export interface GeoChange {
   checkpoints: GeoCheckpoint[];
   /** Inserted or replaced by minute. */
   track: TrackBucket[];
+  /** The 10-minute tier (COARSE_TRACK_MS), inserted or replaced by window. */
+  coarseTrack: TrackBucket[];
   /**
    * The vehicle must be recomputed from before this key (late data seen, not yet recomputed): a
    * restart finds it in dirtyVehicles(). null: recomputed, the mark is cleared; absent: unchanged.
@@ -166,12 +169,17 @@ export interface GeoStore {
   days(q: DayQuery): Promise<GeoDayRow[]>;
   /** Buckets whose minute lies in [from, to], by minute. */
   track(deviceId: string, from: number, to: number): Promise<TrackBucket[]>;
+  /** 10-minute buckets whose start lies in [from, to], by start. */
+  coarseTrack(deviceId: string, from: number, to: number): Promise<TrackBucket[]>;
   /** Vehicles marked dirty (GeoChange.dirty) and not cleared since. */
   dirtyVehicles(): Promise<DirtyVehicle[]>;
   /** Small settings the collectors share (the last geofence list they saw). */
   meta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
 }
+
+/** The coarse track's bucket: a month is 4,320 of them (43,200 minutes took ~200 ms to read). */
+export const COARSE_TRACK_MS = 600_000;
 
 /** Compares keys: negative, zero or positive as `a` sorts before, with or after `b`. */
 export function compareGeoKeys(a: GeoKey, b: GeoKey): number {

@@ -1,5 +1,6 @@
-// The geo store in InfluxDB: trips, stops, events, days, the minute track and checkpoints as measurements beside the telemetry; replace-after(key) by DELETE per vehicle and time.
+// The geo store in InfluxDB: trips, stops, events, days, the minute and 10-minute tracks and checkpoints as measurements beside the telemetry; replace-after(key) by DELETE per vehicle and time.
 import {
+  COARSE_TRACK_MS,
   compareGeoKeys,
   type DayQuery,
   type DirtyVehicle,
@@ -38,6 +39,7 @@ const M = {
   events: 'geo_events',
   days: 'geo_days',
   track: 'geo_track',
+  coarseTrack: 'geo_track_10m',
   checkpoints: 'geo_checkpoints',
   rolling: 'geo_rolling',
   dirty: 'geo_dirty',
@@ -116,6 +118,8 @@ export class InfluxGeoStore implements GeoStore {
       await io.delete(M.checkpoints, id, from);
       for (const m of [M.trips, M.stops, M.events]) await io.delete(m, id, from);
       await io.delete(M.track, id, ns(Math.floor(c.after.time / 60_000) * 60_000));
+      const window = Math.floor(c.after.time / COARSE_TRACK_MS) * COARSE_TRACK_MS;
+      await io.delete(M.coarseTrack, id, ns(window));
     }
     // 2. The new outputs and track.
     const lines: string[] = [];
@@ -142,6 +146,9 @@ export class InfluxGeoStore implements GeoStore {
         lines.push(line(M.events, dev(id), fields, keyNs(e.at, i)));
       });
       for (const b of c.track) lines.push(line(M.track, dev(id), trackFields(b), ns(b.minute)));
+      for (const b of c.coarseTrack) {
+        lines.push(line(M.coarseTrack, dev(id), trackFields(b), ns(b.minute)));
+      }
     }
     await io.write(lines);
     // 3. The days those touched, summed again from their trips and stops.
@@ -317,9 +324,22 @@ export class InfluxGeoStore implements GeoStore {
   }
 
   async track(deviceId: string, from: number, to: number): Promise<TrackBucket[]> {
+    return this.buckets(M.track, deviceId, from, to);
+  }
+
+  async coarseTrack(deviceId: string, from: number, to: number): Promise<TrackBucket[]> {
+    return this.buckets(M.coarseTrack, deviceId, from, to);
+  }
+
+  private async buckets(
+    measurement: string,
+    deviceId: string,
+    from: number,
+    to: number,
+  ): Promise<TrackBucket[]> {
     const io = this.c();
     const series = await io.select(
-      `SELECT * FROM ${io.from(M.track)} WHERE ${deviceFilter(deviceId)} AND time >= ${ns(from)} AND time <= ${ns(to)}`,
+      `SELECT * FROM ${io.from(measurement)} WHERE ${deviceFilter(deviceId)} AND time >= ${ns(from)} AND time <= ${ns(to)}`,
     );
     return series
       .flatMap(rowsOf)

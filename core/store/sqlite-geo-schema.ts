@@ -1,4 +1,4 @@
-// The geo store's tables in the SQLite telemetry file (schema v3): trips, stops, events, per-day figures, the minute track and checkpoints.
+// The geo store's tables in the SQLite telemetry file (schema v3, v4): trips, stops, events, per-day figures, the minute and 10-minute tracks, checkpoints.
 
 /**
  * Created empty by the v2 → v3 upgrade (CREATE TABLE only: instant on any store size). Trips and
@@ -87,4 +87,23 @@ CREATE TABLE IF NOT EXISTS geo_meta (
   key TEXT NOT NULL PRIMARY KEY,
   value TEXT NOT NULL
 );
+`;
+
+/**
+ * Schema v4: the 10-minute track (long /track ranges read a tenth of the minute rows). Created empty
+ * by the v3 → v4 upgrade; minutes kept before it are read from geo_track (the dashboard falls back).
+ */
+export const GEO_COARSE_TRACK = `
+CREATE TABLE IF NOT EXISTS geo_track_10m (
+  device_id TEXT NOT NULL,
+  minute INTEGER NOT NULL,
+  t1 INTEGER NOT NULL,
+  lat1 REAL NOT NULL,
+  lon1 REAL NOT NULL,
+  t2 INTEGER NOT NULL,
+  lat2 REAL NOT NULL,
+  lon2 REAL NOT NULL,
+  flags INTEGER NOT NULL,
+  PRIMARY KEY (device_id, minute)
+) WITHOUT ROWID;
 `;

@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { SignalCatalog } from '../signals/catalog.js';
 import { cover, emptyCoverage, encodeAbove } from './seq-coverage.js';
-import { GEO_TABLES } from './sqlite-geo-schema.js';
+import { GEO_COARSE_TRACK, GEO_TABLES } from './sqlite-geo-schema.js';
 import {
   latestTimeColumn,
   latestValueColumn,
@@ -14,8 +14,9 @@ import {
 /**
  * 1: coverage and speed rollups. 2: every signal of the catalog (columns, rollups, latest values).
  * 3: the geo tables (trips, stops, events, days, track, checkpoints: sqlite-geo-schema.ts).
+ * 4: the 10-minute track (sqlite-geo-schema.ts).
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const ROLLUP_TABLES = ['rollup_1m', 'rollup_1h'] as const;
 
@@ -283,6 +284,7 @@ export function migrate(
       ensureSignalColumns(db, catalog);
       db.exec(TIME_INDEX);
       db.exec(GEO_TABLES);
+      db.exec(GEO_COARSE_TRACK);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       return;
     }
@@ -295,6 +297,8 @@ export function migrate(
     }
     // Version 2 → 3: new empty tables only, whatever the store's size.
     if (version < 3) db.exec(GEO_TABLES);
+    // 3 → 4: one new empty table.
+    if (version < 4) db.exec(GEO_COARSE_TRACK);
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
     columnsAdded = ensureSignalColumns(db, catalog);
   }).immediate();

@@ -77,7 +77,10 @@ export function geoVehicleRoutes(api: ApiRouter, deps: RouteDeps): void {
       await knownVehicle(deps, params.id);
       const range = timeRange(query, deps.now(), 86_400_000);
       const maxPoints = query.max_points === undefined ? 2000 : Number(query.max_points);
-      res.json(await vehicleTrack(deps.store.get(), geo, params.id, range, maxPoints));
+      const maxGapMs = geo.config.tripMaxGapS * 1000;
+      const store = deps.store.get();
+      const o = { maxPoints, maxGapMs };
+      res.json(await vehicleTrack(store, geo.link.get(), params.id, range, o));
     },
   );
   for (const kind of ['trips', 'stops'] as const) {

@@ -107,7 +107,7 @@ describe('upgrading a month-sized speed-only store (schema v1 → v2)', () => {
       { timeoutMs: 30_000, what: 'collector subscribed' },
     );
     expect(upgrading.running, upgrading.stderr.slice(-2000)).toBe(true);
-    expect(upgrading.stderr).toContain('store upgraded from schema v1 to v3 (no row copied)');
+    expect(upgrading.stderr).toContain('store upgraded from schema v1 to v4 (no row copied)');
     const now = Date.now() - 10_000;
     for (let i = 0; i < NEW; i++) {
       const r = fullReading(DEVICE, STORED + i, now + i * 100);
@@ -120,7 +120,7 @@ describe('upgrading a month-sized speed-only store (schema v1 → v2)', () => {
     );
     expect(await upgrading.kill('SIGTERM')).toBe(0);
 
-    expect(read((db) => db.pragma('user_version', { simple: true }))).toBe(3);
+    expect(read((db) => db.pragma('user_version', { simple: true }))).toBe(4);
     const after = dailySpeed('speed_n', 'speed_sum', 'speed_min', 'speed_max');
     // Every day of the month as before; the new readings' day gained exactly them.
     const newDay = Math.floor(now / 86_400_000) * 86_400_000;

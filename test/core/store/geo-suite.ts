@@ -83,6 +83,7 @@ function change(deviceId: string, o: Partial<GeoChange> = {}): GeoChange {
     events: [],
     checkpoints: [],
     track: [],
+    coarseTrack: [],
     ...o,
   };
 }
@@ -227,6 +228,12 @@ export function geoStoreSuite(name: string, makeFixture: () => Promise<GeoStoreF
             { at: key(t2.at.time, 7), state: '{"n":2}', keep: true },
           ],
           track: [bucket(t1.start), bucket(t2.start), bucket(t2.start + 60_000)],
+          coarseTrack: [
+            bucket(t1.start),
+            bucket(t1.start + 20 * 60_000),
+            bucket(t2.start),
+            bucket(t2.start + 10 * 60_000),
+          ],
         }),
       ]);
       expect(
@@ -244,7 +251,12 @@ export function geoStoreSuite(name: string, makeFixture: () => Promise<GeoStoreF
       // Recomputed from the first checkpoint: the second trip comes out longer, the stop is gone.
       const t2b = { ...trip(D0 + DAY + 12 * H, 20, 9), at: key(t2.at.time, 9) };
       await store.apply([
-        change('c', { after: key(t1.at.time, 7), trips: [t2b], track: [bucket(t2.start)] }),
+        change('c', {
+          after: key(t1.at.time, 7),
+          trips: [t2b],
+          track: [bucket(t2.start)],
+          coarseTrack: [bucket(t2.start, { breakInside: true })],
+        }),
       ]);
       expect(await store.trips({ deviceId: 'c', from: D0, to: D0 + 3 * DAY, limit: 9 })).toEqual([
         t1,
@@ -275,6 +287,11 @@ export function geoStoreSuite(name: string, makeFixture: () => Promise<GeoStoreF
       expect(await store.track('c', D0, D0 + 3 * DAY)).toEqual([
         bucket(t1.start),
         bucket(t2.start),
+      ]);
+      // The 10-minute track from the 10 minutes of the key on (8:20 here; 8:00 stays).
+      expect(await store.coarseTrack('c', D0, D0 + 3 * DAY)).toEqual([
+        bucket(t1.start),
+        bucket(t2.start, { breakInside: true }),
       ]);
       // The other vehicles are untouched.
       expect((await store.trips({ deviceId: 'a', from: D0, to: D0 + DAY, limit: 9 })).length).toBe(
@@ -312,7 +329,7 @@ export function geoStoreSuite(name: string, makeFixture: () => Promise<GeoStoreF
       expect((await store.checkpoint('d'))?.state).toBe(big);
     });
 
-    it('dirty marks, track buckets with breaks, and meta values of any size', async () => {
+    it('dirty marks, track buckets (minutes and 10 minutes) with breaks, and meta values of any size', async () => {
       await store.apply([
         change('e', { dirty: key(1000, 2) }),
         change('f', { dirty: key(2000, 0) }),
@@ -336,6 +353,21 @@ export function geoStoreSuite(name: string, makeFixture: () => Promise<GeoStoreF
         bucket(m + 60_000),
       ]);
       expect(await store.track('g', m + 1, m + 60_000)).toEqual([bucket(m + 60_000)]);
+      // The 10-minute track is its own: replaced by window, read by window start.
+      const w = m + 10 * 60_000;
+      await store.apply([
+        change('g', { coarseTrack: [bucket(m, { breakBefore: true }), bucket(w)] }),
+      ]);
+      await store.apply([change('g', { coarseTrack: [bucket(w, { breakInside: true })] })]);
+      expect(await store.coarseTrack('g', m, w)).toEqual([
+        bucket(m, { breakBefore: true }),
+        bucket(w, { breakInside: true }),
+      ]);
+      expect(await store.coarseTrack('g', m + 1, w + 1)).toEqual([
+        bucket(w, { breakInside: true }),
+      ]);
+      expect(await store.track('g', w, w)).toEqual([]);
+      expect(await store.coarseTrack('nobody', m, w)).toEqual([]);
       expect(await store.meta('nothing')).toBeUndefined();
       const zones = JSON.stringify({
         geofences: Array.from({ length: 3000 }, (_, i) => ({ id: i, name: `zone ${i}` })),

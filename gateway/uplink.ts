@@ -35,7 +35,7 @@ export interface UplinkDeps {
   stallMs?: number;
 }
 
-/** Devices whose acks are applied per commit (the rest in the next turns). */
+/** Devices whose acks (or first seq floors) are applied per commit; the rest in the next turns. */
 const ACK_CHUNK = 100;
 /** Subscriptions per SUBSCRIBE packet after a reconnect. */
 const SUBSCRIBE_CHUNK = 500;
@@ -228,8 +228,22 @@ export class Uplink implements LinkTransport {
     for (const [k, links] of this.probes) {
       if (k > n) continue;
       this.probes.delete(k);
-      for (const l of links) l.assumeNew();
+      this.assumeNew(links);
     }
+  }
+
+  /**
+   * ACK_CHUNK links per commit and turn: a thousand trackers' first records make a thousand new
+   * devices at once, each a seq floor, a numbering and a publish; one by one, each in its own
+   * commit, they held every answer for a few hundred milliseconds.
+   */
+  private assumeNew(links: readonly DeviceLink[]): void {
+    if (this.stopped) return;
+    const now = links.slice(0, ACK_CHUNK);
+    this.deps.queue.batch(() => {
+      for (const l of now) l.assumeNew();
+    });
+    if (links.length > ACK_CHUNK) setImmediate(() => this.assumeNew(links.slice(ACK_CHUNK)));
   }
 
   /** New fixes of these devices are on disk. */

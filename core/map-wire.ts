@@ -51,6 +51,8 @@ export type MapCell = [string, number, number, number, number, number, number];
 export interface MapUpdate {
   /** `vehicles`: each vehicle of the view; `cells`: aggregates (more than MAP_MARKERS_MAX in view). */
   kind: 'vehicles' | 'cells';
+  /** The zoom of the view it answers (a page that zoomed since waits for the next). */
+  zoom: number;
   /** true: drop everything drawn so far first (first answer, or another kind or zoom of cells). */
   reset: boolean;
   /** kind `vehicles`: vehicles new to the view, or moved, turned or recoloured. */

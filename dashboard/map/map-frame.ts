@@ -158,7 +158,7 @@ export function diffFrames(prev: Frame | undefined, next: Frame): MapUpdate | un
     for (const key of prev.items.keys()) if (!next.items.has(key)) gone.push(key);
     if (changed.length === 0 && gone.length === 0) return undefined;
   }
-  const update: MapUpdate = { kind: next.kind, reset, gone, total: next.total };
+  const update: MapUpdate = { kind: next.kind, zoom: next.zoom, reset, gone, total: next.total };
   if (next.kind === 'vehicles') update.vehicles = changed as MapVehicle[];
   else update.cells = changed as MapCell[];
   return update;

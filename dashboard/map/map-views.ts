@@ -132,7 +132,13 @@ export class MapViews {
     let update = diffFrames(c.frame, frame);
     c.frame = frame;
     if (!c.extentSent && frame.extent !== null) {
-      update ??= { kind: frame.kind, reset: false, gone: [], total: frame.total };
+      update ??= {
+        kind: frame.kind,
+        zoom: frame.zoom,
+        reset: false,
+        gone: [],
+        total: frame.total,
+      };
       update.extent = frame.extent;
       c.extentSent = true;
     }

@@ -139,11 +139,13 @@ export class FleetMap {
           [s, w],
           [n, e],
         ],
-        { padding: [24, 24], maxZoom: 15 },
+        // Not animated: the view sent next is the fitted one (and a first view needs no motion).
+        { padding: [24, 24], maxZoom: 15, animate: false },
       );
     }
     const data = this.container.dataset;
     data.mode = u.kind;
+    data.zoom = String(u.zoom);
     data.markers = String(this.vehicles.size);
     data.cells = String(this.cells.size);
     data.total = String(u.total);

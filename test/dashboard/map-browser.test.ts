@@ -1,4 +1,4 @@
-// The maps and the reports page in chromium: markers where /latest says (10 vehicles), at 1,000 cells that count them all and, zoomed in, markers where /positions says; a click opens the vehicle or zooms into a cell, the replay slider moves the marker, MAP_TILE_URL=none asks no other host, tiles (intercepted) pass the CSP, the reports table and its CSV; writes docs/map.png and docs/reports.png.
+// The maps and the reports page in chromium: markers where /latest says (10 vehicles), at 1,000 cells that count them all and, zoomed in, markers where /positions says; a click opens the vehicle or zooms into a cell, the replay slider moves the marker, MAP_TILE_URL=none asks no other host, tiles (intercepted) pass the CSP, the reports table and its CSV; writes docs/map.png, docs/map-cells.png and docs/reports.png.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -51,7 +51,7 @@ const requested: string[] = [];
 const pageErrors: string[] = [];
 
 /**
- * docs/map.png and docs/reports.png are committed; written again with UPDATE_SCREENSHOTS=1 (or
+ * docs/map.png, docs/map-cells.png and docs/reports.png are committed; written again with UPDATE_SCREENSHOTS=1 (or
  * when missing), else to a temp dir, so a plain `npm test` leaves the working tree clean.
  */
 const shot = (name: string): string => {
@@ -122,6 +122,13 @@ afterAll(async () => {
 
 const probe = (page: Page) =>
   page.evaluate(() => (window as unknown as { fleetMap: FleetMapProbe }).fleetMap.markers());
+/** Waits until the map draws the server's answer for the zoom it is at (a view is sent 200 ms after a move). */
+const settled = (page: Page) =>
+  page.waitForFunction(() => {
+    const m = (window as unknown as { fleetMap: FleetMapProbe }).fleetMap;
+    const z = m.map.getZoom();
+    return m.view()?.zoom === z && Number(m.map.getContainer().dataset.zoom) === z;
+  });
 /** Coordinates travel rounded to 1e-5 degree (about a metre): a marker is where its fix rounds to. */
 const e5 = (deg: number | undefined): number => Math.round((deg ?? Number.NaN) * 1e5);
 
@@ -141,7 +148,7 @@ describe('the fleet map', () => {
         e5(latest.position?.lon),
       ]);
     }
-    await page.waitForTimeout(500); // fitBounds' animation
+    await settled(page);
     await page.locator('.map-section').screenshot({ path: shot('map.png') });
     const at = await page.evaluate(() =>
       (window as unknown as { fleetMap: FleetMapProbe }).fleetMap.point('vehicle_03'),
@@ -301,6 +308,7 @@ describe('at 1,000 vehicles', () => {
     await page.waitForSelector('#fleet-map[data-mode="cells"][data-total="1001"]', {
       timeout: 30_000,
     });
+    await settled(page);
     const cells = await page.evaluate(() =>
       (window as unknown as { fleetMap: FleetMapProbe }).fleetMap.cells(),
     );
@@ -308,6 +316,7 @@ describe('at 1,000 vehicles', () => {
     expect(cells.reduce((sum, c) => sum + c.count, 0)).toBe(1001);
     for (const c of cells) expect(c.online + c.warning + c.offline, c.key).toBe(c.count);
     expect(await page.locator('#fleet-map').getAttribute('data-markers')).toBe('0');
+    await page.locator('.map-section').screenshot({ path: shot('map-cells.png') });
     // A click on the largest cell zooms into it.
     const biggest = cells.reduce((a, b) => (b.count > a.count ? b : a));
     const zoomBefore = await page.evaluate(() =>

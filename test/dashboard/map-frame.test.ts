@@ -103,6 +103,7 @@ describe('map updates', () => {
     );
     expect(diffFrames(one, two)).toEqual({
       kind: 'vehicles',
+      zoom: 6,
       reset: false,
       vehicles: [
         ['a', 5000001, 1000000, 90, 0],

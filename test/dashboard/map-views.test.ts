@@ -81,6 +81,7 @@ describe('map sends', () => {
     expect(socket.sent).toHaveLength(2);
     expect(socket.sent[1]?.update).toEqual({
       kind: 'vehicles',
+      zoom: 6.5,
       reset: false,
       vehicles: [['a', 5_050_000, 1_000_000, 0, 0]],
       gone: [],

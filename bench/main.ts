@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [--only ingest,latency,...,export,ui,gateway,geo,migration,peers] [--repeat N] [--quick] [--payloads telemetry,speed] [--build import|sql]`: every figure a median of repeated runs.
+// `npm run bench [-- --json] [--only ingest,latency,...,export,ui,map,gateway,geo,migration,peers] [--repeat N] [--quick] [--payloads telemetry,speed] [--build import|sql]`: every figure a median of repeated runs.
 import { execSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { queueDrainRun } from './queue-drain.js';
 import { type Results, table } from './report.js';
 import { median, ratio, round } from './stats.js';
 import { uiRun } from './ui.js';
+import { mapRun } from './ui-map.js';
 
 const SUITES = [
   'ingest',
@@ -34,6 +35,7 @@ const SUITES = [
   'export',
   'cluster',
   'ui',
+  'map',
   'gateway',
   'geo',
   'peers',
@@ -280,6 +282,16 @@ if (only.includes('ui')) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ui-'));
   try {
     results.ui = await uiRun(dir, { repeat, quick, say });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (only.includes('map')) {
+  // The live map at 10,000 vehicles driving (1 Hz positions): Chromium zoomed out and zoomed in.
+  const dir = mkdtempSync(join(tmpdir(), 'bench-map-'));
+  try {
+    results.map = await mapRun(dir, { repeat, quick, say });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -28,6 +28,11 @@ const GOALS: Record<string, ['>=' | '<=' | '<', number]> = {
   'ui.page_ready_ratio': ['<=', 1.5],
   'ui.longest_task_ms_1000': ['<=', 100],
   'ui.socket_kb_per_s_10000': ['<=', 50],
+  // The live map at 10,000 vehicles driving: zoomed out (cells) and in (at most 500 vehicles).
+  'map.longest_task_ms_cells': ['<=', 100],
+  'map.longest_task_ms_vehicles': ['<=', 100],
+  'map.socket_kb_per_s_cells': ['<=', 50],
+  'map.socket_kb_per_s_vehicles': ['<=', 50],
   'gateway.teltonika_ack_p99_ms_1000': ['<=', 50],
   'gateway.teltonika_delivered_ratio': ['>=', 1],
   'geo.summary_1000x30_day_ms': ['<=', 2000],

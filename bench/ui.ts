@@ -6,7 +6,7 @@ import type { Reading } from '../core/contract.js';
 import type { DevicesStatusBody } from '../core/dashboard-contract.js';
 import { SqliteStore } from '../core/store/sqlite-store.js';
 import { fleetIds } from '../devices/create-device.js';
-import { FleetTraffic, waveSpeed } from '../harness/fleet-traffic.js';
+import { FleetTraffic, type FleetTrafficOptions, waveSpeed } from '../harness/fleet-traffic.js';
 import { MosquittoProcess } from '../harness/mosquitto.js';
 import { freePort } from '../harness/ports.js';
 import { ProgramProcess } from '../harness/program.js';
@@ -34,6 +34,8 @@ export interface StageExtras {
   collector?: boolean;
   /** Retained health messages this often (FleetTraffic). */
   healthEveryMs?: number;
+  /** Readings with a position (FleetTraffic `position`): telemetry instead of speed only. */
+  position?: FleetTrafficOptions['position'];
 }
 
 /** Five minutes of 1 Hz history for the vehicles the first chart page shows. */
@@ -108,6 +110,7 @@ export async function stage(
     ids,
     clients: count >= 10_000 ? 8 : 4,
     ...(extras.healthEveryMs === undefined ? {} : { healthEveryMs: extras.healthEveryMs }),
+    ...(extras.position ? { position: extras.position } : {}),
   });
   await traffic.start();
   await waitFor(

@@ -1,6 +1,7 @@
 // The dashboard's wire contract: REST bodies and Socket.IO event maps, imported by the server and the page.
 import type { Alarm, HealthMessage, RegistryEntry, TelemetryPayload } from './contract.js';
 import type { GeoEventBody } from './geo-wire.js';
+import type { MapUpdate, MapViewRequest } from './map-wire.js';
 import type { PositionFlag, SignalType, SignalValue } from './signals/catalog.js';
 import type { RejectReason } from './validate.js';
 
@@ -332,6 +333,8 @@ export interface ServerToClientEvents {
   fleet_rows: (rows: FleetRowsBody) => void;
   /** A trip, harsh-driving or geofence event as a collector computed it (as GET /api/events lists it). */
   event: (event: GeoEventBody) => void;
+  /** To clients that sent `map_view`: what changed in their map's view (core/map-wire.ts). */
+  map: (update: MapUpdate) => void;
 }
 
 /**
@@ -449,6 +452,8 @@ export type AlarmsBody = Alarm[];
 /** The page says what it shows (history is fetched over REST); a client that never does is a legacy one. */
 export interface ClientToServerEvents {
   view: (view: ViewRequest) => void;
+  /** The live map's viewport: the server answers with `map` (core/map-wire.ts). */
+  map_view: (view: MapViewRequest) => void;
 }
 
 export const historyPath = (deviceId: string): string =>

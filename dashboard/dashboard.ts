@@ -273,7 +273,7 @@ export class Dashboard {
       live: this.live,
       socketClients: () => this.socketClients,
       viewClients: () => this.views.viewClients,
-      viewsRejected: () => this.views.rejected,
+      viewsRejected: () => this.views.rejected + this.views.map.rejected,
       storeAvailable: () => this.store.available,
       redisConnected: this.deps.cluster && (() => this.deps.cluster?.available === true),
       now,

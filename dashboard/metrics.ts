@@ -57,7 +57,7 @@ export function dashboardMetrics(registry: Registry, source: DashboardMetricsSou
     registry,
     {
       name: 'telemetry_dashboard_views_rejected_total',
-      help: 'view events ignored because they were not a valid view',
+      help: 'view and map_view events ignored because they were not a valid view or viewport',
     },
     source.viewsRejected,
   );

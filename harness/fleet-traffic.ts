@@ -1,6 +1,12 @@
-// A fleet's live traffic without a process per vehicle: a few MQTT.js clients publish every vehicle's speed (QoS 0) and retained status into a broker.
+// A fleet's live traffic without a process per vehicle: a few MQTT.js clients publish every vehicle's speed (or speed and position, QoS 0) and retained status into a broker.
 import mqtt, { type MqttClient } from 'mqtt';
-import { encodeHealth, encodeReading, healthTopic } from '../core/contract.js';
+import {
+  encodeHealth,
+  encodeReading,
+  encodeTelemetry,
+  healthTopic,
+  telemetryTopic,
+} from '../core/contract.js';
 
 export interface FleetTrafficOptions {
   port: number;
@@ -13,6 +19,37 @@ export interface FleetTrafficOptions {
   speed?: (id: string, index: number, at: number) => number;
   /** Also a retained health message per vehicle this often (default: none). */
   healthEveryMs?: number;
+  /** A vehicle's fix at a time: then each reading is telemetry with speed and position (default: speed only). */
+  position?: (id: string, index: number, at: number) => FleetFix;
+}
+
+export interface FleetFix {
+  lat: number;
+  lon: number;
+  heading: number;
+}
+
+/**
+ * Vehicles spread over western Europe (lat 36–60, lon -9–24, a fixed scatter per index), each
+ * driving a circle of 2 km radius around its home at 50 km/h, clockwise, from its own phase.
+ */
+export function circlingFix(_id: string, index: number, at: number): FleetFix {
+  const scatter = (k: number): number => {
+    const x = Math.sin(index * 12.9898 + k * 78.233) * 43_758.5453;
+    return x - Math.floor(x);
+  };
+  const homeLat = 36 + 24 * scatter(1);
+  const homeLon = -9 + 33 * scatter(2);
+  const radiusM = 2000;
+  const angle = scatter(3) * 2 * Math.PI + ((50 / 3.6) * (at / 1000)) / radiusM;
+  const mPerDegLat = 111_320;
+  const mPerDegLon = mPerDegLat * Math.cos((homeLat * Math.PI) / 180);
+  return {
+    lat: Math.round((homeLat + (radiusM * Math.cos(angle)) / mPerDegLat) * 1e6) / 1e6,
+    lon: Math.round((homeLon + (radiusM * Math.sin(angle)) / mPerDegLon) * 1e6) / 1e6,
+    // Moving along the circle clockwise (north at angle 0, east at 90°): heading = angle + 90°.
+    heading: Math.round(((((angle * 180) / Math.PI + 90) % 360) + 360) % 360),
+  };
 }
 
 /**
@@ -84,8 +121,16 @@ export class FleetTraffic {
       if (i % slices !== slice || this.silent.has(id)) return;
       const seq = (this.seqs.get(id) ?? -1) + 1;
       this.seqs.set(id, seq);
-      const payload = encodeReading({ device_id: id, seq, timestamp, speed: speed(id, i, at) });
-      this.client(i).publish(`vehicles/${id}/speed`, payload, { qos: 0 });
+      const kmh = speed(id, i, at);
+      const fix = this.options.position?.(id, i, at);
+      if (fix) {
+        const values = { speed: kmh, lat: fix.lat, lon: fix.lon, heading: fix.heading };
+        const payload = encodeTelemetry({ device_id: id, seq, timestamp, values });
+        this.client(i).publish(telemetryTopic(id), payload, { qos: 0 });
+      } else {
+        const payload = encodeReading({ device_id: id, seq, timestamp, speed: kmh });
+        this.client(i).publish(`vehicles/${id}/speed`, payload, { qos: 0 });
+      }
       this.published += 1;
     });
   }

@@ -202,13 +202,14 @@ export async function startOverview(): Promise<void> {
       table.setLate(r.device_id, true);
     }
   });
-  const fleetMap = new FleetMap(byId('fleet-map'), (id) =>
+  const fleetMap = new FleetMap(byId('fleet-map'), socket, (id) =>
     location.assign(`/vehicles/${encodeURIComponent(id)}`),
   );
   socket.on('hello', (hello) => fleetMap.setBasemap(hello.map_tile_url));
   fleetMap.start();
   link.start((again) => {
     sendView();
+    fleetMap.sendView();
     // After an outage the charts have a hole: history fills it; alarms may have changed meanwhile.
     if (again) for (const c of grid.cards.values()) void c.load();
     void alarms.load();

@@ -11,6 +11,7 @@ import type { Logger } from '../../core/log.js';
 import { ALL_ROOM, type LiveAudience, legacy } from '../access/live-audience.js';
 import type { SocketAccess } from '../access/socket-access.js';
 import type { DeviceBoard } from '../device-board.js';
+import { MapViews } from '../map/map-views.js';
 import type { ActiveAlarms } from './active-alarms.js';
 import { FleetSnapshot } from './fleet-snapshot.js';
 import { SparkRing } from './spark-ring.js';
@@ -68,8 +69,12 @@ export class LiveViews {
   private readingsPerS = 0;
   /** `view` events that were not a view (ignored). */
   rejected = 0;
+  /** The live map's clients (`map_view`, `map`). */
+  readonly map: MapViews;
 
-  constructor(private readonly deps: LiveViewsDeps) {}
+  constructor(private readonly deps: LiveViewsDeps) {
+    this.map = new MapViews(deps);
+  }
 
   get viewClients(): number {
     return this.views.size;
@@ -120,6 +125,7 @@ export class LiveViews {
       }
     }
     socket.on('view', (input: unknown) => this.onView(socket, input));
+    this.map.connected(socket);
     socket.on('disconnect', () => {
       this.views.delete(socket.id);
       this.partialLegacy.delete(socket.id);
@@ -269,6 +275,7 @@ export class LiveViews {
     this.sparks.sample(rows);
     this.rows = rows;
     this.snapshots.clear();
+    this.map.tick(rows, now);
     // The whole fleet, built only when some connected client still asks for it.
     if ((io.of('/').adapter.rooms.get(LEGACY_ROOM)?.size ?? 0) > 0) {
       io.local.to(LEGACY_ROOM).emit('latest_data', this.deps.board.latestData(now));
@@ -284,6 +291,7 @@ export class LiveViews {
   }
 
   stop(): void {
+    this.map.stop();
     this.views.clear();
     this.partialLegacy.clear();
     this.io = undefined;

@@ -1,11 +1,12 @@
-// The maps and the reports page in chromium: markers where /latest says (10 vehicles), a click opens the vehicle, the replay slider moves the marker, MAP_TILE_URL=none asks no other host, tiles (intercepted) pass the CSP, the reports table and its CSV; writes docs/map.png and docs/reports.png.
+// The maps and the reports page in chromium: markers where /latest says (10 vehicles), at 1,000 cells that count them all and, zoomed in, markers where /positions says; a click opens the vehicle or zooms into a cell, the replay slider moves the marker, MAP_TILE_URL=none asks no other host, tiles (intercepted) pass the CSP, the reports table and its CSV; writes docs/map.png, docs/map-cells.png and docs/reports.png.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OSM_TILE_URL } from '../../core/config.js';
 import type { Reading } from '../../core/contract.js';
-import type { LatestBody } from '../../core/dashboard-contract.js';
+import type { LatestBody, PositionsBody } from '../../core/dashboard-contract.js';
+import { MAP_MARKERS_MAX, type MapViewRequest } from '../../core/map-wire.js';
 import type { Dashboard } from '../../dashboard/dashboard.js';
 import type { FleetMapProbe } from '../../dashboard/page/fleet-map.js';
 import { STATUS_COLOURS } from '../../dashboard/page/map-colours.js';
@@ -50,7 +51,7 @@ const requested: string[] = [];
 const pageErrors: string[] = [];
 
 /**
- * docs/map.png and docs/reports.png are committed; written again with UPDATE_SCREENSHOTS=1 (or
+ * docs/map.png, docs/map-cells.png and docs/reports.png are committed; written again with UPDATE_SCREENSHOTS=1 (or
  * when missing), else to a temp dir, so a plain `npm test` leaves the working tree clean.
  */
 const shot = (name: string): string => {
@@ -121,6 +122,15 @@ afterAll(async () => {
 
 const probe = (page: Page) =>
   page.evaluate(() => (window as unknown as { fleetMap: FleetMapProbe }).fleetMap.markers());
+/** Waits until the map draws the server's answer for the zoom it is at (a view is sent 200 ms after a move). */
+const settled = (page: Page) =>
+  page.waitForFunction(() => {
+    const m = (window as unknown as { fleetMap: FleetMapProbe }).fleetMap;
+    const z = m.map.getZoom();
+    return m.view()?.zoom === z && Number(m.map.getContainer().dataset.zoom) === z;
+  });
+/** Coordinates travel rounded to 1e-5 degree (about a metre): a marker is where its fix rounds to. */
+const e5 = (deg: number | undefined): number => Math.round((deg ?? Number.NaN) * 1e5);
 
 describe('the fleet map', () => {
   it('shows a marker where /latest says for each of 10 vehicles; a click opens the vehicle', async () => {
@@ -132,12 +142,13 @@ describe('the fleet map', () => {
     const markers = new Map((await probe(page)).map((m) => [m.id, m]));
     for (const id of IDS) {
       const latest = (await send(base, `/api/devices/${id}/latest`)).json as LatestBody;
-      expect(markers.get(id), id).toMatchObject({
-        lat: latest.position?.lat,
-        lon: latest.position?.lon,
-      });
+      const m = markers.get(id);
+      expect([e5(m?.lat), e5(m?.lon)], id).toEqual([
+        e5(latest.position?.lat),
+        e5(latest.position?.lon),
+      ]);
     }
-    await page.waitForTimeout(500); // fitBounds' animation
+    await settled(page);
     await page.locator('.map-section').screenshot({ path: shot('map.png') });
     const at = await page.evaluate(() =>
       (window as unknown as { fleetMap: FleetMapProbe }).fleetMap.point('vehicle_03'),
@@ -271,7 +282,7 @@ describe('the reports page', () => {
 });
 
 describe('at 1,000 vehicles', () => {
-  it('every marker where GET /api/devices/positions says, each in the colour of its status', async () => {
+  it('cells that count every vehicle; zoomed in, every marker where GET /api/devices/positions says, in its status colour', async () => {
     const now = Date.now();
     const more = fleetIds('car_', 990);
     const random = rng(11);
@@ -289,19 +300,64 @@ describe('at 1,000 vehicles', () => {
       })),
     );
     for (const id of more) await p.waitAck(id, 0);
+    const api = (await send(base, '/api/devices/positions')).json as PositionsBody;
+    expect(api).toHaveLength(1001);
     const page = await newPage();
     await page.goto(`${base}/`);
-    await page.waitForSelector('#fleet-map[data-markers="1001"]', { timeout: 60_000 });
-    const api = (await send(base, '/api/devices/positions')).json as Array<{
-      device_id: string;
-      lat: number;
-      lon: number;
-      status: string;
-    }>;
-    expect(api).toHaveLength(1001);
+    // Fitted to the fleet, more than MAP_MARKERS_MAX in view: aggregates whose counts sum to all.
+    await page.waitForSelector('#fleet-map[data-mode="cells"][data-total="1001"]', {
+      timeout: 30_000,
+    });
+    await settled(page);
+    const cells = await page.evaluate(() =>
+      (window as unknown as { fleetMap: FleetMapProbe }).fleetMap.cells(),
+    );
+    expect(cells.length).toBeGreaterThan(1);
+    expect(cells.reduce((sum, c) => sum + c.count, 0)).toBe(1001);
+    for (const c of cells) expect(c.online + c.warning + c.offline, c.key).toBe(c.count);
+    expect(await page.locator('#fleet-map').getAttribute('data-markers')).toBe('0');
+    await page.locator('.map-section').screenshot({ path: shot('map-cells.png') });
+    // A click on the largest cell zooms into it.
+    const biggest = cells.reduce((a, b) => (b.count > a.count ? b : a));
+    const zoomBefore = await page.evaluate(() =>
+      (window as unknown as { fleetMap: FleetMapProbe }).fleetMap.map.getZoom(),
+    );
+    const at = await page.evaluate(
+      (key) => (window as unknown as { fleetMap: FleetMapProbe }).fleetMap.point(key),
+      biggest.key,
+    );
+    await page.mouse.click(at?.x ?? 0, at?.y ?? 0);
+    // The view goes out once the zoom's animation has ended (moveend).
+    await page.waitForFunction(
+      (z) => ((window as unknown as { fleetMap: FleetMapProbe }).fleetMap.view()?.zoom ?? 0) > z,
+      zoomBefore,
+    );
+    // Zoomed into Paris: few enough for markers, each where /positions says.
+    // In braces: setView returns the map, which playwright would serialize whole (seconds of CPU).
+    await page.evaluate(() => {
+      (window as unknown as { fleetMap: FleetMapProbe }).fleetMap.map.setView([48.86, 2.35], 7, {
+        animate: false,
+      });
+    });
+    const handle = await page.waitForFunction(
+      () => {
+        const m = (window as unknown as { fleetMap: FleetMapProbe }).fleetMap;
+        return m.mode() === 'vehicles' && m.view()?.zoom === 7 && m.view();
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
+    const [s, w, n, e] = ((await handle.jsonValue()) as MapViewRequest).bounds;
+    const inView = api.filter((v) => v.lat >= s && v.lat <= n && v.lon >= w && v.lon <= e);
+    expect(inView.length).toBeGreaterThan(10);
+    expect(inView.length).toBeLessThanOrEqual(MAP_MARKERS_MAX);
+    await page.waitForSelector(`#fleet-map[data-markers="${inView.length}"]`);
     const shown = new Map((await probe(page)).map((m) => [m.id, m]));
-    for (const v of api)
-      expect(shown.get(v.device_id), v.device_id).toMatchObject({ lat: v.lat, lon: v.lon });
+    expect([...shown.keys()].sort()).toEqual(inView.map((v) => v.device_id).sort());
+    for (const v of inView) {
+      const m = shown.get(v.device_id);
+      expect([e5(m?.lat), e5(m?.lon)], v.device_id).toEqual([e5(v.lat), e5(v.lon)]);
+    }
     // Status is live (these vehicles fall silent): each marker in the colour of the status it shows.
     for (const m of shown.values()) expect(m.colour, m.id).toBe(STATUS_COLOURS[m.status]);
     await page.close();

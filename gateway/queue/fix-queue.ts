@@ -23,6 +23,9 @@ export interface NumberedFix {
  */
 export const SEEN_PER_DEVICE = 2000;
 
+/** Fixes per device kept in memory for the publisher's next question (see FixQueue.fresh). */
+const FRESH_PER_DEVICE = 64;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS fixes (
   device_id TEXT NOT NULL,
@@ -134,6 +137,13 @@ export class FixQueue {
   private s: ReturnType<typeof statements> | undefined;
   private arrival = 0;
   private readonly state = new Map<string, DeviceState>();
+  /**
+   * Per device, fixes numbered on arrival and not yet asked for by its publisher, in seq order
+   * (at most FRESH_PER_DEVICE): the publisher's next question is nearly always "the fixes after the
+   * one I sent last", answered from here instead of a query (~80 µs each, measured in the gateway
+   * bench's profile). Anything else (a resend, a gap, a full list) is read from the file.
+   */
+  private readonly fresh = new Map<string, NumberedFix[]>();
 
   constructor(
     readonly path: string,
@@ -223,6 +233,7 @@ export class FixQueue {
     const s = this.stmts;
     const db = this.db as Database.Database;
     const numbered = new Map<string, number>();
+    const added: Array<[string, NumberedFix]> = [];
     const stored = db.transaction(() =>
       fixes.map((f) => {
         const d = this.device(f.deviceId);
@@ -242,11 +253,13 @@ export class FixQueue {
         else {
           numbered.set(f.deviceId, (numbered.get(f.deviceId) ?? 0) + 1);
           if (seq > d.topSeq) d.topSeq = seq;
+          added.push([f.deviceId, { seq, fixMs: f.fixMs, values: f.values }]);
         }
         return true;
       }),
     );
     const result = stored.immediate();
+    for (const [id, fix] of added) this.remember(id, fix);
     // The next seqs moved on: persisted with the rows (open() reads max(seq) + 1 back).
     for (const [id, n] of numbered) {
       const d = this.device(id);
@@ -338,10 +351,34 @@ export class FixQueue {
     this.stmts.setPending.run({ id: deviceId, pending });
   }
 
+  private remember(deviceId: string, fix: NumberedFix): void {
+    let list = this.fresh.get(deviceId);
+    if (!list) {
+      list = [];
+      this.fresh.set(deviceId, list);
+    }
+    const last = list.at(-1);
+    // Only a run without holes, each the seq after the one before, stands for the file.
+    if (last !== undefined && last.seq + 1 !== fix.seq) list.length = 0;
+    if (list.length < FRESH_PER_DEVICE) list.push(fix);
+  }
+
   /** Numbered, unconfirmed fixes with seq > afterSeq, oldest seq first. */
   after(deviceId: string, afterSeq: number, limit: number): NumberedFix[] {
     const d = this.state.get(deviceId);
     if (d === undefined || d.queued === 0 || afterSeq >= d.topSeq) return [];
+    const list = this.fresh.get(deviceId);
+    if (list !== undefined) {
+      let skip = 0;
+      while (skip < list.length && (list[skip] as NumberedFix).seq <= afterSeq) skip++;
+      if (skip > 0) list.splice(0, skip);
+      if (list.length === 0) this.fresh.delete(deviceId);
+      else if ((list[0] as NumberedFix).seq === afterSeq + 1) {
+        const out = list.splice(0, limit);
+        if (list.length === 0) this.fresh.delete(deviceId);
+        return out;
+      }
+    }
     return this.stmts.after
       .all(deviceId, afterSeq, limit)
       .map((r) => ({ seq: r.seq, fixMs: r.fix_ms, values: r.vals }));

@@ -1,4 +1,4 @@
-// The gateway queue's file: its WAL checkpointed by a thread of its own stays small while the main thread commits, and the publisher's "anything past this seq?" holds across a reopen.
+// The gateway queue's file: its WAL checkpointed by a thread of its own stays small while the main thread commits, and the publisher's "which fixes come after this seq?" gets the same answer from memory, from the file and after a reopen.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,8 +56,17 @@ describe('gateway fix queue', () => {
     const q = new FixQueue(path, { numberOnArrival: true }).open();
     q.raiseNextSeq('a', 10);
     q.append([0, 1, 2].map((i) => ({ deviceId: 'a', fixMs: 1000 + i, values: VALUES })));
-    expect(q.after('a', 9, 10).map((f) => f.seq)).toEqual([10, 11, 12]);
+    // The publisher's usual questions (from memory), then a rewind (from the file): the same fixes.
+    expect(q.after('a', 9, 1).map((f) => f.seq)).toEqual([10]);
+    expect(q.after('a', 10, 10).map((f) => [f.seq, f.fixMs])).toEqual([
+      [11, 1001],
+      [12, 1002],
+    ]);
     expect(q.after('a', 12, 10)).toEqual([]);
+    expect(q.after('a', -1, 10).map((f) => [f.seq, f.fixMs, f.values])).toEqual(
+      [10, 11, 12].map((seq) => [seq, 990 + seq, VALUES]),
+    );
+    expect(q.after('a', 9, 10).map((f) => f.seq)).toEqual([10, 11, 12]);
     expect(q.after('b', -1, 10)).toEqual([]);
     q.close();
     const again = new FixQueue(path, { numberOnArrival: true }).open();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Reading } from '../../../core/contract.js';
+import { SCHEMA_VERSION } from '../../../core/store/sqlite-schema.js';
 import { SqliteStore } from '../../../core/store/sqlite-store.js';
 import type { Retention } from '../../../core/store/types.js';
 import { removeTempDirs, tempDir } from '../../helpers/tmp.js';
@@ -170,7 +171,7 @@ describe('SQLite store over months', () => {
     const reports: unknown[] = [];
     const store = new SqliteStore({ path, onMigrate: (r) => reports.push(r) });
     await store.start();
-    expect(reports).toMatchObject([{ from: 0, to: 3, devices: 1 }]);
+    expect(reports).toMatchObject([{ from: 0, to: SCHEMA_VERSION, devices: 1 }]);
     expect(await store.coverage()).toEqual([
       { deviceId: 'legacy', watermark: 199, highest: 499, missing: 51 },
     ]);

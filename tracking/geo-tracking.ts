@@ -3,7 +3,7 @@ import type { MqttClient } from 'mqtt';
 import type { Reading } from '../core/contract.js';
 import { encodeGeoEvent, eventBody, GEO_EVENTS_TOPIC } from '../core/geo-wire.js';
 import type { Logger } from '../core/log.js';
-import type { GeoChange, GeoStore } from '../core/store/geo-store.js';
+import { emptyGeoChange, type GeoChange, type GeoStore } from '../core/store/geo-store.js';
 import type { TelemetryStore, WriteResult } from '../core/store/types.js';
 import type { GeoConfig } from '../geo/config.js';
 import { compareKeys, type SampleKey } from '../geo/sample.js';
@@ -292,7 +292,7 @@ export class GeoTracking {
         const v = loaded.vehicle;
         this.vehicles.set(id, v);
         v.roll(now, 0, true);
-        const c = v.take() ?? emptyChange(id);
+        const c = v.take() ?? emptyGeoChange(id);
         c.dirty = null;
         await this.write([c], [v], () => d.from);
       } catch (err) {
@@ -425,21 +425,8 @@ function group(readings: readonly Reading[], result: WriteResult): Map<string, P
   return pending;
 }
 
-function emptyChange(deviceId: string): GeoChange {
-  return {
-    deviceId,
-    after: null,
-    trips: [],
-    stops: [],
-    events: [],
-    checkpoints: [],
-    track: [],
-    coarseTrack: [],
-  };
-}
-
 function mark(deviceId: string, from: SampleKey): GeoChange {
-  return { ...emptyChange(deviceId), dirty: from };
+  return { ...emptyGeoChange(deviceId), dirty: from };
 }
 
 /** An authorization refusal of the store (InfluxDB 401/403), as opposed to an outage. */

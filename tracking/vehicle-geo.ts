@@ -1,5 +1,11 @@
 // One vehicle's geo processing in order: the tracker, the coarse tracks, checkpoints; what a batch changed, as one GeoChange.
-import type { GeoChange, GeoCheckpoint, GeoKey, TrackBucket } from '../core/store/geo-store.js';
+import {
+  emptyGeoChange,
+  type GeoChange,
+  type GeoCheckpoint,
+  type GeoKey,
+  type TrackBucket,
+} from '../core/store/geo-store.js';
 import { compareKeys, type GeoSample, type SampleKey } from '../geo/sample.js';
 import {
   initialTrackerState,
@@ -78,7 +84,7 @@ export class VehicleGeo {
     this.tracker = new VehicleTracker(opts, state?.tracker ?? initialTrackerState());
     this.last = state?.last ?? null;
     this.keptAt = state?.keptAt ?? null;
-    this.change = this.emptyChange(after);
+    this.change = emptyGeoChange(this.deviceId, after);
     this.tier = new TrackTier(
       state ? resumeTierState(state.tier) : initialTierState(),
       (b) => this.change.track.push({ ...b }),
@@ -87,20 +93,6 @@ export class VehicleGeo {
     // `after` deletes the 10 minutes it falls in: the part of them kept before it is written again.
     const coarse = this.tier.state.coarse;
     if (after !== null && coarse !== null) this.coarse(coarse);
-  }
-
-  private emptyChange(after: GeoKey | null): GeoChange {
-    const deviceId = this.deviceId;
-    return {
-      deviceId,
-      after,
-      trips: [],
-      stops: [],
-      events: [],
-      checkpoints: [],
-      track: [],
-      coarseTrack: [],
-    };
   }
 
   /** A 10-minute bucket as it now stands; one write per window per change. */
@@ -186,7 +178,7 @@ export class VehicleGeo {
   /** What changed since the last take (empty: nothing to write). */
   take(): GeoChange | undefined {
     const c = this.change;
-    this.change = this.emptyChange(null);
+    this.change = emptyGeoChange(this.deviceId);
     const empty =
       c.after === null &&
       c.trips.length +

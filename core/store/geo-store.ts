@@ -105,6 +105,20 @@ export interface GeoChange {
   dirty?: GeoKey | null;
 }
 
+/** A change that changes nothing yet: the start of every vehicle's batch. */
+export function emptyGeoChange(deviceId: string, after: GeoKey | null = null): GeoChange {
+  return {
+    deviceId,
+    after,
+    trips: [],
+    stops: [],
+    events: [],
+    checkpoints: [],
+    track: [],
+    coarseTrack: [],
+  };
+}
+
 export interface DirtyVehicle {
   deviceId: string;
   from: GeoKey;

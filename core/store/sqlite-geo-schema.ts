@@ -1,5 +1,23 @@
 // The geo store's tables in the SQLite telemetry file (schema v3, v4): trips, stops, events, per-day figures, the minute and 10-minute tracks, checkpoints.
 
+/** A track tier's table: per bucket (`minute`: its start) the first and last fix, break flags. */
+function trackTable(name: string): string {
+  return `
+CREATE TABLE IF NOT EXISTS ${name} (
+  device_id TEXT NOT NULL,
+  minute INTEGER NOT NULL,
+  t1 INTEGER NOT NULL,
+  lat1 REAL NOT NULL,
+  lon1 REAL NOT NULL,
+  t2 INTEGER NOT NULL,
+  lat2 REAL NOT NULL,
+  lon2 REAL NOT NULL,
+  flags INTEGER NOT NULL,
+  PRIMARY KEY (device_id, minute)
+) WITHOUT ROWID;
+`;
+}
+
 /**
  * Created empty by the v2 → v3 upgrade (CREATE TABLE only: instant on any store size). Trips and
  * stops are keyed by their start (a vehicle's records never overlap), and indexed by the key of the
@@ -58,18 +76,7 @@ CREATE TABLE IF NOT EXISTS geo_days (
   PRIMARY KEY (device_id, day)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS geo_days_by_day ON geo_days (day);
-CREATE TABLE IF NOT EXISTS geo_track (
-  device_id TEXT NOT NULL,
-  minute INTEGER NOT NULL,
-  t1 INTEGER NOT NULL,
-  lat1 REAL NOT NULL,
-  lon1 REAL NOT NULL,
-  t2 INTEGER NOT NULL,
-  lat2 REAL NOT NULL,
-  lon2 REAL NOT NULL,
-  flags INTEGER NOT NULL,
-  PRIMARY KEY (device_id, minute)
-) WITHOUT ROWID;
+${trackTable('geo_track')}
 CREATE TABLE IF NOT EXISTS geo_checkpoints (
   device_id TEXT NOT NULL,
   at_ts INTEGER NOT NULL,
@@ -93,17 +100,4 @@ CREATE TABLE IF NOT EXISTS geo_meta (
  * Schema v4: the 10-minute track (long /track ranges read a tenth of the minute rows). Created empty
  * by the v3 → v4 upgrade; minutes kept before it are read from geo_track (the dashboard falls back).
  */
-export const GEO_COARSE_TRACK = `
-CREATE TABLE IF NOT EXISTS geo_track_10m (
-  device_id TEXT NOT NULL,
-  minute INTEGER NOT NULL,
-  t1 INTEGER NOT NULL,
-  lat1 REAL NOT NULL,
-  lon1 REAL NOT NULL,
-  t2 INTEGER NOT NULL,
-  lat2 REAL NOT NULL,
-  lon2 REAL NOT NULL,
-  flags INTEGER NOT NULL,
-  PRIMARY KEY (device_id, minute)
-) WITHOUT ROWID;
-`;
+export const GEO_COARSE_TRACK = trackTable('geo_track_10m');

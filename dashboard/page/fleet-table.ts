@@ -166,7 +166,12 @@ export class FleetTable {
     this.bottomCell.style.height = `${below * ROW_HEIGHT}px`;
     this.top.hidden = offset === 0;
     this.bottom.hidden = below === 0;
+    // Re-inserting a row blurs what has focus in it: a keyboard user's place is given back.
+    const focused = document.activeElement;
+    const inBody = focused instanceof HTMLElement && this.body.contains(focused) ? focused : null;
     this.body.replaceChildren(this.top, ...trs, this.bottom);
+    if (inBody?.isConnected && document.activeElement !== inBody)
+      inBody.focus({ preventScroll: true });
   }
 
   private create(deviceId: string): RowView {

@@ -20,6 +20,7 @@ const timer = setInterval(() => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
     failing = false;
+    parentPort.postMessage(null);
   } catch (err) {
     if (!failing) parentPort.postMessage(String((err && err.message) || err));
     failing = true;
@@ -37,6 +38,8 @@ export const BACKSTOP_PAGES = 25_000;
 
 export class WalCheckpointer {
   private worker: Worker | undefined;
+  /** Checkpoints the thread has completed (one message a second). */
+  checkpoints = 0;
 
   constructor(
     private readonly path: string,
@@ -51,7 +54,10 @@ export class WalCheckpointer {
       eval: true,
       workerData: { module, path: this.path, everyMs: this.everyMs },
     });
-    worker.on('message', (m: string) => this.warn(`WAL checkpoint failed: ${m}`));
+    worker.on('message', (m: string | null) => {
+      if (m === null) this.checkpoints += 1;
+      else this.warn(`WAL checkpoint failed: ${m}`);
+    });
     worker.on('error', (err) => this.warn(`WAL checkpoint thread failed: ${err.message}`));
     // Its timer alone must not keep the process alive.
     worker.unref();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FixQueue } from '../../gateway/queue/fix-queue.js';
 import { BACKSTOP_PAGES, WalCheckpointer } from '../../gateway/queue/wal-checkpointer.js';
-import { sleep } from '../../harness/wait.js';
+import { waitFor } from '../../harness/wait.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 
 afterAll(() => removeTempDirs());
@@ -40,7 +40,13 @@ describe('gateway fix queue', () => {
         })),
       );
       largest = Math.max(largest, walBytes(path));
-      await sleep(60);
+      // The thread's next checkpoint, whatever the machine's load: the WAL is then reused.
+      const done = cp.checkpoints;
+      await waitFor(
+        () => cp.checkpoints,
+        (n) => n > done,
+        { what: 'a checkpoint', timeoutMs: 10_000, intervalMs: 10 },
+      );
     }
     const written = 20 * 1000;
     expect(q.totalQueued).toBe(written);

@@ -422,14 +422,22 @@ export class Collector {
     if (!this.started) return;
     this.started = false;
     this.hold?.stop();
-    await this.retention?.stop();
-    await this.ingest?.stop();
+    await this.timed('retention', () => this.retention?.stop());
+    await this.timed('ingest', () => this.ingest?.stop());
     this.acker?.stop(); // the last acks go out before the DISCONNECT
     this.statusDigest.flush();
     this.gapDigest.flush();
     this.filledDigest.flush();
-    for (const x of this.deps.extensions ?? []) await x.stop();
-    await this.deps.session.stop();
-    await this.deps.store.stop();
+    for (const x of this.deps.extensions ?? []) await this.timed('extension', () => x.stop());
+    await this.timed('session', () => this.deps.session.stop());
+    await this.timed('store', () => this.deps.store.stop());
+  }
+
+  /** One step of stop(): a step over a second is named in the log (what holds a stop up). */
+  private async timed(step: string, run: () => Promise<void> | undefined): Promise<void> {
+    const t0 = performance.now();
+    await run();
+    const ms = Math.round(performance.now() - t0);
+    if (ms > 1000) this.deps.log.info({ step, ms }, 'slow stop step');
   }
 }

@@ -98,6 +98,13 @@ export class Ingest {
   private lastWriteSize = 0;
   private roomWaiters: Array<() => void> = [];
   private stopping = false;
+  /**
+   * Set when stop() begins: a message arriving after it is neither batched nor acknowledged (its
+   * PUBACK stays held), so the broker sends it again to the next session. Without this a stop
+   * under a backlog drained the broker's whole queue first (flushAll went on while messages kept
+   * coming) and could overrun the program's stop deadline.
+   */
+  private closing = false;
   received = 0;
   stored = 0;
   duplicates = 0;
@@ -124,6 +131,7 @@ export class Ingest {
   }
 
   accept(topic: string, payload: Uint8Array, ticket: AckTicket | undefined): void {
+    if (this.closing) return;
     this.received += 1;
     const batch = this.openBatch();
     if (ticket) batch.tickets.push(ticket);
@@ -243,6 +251,7 @@ export class Ingest {
 
   /** Writes what is pending (giving up after `timeoutMs` if the store stays down) and stops. */
   async stop(timeoutMs = 5000): Promise<void> {
+    this.closing = true;
     const deadline = setTimeout(() => {
       this.stopping = true;
     }, timeoutMs);

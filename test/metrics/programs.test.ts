@@ -136,13 +136,20 @@ describe("one process's metrics on the dashboard's /metrics (npm start)", () => 
       { qos: 1 },
     );
     await attacker.endAsync();
-    const key = 'telemetry_collector_messages_rejected_total{reason="invalid_json"}';
-    await waitFor(
-      () => value(key),
-      (n) => n === 3,
-      { what: key },
-    );
+    // The collector and the dashboard's live feed are two subscribers: each count is awaited (the
+    // fourth message may reach either after the other has counted the first three).
+    const counts = async () => {
+      const m = await metrics();
+      return [
+        sample(m, 'telemetry_collector_messages_rejected_total{reason="invalid_json"}'),
+        sample(m, 'telemetry_collector_messages_rejected_total{reason="out_of_range"}'),
+        sample(m, 'telemetry_dashboard_live_rejected_total{reason="invalid_json"}'),
+        sample(m, 'telemetry_dashboard_live_rejected_total{reason="out_of_range"}'),
+      ].join(',');
+    };
+    await waitFor(counts, (c) => c === '3,1,3,1', { what: 'rejects 3,1 in both' });
     const m = await metrics();
+    expect(sample(m, 'telemetry_collector_messages_rejected_total{reason="invalid_json"}')).toBe(3);
     expect(sample(m, 'telemetry_collector_messages_rejected_total{reason="out_of_range"}')).toBe(1);
     expect(sample(m, 'telemetry_collector_messages_rejected_total{reason="too_large"}')).toBe(0);
     expect(sample(m, 'telemetry_dashboard_live_rejected_total{reason="invalid_json"}')).toBe(3);

@@ -227,6 +227,21 @@ export function sumDay(
   trips: readonly GeoRecord[],
   stops: readonly GeoRecord[],
 ): GeoDayFigures | undefined {
+  const parts: GeoDayFigures[] = [];
+  for (const r of trips) for (const d of r.days) if (d.day === day) parts.push(d);
+  for (const r of stops) for (const d of r.days) if (d.day === day) parts.push(d);
+  return sumDayParts(day, parts);
+}
+
+/**
+ * A day's figures from its records' parts, trips first then stops, each by start: the one place
+ * they are added up (the SQLite store's day cache sums the same parts in the same order).
+ */
+export function sumDayParts(
+  day: string,
+  parts: readonly GeoDayFigures[],
+): GeoDayFigures | undefined {
+  if (parts.length === 0) return undefined;
   const out: GeoDayFigures = {
     day,
     distance_km: 0,
@@ -239,21 +254,16 @@ export function sumDay(
     harsh_events: 0,
     trips: 0,
   };
-  let any = false;
-  for (const r of [...trips, ...stops]) {
-    for (const d of r.days) {
-      if (d.day !== day) continue;
-      any = true;
-      out.distance_km += d.distance_km;
-      out.driving_s += d.driving_s;
-      out.idle_s += d.idle_s;
-      out.stopped_s += d.stopped_s;
-      out.overspeed_s += d.overspeed_s;
-      out.max_speed_kmh = Math.max(out.max_speed_kmh, d.max_speed_kmh);
-      out.fuel_used_pct += d.fuel_used_pct;
-      out.harsh_events += d.harsh_events;
-      out.trips += d.trips;
-    }
+  for (const d of parts) {
+    out.distance_km += d.distance_km;
+    out.driving_s += d.driving_s;
+    out.idle_s += d.idle_s;
+    out.stopped_s += d.stopped_s;
+    out.overspeed_s += d.overspeed_s;
+    out.max_speed_kmh = Math.max(out.max_speed_kmh, d.max_speed_kmh);
+    out.fuel_used_pct += d.fuel_used_pct;
+    out.harsh_events += d.harsh_events;
+    out.trips += d.trips;
   }
-  return any ? out : undefined;
+  return out;
 }

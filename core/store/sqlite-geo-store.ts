@@ -1,5 +1,6 @@
 // The geo store in the SQLite telemetry file: its own connection to the tables of schema v4; one transaction per apply.
 import Database from 'better-sqlite3';
+import { type DayParts, GeoDayCache, type RecordPart } from './geo-day-cache.js';
 import {
   COARSE_TRACK_MS,
   type DayQuery,
@@ -15,7 +16,7 @@ import {
   type GeoStore,
   type RangeQuery,
   type StoredGeoEvent,
-  sumDay,
+  sumDayParts,
   type TrackBucket,
 } from './geo-store.js';
 import { SCHEMA_VERSION } from './sqlite-schema.js';
@@ -71,6 +72,11 @@ function recordStatements(db: Database.Database, table: 'geo_trips' | 'geo_stops
     overlapping: db.prepare<[string, number, number, number], RecordRow>(
       `SELECT start, end_ts, at_ts, at_seq, body, days FROM ${table} INDEXED BY ${table}_end
        WHERE device_id = ? AND start <= ? AND end_ts >= ? ORDER BY start LIMIT ?`,
+    ),
+    /** The same records' per-day parts only (the day cache's first read of a day). */
+    overlappingDays: db.prepare<[string, number, number], { start: number; days: string }>(
+      `SELECT start, days FROM ${table} INDEXED BY ${table}_end
+       WHERE device_id = ? AND start <= ? AND end_ts >= ? ORDER BY start`,
     ),
   };
 }
@@ -217,6 +223,7 @@ export class SqliteGeoStore implements GeoStore {
   readonly kind = 'sqlite' as const;
   private db: Database.Database | undefined;
   private s: Statements | undefined;
+  private readonly dayCache = new GeoDayCache();
 
   constructor(private readonly options: SqliteGeoStoreOptions) {}
 
@@ -250,9 +257,14 @@ export class SqliteGeoStore implements GeoStore {
     const db = this.db;
     const s = this.st();
     if (!db || changes.length === 0) return;
-    db.transaction(() => {
-      for (const c of changes) this.applyOne(s, c);
-    }).immediate();
+    try {
+      db.transaction(() => {
+        for (const c of changes) this.applyOne(s, c);
+      }).immediate();
+    } catch (err) {
+      this.dayCache.clear(); // it took writes that were rolled back
+      throw err;
+    }
   }
 
   private applyOne(s: Statements, c: GeoChange): void {
@@ -262,6 +274,7 @@ export class SqliteGeoStore implements GeoStore {
       for (const d of days) touched.add(d.day);
     };
     if (c.after !== null) {
+      this.dayCache.forget(id);
       const k = keyArgs(c.after);
       for (const t of [s.trips, s.stops]) {
         for (const days of t.daysAfter.iterate(id, ...k)) mark(JSON.parse(days) as GeoDayFigures[]);
@@ -273,11 +286,12 @@ export class SqliteGeoStore implements GeoStore {
       const window = Math.floor(c.after.time / COARSE_TRACK_MS) * COARSE_TRACK_MS;
       s.coarseTrack.deleteFrom.run(id, window);
     }
-    for (const [records, t] of [
-      [c.trips, s.trips],
-      [c.stops, s.stops],
+    for (const [records, t, kind] of [
+      [c.trips, s.trips, 'trips'],
+      [c.stops, s.stops, 'stops'],
     ] as const) {
       for (const r of records) {
+        this.dayCache.put(id, kind, r.start, r.days);
         t.insert.run(
           id,
           r.start,
@@ -320,19 +334,38 @@ export class SqliteGeoStore implements GeoStore {
     else if (c.dirty !== undefined) s.setDirty.run(id, c.dirty.time, c.dirty.seq);
   }
 
-  /** The day's figures summed again from the trips and stops that touch it (trips first, by start). */
+  /**
+   * The day's figures summed again from the parts of the trips and stops that touch it (trips
+   * first, each by start), kept in memory after the day's first read (geo-day-cache.ts).
+   */
   private resumDay(s: Statements, deviceId: string, day: string): void {
-    const from = dayStartMs(day);
-    const to = from + DAY_MS - 1;
-    const read = (t: Statements['trips']) =>
-      t.overlapping.all(deviceId, to, from, 1_000_000).map(recordOf);
-    const figures = sumDay(day, read(s.trips), read(s.stops));
+    let parts = this.dayCache.get(deviceId, day);
+    if (!parts) {
+      const from = dayStartMs(day);
+      const to = from + DAY_MS - 1;
+      const read = (t: Statements['trips']): RecordPart[] => {
+        const out: RecordPart[] = [];
+        for (const row of t.overlappingDays.iterate(deviceId, to, from)) {
+          const part = (JSON.parse(row.days) as GeoDayFigures[]).find((d) => d.day === day);
+          if (part) out.push({ start: row.start, part });
+        }
+        return out;
+      };
+      parts = { trips: read(s.trips), stops: read(s.stops) } satisfies DayParts;
+      this.dayCache.set(deviceId, day, parts);
+    }
+    const figures = sumDayParts(
+      day,
+      [...parts.trips, ...parts.stops].map((p) => p.part),
+    );
     if (figures) s.upsertDay.run({ deviceId, ...figures });
     else s.deleteDay.run(deviceId, day);
   }
 
   async checkpoint(deviceId: string, before?: GeoKey): Promise<GeoCheckpoint | undefined> {
     const s = this.st();
+    // A vehicle is loaded (taken over, recomputed) from its checkpoint: its days are read afresh.
+    this.dayCache.forget(deviceId);
     const row = before
       ? s.checkpointBefore.get(deviceId, ...keyArgs(before))
       : s.newestCheckpoint.get(deviceId);

@@ -3,7 +3,7 @@ import type { DroppedNotice, Reading } from '../contract.js';
 import type { Logger } from '../log.js';
 import { InfluxClaims } from './influx-claims.js';
 import type { InfluxConnection } from './influx-connect.js';
-import { type LoadedDevice, loadDevices, recomputeReadBack } from './influx-coverage-load.js';
+import { type LoadedDevice, loadSettled } from './influx-coverage-load.js';
 import { flushRollups } from './influx-flush.js';
 import { freshPoints } from './influx-points.js';
 import { InfluxFixes } from './influx-positions.js';
@@ -75,13 +75,14 @@ export class InfluxIngest {
     const { layout, http, writer } = this.conn;
     const log = this.options.log;
     const started = Date.now();
-    const devices = await loadDevices(http, layout, log);
+    const { devices, recomputed } = await loadSettled(
+      http,
+      layout,
+      log,
+      writer && layout.mode === 'tiered' ? this.options.signals : undefined,
+    );
     this.progress.load(devices);
     if (!writer) return;
-    let recomputed = 0;
-    if (layout.mode === 'tiered') {
-      recomputed = await recomputeReadBack(http, layout, devices, Date.now(), this.options.signals);
-    }
     const snap = this.progress.snapshot();
     const cps = this.progress.checkpointsFrom(snap, Date.now());
     this.progress.release(snap);
@@ -203,16 +204,13 @@ export class InfluxIngest {
       this.progress.forget(owns);
       this.book?.drop(owns);
       this.fixes.forget(owns);
-      devices = await loadDevices(http, layout, log, owns);
-      if (writer && layout.mode === 'tiered') {
-        recomputed = await recomputeReadBack(
-          http,
-          layout,
-          devices,
-          Date.now(),
-          this.options.signals,
-        );
-      }
+      ({ devices, recomputed } = await loadSettled(
+        http,
+        layout,
+        log,
+        writer && layout.mode === 'tiered' ? this.options.signals : undefined,
+        owns,
+      ));
       this.book?.drop(owns); // buckets read meanwhile may predate the recompute
       await this.queued(async () => {
         this.progress.load(devices);

@@ -1,4 +1,6 @@
 // Every signal on influxd 1.6.7: rollups per signal equal InfluxDB's own aggregates of the raw points (late data, a crash), late fixes re-judged page by page, fix state across restarts and claims, export buffers reused.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setLogger } from '@influxdata/influxdb-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reading } from '../../../core/contract.js';
@@ -190,6 +192,50 @@ describe('every signal on influxd 1.6.7', () => {
     for (const s of [a, b]) await s.stop();
   });
 
+  it("an old owner's write landing while the next owner recomputes its buckets is counted once", async () => {
+    const opts = options();
+    const owns = (id: string) => id === 'landing';
+    const t0 = NOW - 3 * H + 5_000;
+    const reading = (s: number) => fullReading('landing', s, t0 + s * 1000);
+    const a = await open(opts);
+    await a.claim('p0', owns, () => true);
+    await a.write([0, 1, 2, 3, 4].map(reading));
+    await a.flush();
+    // Then A stores three more and is killed before its next flush: no checkpoint covers them.
+    await a.write([5, 6, 7].map(reading));
+    // B reaches influxd through a proxy that, at B's first recompute statement (after B read the
+    // coverage), lets A's last write land first: a write A sent before its lease lapsed, processed
+    // late by a loaded influxd (a fault influxd cannot be made to produce on demand: staged here).
+    let hook: (() => Promise<void>) | undefined;
+    const proxy = await startProxy(influxd.url, async (query) => {
+      if (!hook || !/ INTO /.test(query)) return;
+      const land = hook;
+      hook = undefined;
+      await land();
+    });
+    try {
+      const b = await open({ ...opts, url: proxy.url });
+      hook = async () => {
+        await a.write([reading(8)]);
+      };
+      await b.claim('p0', owns, () => true);
+      expect(hook).toBeUndefined(); // it landed during the claim
+      // The broker redelivers A's unacknowledged readings to B, then a new one arrives.
+      await b.write([5, 6, 7, 8, 9].map(reading));
+      await b.flush();
+      expect(await expectRollupsAsRaw(influxd, opts.bucket, 'landing')).toBeGreaterThan(0);
+      const minute = await rowsOf(
+        influxd,
+        `SELECT * FROM "${opts.bucket}"."rollup_1m"."vehicle_speed_1m" WHERE "device_id" = 'landing'`,
+      );
+      expect(minute.map((r) => r.count)).toEqual([10]);
+      await b.stop();
+    } finally {
+      await a.stop();
+      await proxy.close();
+    }
+  });
+
   it('reuses one set of columns for every page of an export', async () => {
     const store = await open(options());
     const t0 = NOW - D;
@@ -213,3 +259,48 @@ describe('every signal on influxd 1.6.7', () => {
     await store.stop();
   });
 });
+
+/**
+ * An HTTP proxy to influxd that awaits `before(query)` (the InfluxQL of a /query request, from its
+ * URL or its form body) before forwarding each request.
+ */
+async function startProxy(
+  target: string,
+  before: (query: string) => Promise<void>,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      const url = new URL(req.url ?? '/', target);
+      const form = new URLSearchParams(body.toString('utf8'));
+      const query =
+        url.pathname === '/query'
+          ? `${url.searchParams.get('q') ?? ''} ${form.get('q') ?? ''}`
+          : '';
+      await before(query);
+      const headers = { ...req.headers };
+      delete headers.host;
+      delete headers['accept-encoding'];
+      delete headers['content-length'];
+      const answer = await fetch(url, {
+        method: req.method,
+        headers: headers as Record<string, string>,
+        body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body,
+      });
+      const out: Record<string, string> = {};
+      answer.headers.forEach((v, k) => {
+        if (k !== 'content-encoding' && k !== 'content-length') out[k] = v;
+      });
+      res.writeHead(answer.status, out);
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -41,6 +41,19 @@ export function updateGeofences(
   lon: number,
   marginM: number,
 ): GeofenceTransition[] {
+  if (state.inside.length === 0) {
+    // Outside every zone (most samples): only the zones whose box holds the point are looked at,
+    // with nothing allocated unless one is entered.
+    const entered: GeofenceTransition[] = [];
+    for (const z of zonesNear(index, lat, lon)) {
+      if (!exactlyInside(z, lat, lon)) continue;
+      entered.push({ type: 'geofence_enter', geofenceId: z.fence.id, name: z.fence.name });
+    }
+    if (entered.length === 0) return entered;
+    entered.sort((a, b) => byText(a.geofenceId, b.geofenceId));
+    state.inside = entered.map((e) => e.geofenceId);
+    return entered;
+  }
   const out: GeofenceTransition[] = [];
   const was = new Set(state.inside);
   const now: GeofenceId[] = [];

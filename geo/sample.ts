@@ -1,5 +1,7 @@
 // What the geo logic reads from a reading: time, usable position, speed, heading, ignition and fuel, ordered by (time, seq).
+
 import type { Reading } from '../core/contract.js';
+import { timestampMs } from '../core/iso-time.js';
 
 /**
  * One reading as the trip, geofence and behaviour logic see it. `lat`/`lon` only for a usable fix
@@ -49,8 +51,7 @@ export function hasFix(s: GeoSample): s is GeoSample & { lat: number; lon: numbe
  * The sample of a validated reading, or null when it carries nothing the geo logic uses. A
  * flagged position (zero_fix, jump) is left out: it is never used for tracks, distance or trips.
  */
-export function sampleOfReading(r: Reading): GeoSample | null {
-  const time = Date.parse(r.timestamp);
+export function sampleOfReading(r: Reading, time = timestampMs(r.timestamp)): GeoSample | null {
   if (!Number.isFinite(time)) return null;
   const v = r.values;
   const s: GeoSample = { time, seq: r.seq };

@@ -1,7 +1,9 @@
 // The geo capability on the collector: each stored batch feeds its vehicles' trackers before the batch is acknowledged; late data marks a vehicle for one recomputation once its burst is over; new events go out on fleet/events.
+
 import type { MqttClient } from 'mqtt';
 import type { Reading } from '../core/contract.js';
 import { encodeGeoEvent, eventBody, GEO_EVENTS_TOPIC } from '../core/geo-wire.js';
+import { timestampMs } from '../core/iso-time.js';
 import type { Logger } from '../core/log.js';
 import { emptyGeoChange, type GeoChange, type GeoStore } from '../core/store/geo-store.js';
 import type { TelemetryStore, WriteResult } from '../core/store/types.js';
@@ -403,16 +405,21 @@ function group(readings: readonly Reading[], result: WriteResult): Map<string, P
   // vehicle's first batch after a start replay days of history when it carried old resends.
   const pending = new Map<string, Pending>();
   for (const r of result.fresh ?? readings) {
-    const key = { time: Date.parse(r.timestamp), seq: r.seq };
+    const key = { time: timestampMs(r.timestamp), seq: r.seq };
     if (!Number.isFinite(key.time)) continue;
     const p = pending.get(r.device_id);
     if (!p) {
-      pending.set(r.device_id, { items: [itemOfReading(r)], min: key, max: key, reflag: null });
+      pending.set(r.device_id, {
+        items: [itemOfReading(r, key)],
+        min: key,
+        max: key,
+        reflag: null,
+      });
       continue;
     }
     if (compareKeys(key, p.min) < 0) p.min = key;
     if (compareKeys(key, p.max) > 0) p.max = key;
-    p.items.push(itemOfReading(r));
+    p.items.push(itemOfReading(r, key));
   }
   for (const f of result.reflagged) {
     const p = pending.get(f.deviceId);

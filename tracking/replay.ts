@@ -1,5 +1,7 @@
 // Readings as geo items: from a validated reading at ingest, and from the store's columns when a vehicle is recomputed from a checkpoint.
+
 import type { Reading } from '../core/contract.js';
+import { timestampMs } from '../core/iso-time.js';
 import type { GeoKey } from '../core/store/geo-store.js';
 import {
   EARLIEST_MS,
@@ -16,11 +18,12 @@ export const GEO_SIGNALS = ['lat', 'lon', 'heading', 'speed', 'ignition', 'fuel_
 const CHUNK_ROWS = 10_000;
 
 /** A reading as stored (its position flag is the store's judgement). */
-export function itemOfReading(r: Reading): GeoItem {
-  const sample = sampleOfReading(r);
+/** `key`: the reading's (time, seq), when the caller has it (the timestamp parsed once). */
+export function itemOfReading(r: Reading, key?: { time: number; seq: number }): GeoItem {
+  const k = key ?? { time: timestampMs(r.timestamp), seq: r.seq };
   return {
-    key: { time: Date.parse(r.timestamp), seq: r.seq },
-    sample,
+    key: k,
+    sample: sampleOfReading(r, k.time),
     badFix: r.position_flag !== undefined,
   };
 }

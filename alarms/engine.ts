@@ -144,15 +144,14 @@ export class AlarmEngine {
       seen.add(r.device_id);
       // Each arrival says the device is alive; the last one also says when the next is due.
       this.facts.readingArrived(r.device_id, now, quietAfterMs(r.values.ignition, this.parkedMs));
-      const { lat, lon } = r.values;
-      if (r.position_flag === undefined && typeof lat === 'number' && typeof lon === 'number') {
-        this.geofenceFix(r.device_id, Date.parse(r.timestamp), lat, lon, now);
-      }
-      if (this.byMetric.has('speed')) {
-        const speed = r.values.speed;
-        if (typeof speed === 'number')
-          this.sample('speed', r.device_id, timestampMs(r.timestamp), speed, now);
-      }
+      const { lat, lon, speed } = r.values;
+      const positioned =
+        r.position_flag === undefined && typeof lat === 'number' && typeof lon === 'number';
+      const sampled = typeof speed === 'number' && this.byMetric.has('speed');
+      if (!positioned && !sampled) continue;
+      const ts = timestampMs(r.timestamp); // parsed once for both
+      if (positioned) this.geofenceFix(r.device_id, ts, lat, lon, now);
+      if (sampled) this.sample('speed', r.device_id, ts, speed, now);
     }
     for (const id of seen) this.evaluateDevice(this.facts.get(id), now);
     this.evaluateFleet(now);

@@ -106,7 +106,7 @@ export class SqliteStore implements TelemetryStore {
     if (!readonly) {
       // At start only, wait long for the lock: another collector on this file may be upgrading it.
       db.pragma('busy_timeout = 60000');
-      db.pragma('journal_mode = WAL');
+      await busyRetry(() => db.pragma('journal_mode = WAL'), 60_000);
       db.pragma(`synchronous = ${this.options.synchronous ?? 'FULL'}`);
       const migrated = migrate(db, this.catalog, {
         ...(this.options.onMigrateStart ? { starting: this.options.onMigrateStart } : {}),
@@ -289,5 +289,26 @@ export class SqliteStore implements TelemetryStore {
     this.readers = undefined;
     this.writeTx = undefined;
     this.pruner = undefined;
+  }
+}
+
+/**
+ * Runs `f` again while SQLite answers SQLITE_BUSY, up to `ms`. Why: a collector starting on a file
+ * another collector has open (several collectors, one file) got SQLITE_BUSY from `PRAGMA
+ * journal_mode = WAL` despite the busy timeout (the mode change can refuse without waiting, e.g.
+ * while another connection recovers the WAL of a killed collector): the failover drill's "a
+ * collector died on its own: failed to start, SQLITE_BUSY" in a fresh-clone run.
+ */
+async function busyRetry<T>(f: () => T, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return f();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() > deadline)
+        throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { rng } from '../../../bench/geo-load.js';
 import {
+  emptyGeoChange,
   type GeoChange,
   type GeoDayFigures,
   type GeoDayRow,
@@ -40,17 +41,7 @@ function record(start: number, end: number, random: () => number, trip: boolean)
 }
 
 function change(deviceId: string, o: Partial<GeoChange>): GeoChange {
-  return {
-    deviceId,
-    after: null,
-    trips: [],
-    stops: [],
-    events: [],
-    checkpoints: [],
-    track: [],
-    coarseTrack: [],
-    ...o,
-  };
+  return { ...emptyGeoChange(deviceId), ...o };
 }
 
 /** Ground truth: every day's figures summed from the records read back. */

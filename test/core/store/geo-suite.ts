@@ -1,12 +1,13 @@
 // The shared geo store suite: every GeoStore implementation must pass exactly these tests.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  GeoChange,
-  GeoDayFigures,
-  GeoKey,
-  GeoRecord,
-  GeoStore,
-  TrackBucket,
+import {
+  emptyGeoChange,
+  type GeoChange,
+  type GeoDayFigures,
+  type GeoKey,
+  type GeoRecord,
+  type GeoStore,
+  type TrackBucket,
 } from '../../../core/store/geo-store.js';
 
 export interface GeoStoreFixture {
@@ -75,17 +76,7 @@ function stop(start: number, end: number, at: GeoKey): GeoRecord {
 }
 
 function change(deviceId: string, o: Partial<GeoChange> = {}): GeoChange {
-  return {
-    deviceId,
-    after: null,
-    trips: [],
-    stops: [],
-    events: [],
-    checkpoints: [],
-    track: [],
-    coarseTrack: [],
-    ...o,
-  };
+  return { ...emptyGeoChange(deviceId), ...o };
 }
 
 function bucket(minute: number, flags: Partial<TrackBucket> = {}): TrackBucket {

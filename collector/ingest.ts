@@ -105,6 +105,13 @@ export class Ingest {
    * coming) and could overrun the program's stop deadline.
    */
   private closing = false;
+  /**
+   * Resolves when stop()'s deadline passes: a settle still under way (collector extensions, e.g.
+   * trips) is no longer waited for. Its batch is stored; what the settle would have derived is
+   * derived again from the stored readings at the next start, as after a crash.
+   */
+  private readonly deadline: Promise<void>;
+  private passDeadline: () => void = () => {};
   received = 0;
   stored = 0;
   duplicates = 0;
@@ -114,7 +121,11 @@ export class Ingest {
   constructor(
     private readonly options: IngestOptions,
     private readonly deps: IngestDeps,
-  ) {}
+  ) {
+    this.deadline = new Promise((resolve) => {
+      this.passDeadline = resolve;
+    });
+  }
 
   get pendingMessages(): number {
     return this.pending;
@@ -196,7 +207,8 @@ export class Ingest {
         this.batches.unshift(batch);
         return;
       }
-      if (result !== NOTHING_TO_WRITE) await this.deps.settle?.(batch.readings, result);
+      const settle = result !== NOTHING_TO_WRITE && this.deps.settle;
+      if (settle) await Promise.race([settle(batch.readings, result), this.deadline]);
       this.deps.release(batch.tickets);
       this.pending -= batch.messages;
       if (result !== NOTHING_TO_WRITE) this.deps.onStored(batch.readings, result, batch.dropped);
@@ -254,6 +266,7 @@ export class Ingest {
     this.closing = true;
     const deadline = setTimeout(() => {
       this.stopping = true;
+      this.passDeadline();
     }, timeoutMs);
     while (this.flushing || this.batches.some((b) => b.messages > 0)) {
       if (this.stopping) break;
@@ -262,6 +275,7 @@ export class Ingest {
     }
     clearTimeout(deadline);
     this.stopping = true;
+    this.passDeadline();
     this.wakeWaiters();
   }
 }

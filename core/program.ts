@@ -29,22 +29,10 @@ export async function runProgram(
     return;
   }
   const log = createLogger(config.logLevel, name, { format: config.logFormat });
-  let stop: Stop;
-  try {
-    stop = await build(config, log);
-  } catch (err) {
-    // Values checked only when a part starts (e.g. the dashboard's security settings) print like
-    // every other config error.
-    if (err instanceof ConfigError) {
-      for (const line of err.lines) process.stderr.write(`${name}: config error: ${line}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    log.fatal({ err }, 'failed to start');
-    log.flush();
-    process.exitCode = 1;
-    return;
-  }
+  // The signal handlers are in place before anything starts: a SIGINT or SIGTERM while the parts
+  // are still starting (their own "started" lines may already be out) stops them once they are
+  // up, instead of killing the process half started (a test saw exit 130 that way).
+  const built = startAll(name, config, log, build);
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(130);
@@ -57,7 +45,8 @@ export async function runProgram(
       log.flush();
       process.exit(1);
     }, STOP_TIMEOUT_MS).unref();
-    stop()
+    built
+      .then((stop) => stop?.())
       .catch((err: unknown) => log.error({ err }, 'error while stopping'))
       .finally(() => {
         log.info('stopped');
@@ -69,6 +58,35 @@ export async function runProgram(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  if ((await built) === undefined && !stopping) {
+    // Did not start (exit code set): nothing to stop.
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** `build`, with its failures reported (undefined then, and process.exitCode set). */
+async function startAll(
+  name: string,
+  config: Config,
+  log: Logger,
+  build: (config: Config, log: Logger) => Promise<Stop>,
+): Promise<Stop | undefined> {
+  try {
+    return await build(config, log);
+  } catch (err) {
+    // Values checked only when a part starts (e.g. the dashboard's security settings) print like
+    // every other config error.
+    if (err instanceof ConfigError) {
+      for (const line of err.lines) process.stderr.write(`${name}: config error: ${line}\n`);
+      process.exitCode = 2;
+      return undefined;
+    }
+    log.fatal({ err }, 'failed to start');
+    log.flush();
+    process.exitCode = 1;
+    return undefined;
+  }
 }
 
 /** Turns a parsed flag into an override only when given. */

@@ -95,6 +95,13 @@ export class GeoTracking {
   private timer: NodeJS.Timeout | undefined;
   private client: MqttClient | undefined;
   private stopped = false;
+  /**
+   * Set when stop() begins: batches not yet settled are left to the next start (stored, so the
+   * vehicle's replay from its checkpoint feeds them), and a settle under way ends after the
+   * vehicle it is on. Bounds a stop behind a slow settle (a first batch loading a thousand
+   * vehicles on a loaded machine held the demo's stop past its 15 s).
+   */
+  private stopping = false;
   /** The store refused to be read (a write-only user): no trips this run. */
   private unreadable = false;
   private readonly figures = {
@@ -116,6 +123,7 @@ export class GeoTracking {
   async start(client: MqttClient): Promise<void> {
     this.client = client;
     this.stopped = false;
+    this.stopping = false;
     const { geo, geofences, log } = this.deps;
     if (this.options.ownsStore) await geo.start();
     // The list last seen, until the retained snapshot arrives: a restart never runs without zones.
@@ -189,6 +197,7 @@ export class GeoTracking {
   }
 
   private async settleNow(readings: readonly Reading[], result: WriteResult): Promise<void> {
+    if (this.stopping) return;
     const started = performance.now();
     try {
       await this.settleBatch(readings, result);
@@ -204,6 +213,7 @@ export class GeoTracking {
     const now = this.deps.now();
     const pending = group(readings, result);
     for (const [id, p] of pending) {
+      if (this.stopping) break; // the rest is replayed from the stored readings at the next start
       if (p.items.length === 0 && p.reflag === null) continue;
       try {
         const mark = await this.process(id, p, now);
@@ -376,6 +386,7 @@ export class GeoTracking {
    */
   async stop(): Promise<void> {
     if (this.stopped) return;
+    this.stopping = true;
     clearInterval(this.timer);
     this.timer = undefined;
     await this.enqueue(async () => {

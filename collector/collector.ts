@@ -436,7 +436,12 @@ export class Collector {
   /** One step of stop(): a step over a second is named in the log (what holds a stop up). */
   private async timed(step: string, run: () => Promise<void> | undefined): Promise<void> {
     const t0 = performance.now();
-    await run();
+    const still = setTimeout(() => this.deps.log.warn({ step }, 'stop step still running'), 5000);
+    try {
+      await run();
+    } finally {
+      clearTimeout(still);
+    }
     const ms = Math.round(performance.now() - t0);
     if (ms > 1000) this.deps.log.info({ step, ms }, 'slow stop step');
   }

@@ -20,12 +20,19 @@ interface Component {
 
 /** A part taking longer than this to stop is named in the log (what holds a stop up). */
 const SLOW_STOP_MS = 1000;
+const STILL_STOPPING_MS = 5000;
 
 /** Reverse start order: readers before the devices, devices before the collector, broker last. */
 async function stopAll(started: Component[], log?: Logger): Promise<void> {
   for (const c of started.reverse()) {
     const t0 = performance.now();
-    await c.stop();
+    // A part still stopping after STILL_STOPPING_MS is named at once: one that never ends (the
+    // program's 15 s deadline exits first) is otherwise never named.
+    const still = setTimeout(
+      () => log?.warn({ component: c.name, ms: STILL_STOPPING_MS }, 'still stopping'),
+      STILL_STOPPING_MS,
+    );
+    await c.stop().finally(() => clearTimeout(still));
     const ms = Math.round(performance.now() - t0);
     if (ms > SLOW_STOP_MS) log?.info({ component: c.name, ms }, 'slow stop');
   }

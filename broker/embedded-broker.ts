@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from '../core/log.js';
 import { BrokerAuth } from './broker-auth.js';
@@ -26,6 +26,7 @@ export interface EmbeddedBrokerOptions {
 export class EmbeddedBroker {
   private aedes: Aedes | undefined;
   private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
 
   constructor(private readonly options: EmbeddedBrokerOptions) {}
 
@@ -43,7 +44,11 @@ export class EmbeddedBroker {
       ...(auth ? auth.handlers() : {}),
     });
     this.aedes = aedes;
-    const server = createServer(aedes.handle);
+    const server = createServer((socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      aedes.handle(socket);
+    });
     this.server = server;
     const host = this.options.host ?? (auth ? '0.0.0.0' : '127.0.0.1');
     await new Promise<void>((resolve, reject) => {
@@ -84,12 +89,40 @@ export class EmbeddedBroker {
     );
   }
 
+  /**
+   * Stops listening, lets Aedes close its clients (up to 2 s), then destroys every socket still
+   * open: a peer that never sent CONNECT is not one of Aedes's clients, and a client that stopped
+   * reading keeps Aedes waiting on its backpressure; `server.close()` waits for both, which held
+   * the demo's stop past its bound. Sessions here are in memory: nothing is lost by cutting.
+   */
   async stop(): Promise<void> {
     const server = this.server;
     const aedes = this.aedes;
     this.server = undefined;
     this.aedes = undefined;
-    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    const serverClosed = server
+      ? new Promise<void>((resolve) => server.close(() => resolve()))
+      : Promise.resolve();
+    if (aedes) {
+      let timer: NodeJS.Timeout | undefined;
+      const closed = await Promise.race([
+        new Promise<boolean>((resolve) => aedes.close(() => resolve(true))),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!closed) {
+        this.options.log.warn(
+          { ms: CLOSE_GRACE_MS, sockets: this.sockets.size },
+          'broker clients did not close in time; cutting their connections',
+        );
+      }
+    }
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    await serverClosed;
   }
 }
+
+const CLOSE_GRACE_MS = 2000;

@@ -4,6 +4,7 @@ import { Backoff } from './backoff.js';
 import type { Logger } from './log.js';
 import type { MqttConfig } from './mqtt-config.js';
 import { loginFor } from './mqtt-credentials.js';
+import { FAST_PUBLISH_PARSER, installFastPublishParser } from './mqtt-publish-parser.js';
 import { describeBroker, transportFor } from './mqtt-transport.js';
 
 export interface MqttSessionOptions {
@@ -73,6 +74,10 @@ export class MqttSession {
       // in a 10,000-vehicle process. Our own logs say what matters.
       log: () => {},
     };
+    // Incoming PUBLISH packets decoded without mqtt-packet's per-byte allocations
+    // (core/mqtt-publish-parser.ts); MQTT.js hands these options to its parser.
+    installFastPublishParser();
+    (opts as Record<string, unknown>)[FAST_PUBLISH_PARSER] = true;
     if (will) opts.will = { ...will };
     const client = mqtt.connect(opts);
     this.client = client;

@@ -60,7 +60,8 @@ export function inbound(deps: InboundDeps): Inbound {
         return;
       }
       ingest.accept(packet.topic, toBytes(packet.payload), ticket);
-      afterRoom(() => callback());
+      if (ingest.full) ingest.waitForRoom().then(() => callback());
+      else callback(); // no closure per message on the common path
     },
   };
 }

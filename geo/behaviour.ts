@@ -28,6 +28,12 @@ export function headingChange(a: number, b: number): number {
   return d === -180 ? 180 : d;
 }
 
+/**
+ * What detectHarsh returns without a hit (nearly always): one shared, frozen empty list instead of
+ * a new array per sample (the geo path's allocations are most of the collector's GC work).
+ */
+const NO_HITS: HarshHit[] = Object.freeze([]) as unknown as HarshHit[];
+
 function reset(s: BehaviourState): void {
   s.accel = false;
   s.brake = false;
@@ -48,7 +54,7 @@ export function detectHarsh(
   speed: number | undefined,
   heading: number | undefined,
 ): HarshHit[] {
-  if (speed === undefined) return [];
+  if (speed === undefined) return NO_HITS;
   const minMs = cfg.minWindowS * 1000;
   const maxMs = cfg.maxWindowS * 1000;
   let ref: BehaviourState['recent'][number] | undefined;
@@ -68,22 +74,24 @@ export function detectHarsh(
   while ((s.recent[0]?.t ?? time) < time - maxMs) s.recent.shift();
   if (!ref || time - ref.t > maxMs) {
     reset(s);
-    return [];
+    return NO_HITS;
   }
   const dt = (time - ref.t) / 1000;
   const a = (speed - ref.v) / 3.6 / dt;
   if (Math.abs(a) > cfg.maxPlausibleMps2) {
     reset(s);
-    return [];
+    return NO_HITS;
   }
-  const hits: HarshHit[] = [];
+  let hits: HarshHit[] = NO_HITS;
   const accel = a >= cfg.accelMps2;
-  if (accel && !s.accel)
-    hits.push({ type: 'harsh_accel', value_mps2: round2(a), speed_kmh: speed });
+  if (accel && !s.accel) {
+    hits = [{ type: 'harsh_accel', value_mps2: round2(a), speed_kmh: speed }];
+  }
   s.accel = accel;
   const brake = -a >= cfg.brakeMps2;
-  if (brake && !s.brake)
-    hits.push({ type: 'harsh_brake', value_mps2: round2(-a), speed_kmh: speed });
+  if (brake && !s.brake) {
+    hits = withHit(hits, { type: 'harsh_brake', value_mps2: round2(-a), speed_kmh: speed });
+  }
   s.brake = brake;
   let corner = false;
   const meanKmh = (speed + ref.v) / 2;
@@ -93,7 +101,11 @@ export function detectHarsh(
     if (lateral <= cfg.maxPlausibleMps2) {
       corner = lateral >= cfg.cornerMps2;
       if (corner && !s.corner) {
-        hits.push({ type: 'harsh_corner', value_mps2: round2(lateral), speed_kmh: speed });
+        hits = withHit(hits, {
+          type: 'harsh_corner',
+          value_mps2: round2(lateral),
+          speed_kmh: speed,
+        });
       }
     }
   }
@@ -102,3 +114,6 @@ export function detectHarsh(
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+
+const withHit = (hits: HarshHit[], hit: HarshHit): HarshHit[] =>
+  hits === NO_HITS ? [hit] : [...hits, hit];

@@ -41,6 +41,8 @@ export interface TrackerState {
 
 export type GeoOutput = TripOutput;
 
+const NO_OUTPUT: readonly GeoOutput[] = Object.freeze([]);
+
 export interface TrackerOptions {
   config: GeoConfig;
   zones: ZoneIndex;
@@ -67,6 +69,8 @@ export function initialTrackerState(): TrackerState {
  * which is what restart and late-data recomputation rely on (docs/trips.md).
  */
 export class VehicleTracker {
+  private machine: TripMachine | undefined;
+
   constructor(
     private readonly opts: TrackerOptions,
     private st: TrackerState = initialTrackerState(),
@@ -79,17 +83,24 @@ export class VehicleTracker {
     return c > 0 ? 'next' : c === 0 ? 'duplicate' : 'late';
   }
 
-  /** Feeds the next sample; throws on a late one (recompute from a checkpoint instead). */
-  push(s: GeoSample): GeoOutput[] {
-    const order = this.order(s);
-    if (order === 'duplicate') return [];
-    if (order === 'late') throw new RangeError('late sample: recompute from a checkpoint');
+  /**
+   * Feeds the next sample; throws on a late one (recompute from a checkpoint instead). The list
+   * returned is only to be read (it may be shared: most samples settle nothing).
+   */
+  push(s: GeoSample): readonly GeoOutput[] {
+    const key = keyOf(s);
+    if (this.st.last !== null) {
+      const c = compareKeys(key, this.st.last);
+      if (c === 0) return NO_OUTPUT;
+      if (c < 0) throw new RangeError('late sample: recompute from a checkpoint');
+    }
     const step = this.toStep(s);
-    const out: GeoOutput[] = [];
+    let out: GeoOutput[] | undefined;
     if (step.fix && step.pos) {
       const [lon, lat] = step.pos;
       const marginM = this.opts.config.geofenceMarginM;
       for (const g of updateGeofences(this.st.geofences, this.opts.zones, lat, lon, marginM)) {
+        out ??= [];
         out.push({
           kind: 'event',
           event: {
@@ -101,14 +112,17 @@ export class VehicleTracker {
         });
       }
     }
-    const machine = new TripMachine(
-      this.st.trips ?? initialTripState(s.time),
-      this.st.held?.t ?? null,
-      this.opts.config,
-    );
-    out.push(...machine.step(step));
+    // One machine per tracker, given this vehicle's state before each step.
+    const machine =
+      this.machine ?? new TripMachine(initialTripState(s.time), null, this.opts.config);
+    this.machine = machine;
+    machine.state = this.st.trips ?? initialTripState(s.time);
+    machine.lastT = this.st.held?.t ?? null;
+    const settled = machine.step(step);
     this.st.trips = machine.state;
-    this.st.last = keyOf(s);
+    this.st.last = key;
+    if (!out) return settled;
+    for (const o of settled) out.push(o);
     return out;
   }
 

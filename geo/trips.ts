@@ -62,6 +62,9 @@ export function initialTripState(t: number): StopPhase {
  */
 export const MAX_WINDOW_STEPS = 4096;
 
+/** What step() returns when it settled nothing (shared, frozen). */
+const NOTHING: TripOutput[] = Object.freeze([]) as unknown as TripOutput[];
+
 const far = (a: [number, number] | null, b: [number, number] | null, r: number): boolean =>
   a !== null && b !== null && haversineM(a[1], a[0], b[1], b[0]) >= r;
 
@@ -81,7 +84,8 @@ export class TripMachine {
     this.out.length = 0;
     this.feed(s);
     this.lastT = s.t;
-    return this.out.splice(0);
+    // Most steps settle nothing: no new array for them (callers only read the result).
+    return this.out.length === 0 ? NOTHING : this.out.splice(0);
   }
 
   private feed(s: Step): void {
@@ -126,7 +130,9 @@ export class TripMachine {
     }
     for (let i = 0; i <= g; i++) this.commit(st.tally, w[i] as Step);
     st.e = w[g] as Step;
-    st.window = w.slice(g + 1);
+    // In place (a moving vehicle advances at nearly every step): no copy of the window each time.
+    w.copyWithin(0, g + 1);
+    w.length -= g + 1;
   }
 
   private settleOlderHalf(st: TripPhase): void {
@@ -138,6 +144,7 @@ export class TripMachine {
 
   private commit(t: Tally, s: Step): void {
     addStep(t, s);
+    if (t.hits.length === 0) return;
     for (const h of t.hits) {
       this.out.push({
         kind: 'event',

@@ -199,23 +199,25 @@ export class SqliteWriter {
     order: readonly number[],
   ): void {
     const width = 3 + this.keys.length + 1;
-    const values: unknown[] = new Array(order.length * width);
-    let o = 0;
     // Rows go in grouped by device (stable): runs of consecutive keys in both b-trees instead of
     // one device after another on every row of an interleaved batch.
-    for (const i of order) {
-      const r = fresh[i] as Reading;
-      values[o++] = r.device_id;
-      values[o++] = r.seq;
-      values[o++] = times[i];
-      for (const k of this.keys) values[o++] = toSql(r.values[k]);
-      values[o++] = flagCode(hasPosition(r), r.position_flag);
-    }
-    // Multi-row INSERTs: one native call per ROWS_PER_INSERT readings instead of one per reading.
+    // Multi-row INSERTs: one native call per ROWS_PER_INSERT readings instead of one per reading,
+    // each with its own parameter array (no copy out of one array for the whole batch).
     // OR IGNORE only guards against rows a pre-coverage store might hold; coverage decides.
-    for (let i = 0; i < order.length; i += ROWS_PER_INSERT) {
-      const rows = Math.min(ROWS_PER_INSERT, order.length - i);
-      this.insertStatement(rows, width).run(values.slice(i * width, (i + rows) * width));
+    for (let start = 0; start < order.length; start += ROWS_PER_INSERT) {
+      const rows = Math.min(ROWS_PER_INSERT, order.length - start);
+      const values: unknown[] = new Array(rows * width);
+      let o = 0;
+      for (let n = start; n < start + rows; n++) {
+        const i = order[n] as number;
+        const r = fresh[i] as Reading;
+        values[o++] = r.device_id;
+        values[o++] = r.seq;
+        values[o++] = times[i];
+        for (const k of this.keys) values[o++] = toSql(r.values[k]);
+        values[o++] = flagCode(hasPosition(r), r.position_flag);
+      }
+      this.insertStatement(rows, width).run(values);
     }
   }
 

@@ -1,9 +1,9 @@
 // Distances on the WGS 84 sphere: haversine in metres, bearings, a local flat projection, and track length over valid fixes.
 
-import { EARTH_RADIUS_M, haversineM } from '../core/signals/distance.js';
+import { atLeastM, EARTH_RADIUS_M, haversineM } from '../core/signals/distance.js';
 
 // One distance for the store's position judge and for geo (the same sphere, the same formula).
-export { EARTH_RADIUS_M, haversineM };
+export { atLeastM, EARTH_RADIUS_M, haversineM };
 
 const RAD = Math.PI / 180;
 

@@ -1,6 +1,6 @@
 // The trip/stop state machine over steps: departure and arrival rules, ignition off, gaps; serializable state; docs/trips.md.
 import type { GeoConfig } from './config.js';
-import { haversineM } from './distance.js';
+import { atLeastM } from './distance.js';
 import { buildStop, buildTrip, type GeoEvent, iso, type Stop, type Trip } from './records.js';
 import { addStep, mergeTally, newTally, type Step, type Tally } from './tally.js';
 
@@ -66,7 +66,7 @@ export const MAX_WINDOW_STEPS = 4096;
 const NOTHING: TripOutput[] = Object.freeze([]) as unknown as TripOutput[];
 
 const far = (a: [number, number] | null, b: [number, number] | null, r: number): boolean =>
-  a !== null && b !== null && haversineM(a[1], a[0], b[1], b[0]) >= r;
+  a !== null && b !== null && atLeastM(a[1], a[0], b[1], b[0], r);
 
 /** The trip/stop logic of one vehicle; holds nothing but its (serializable) state. */
 export class TripMachine {

@@ -19,6 +19,7 @@ import {
   sumDayParts,
   type TrackBucket,
 } from './geo-store.js';
+import { WRITER_CACHE_KIB } from './sqlite-layout.js';
 import { SCHEMA_VERSION } from './sqlite-schema.js';
 
 export interface SqliteGeoStoreOptions {
@@ -239,7 +240,10 @@ export class SqliteGeoStore implements GeoStore {
           `${this.options.path} has schema v${version}; the collector's store upgrades it to v${SCHEMA_VERSION} when it starts`,
         );
       }
-      if (!readonly) db.pragma('synchronous = NORMAL');
+      if (!readonly) {
+        db.pragma('synchronous = NORMAL');
+        db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
+      }
       this.s = prepare(db);
       this.db = db;
     } catch (err) {

@@ -57,3 +57,11 @@ export function fromSql(def: SignalDef, v: unknown): SignalValue | undefined {
 export function presentSignals(catalog: SignalCatalog, columns: ReadonlySet<string>): SignalDef[] {
   return catalog.signals.filter((s) => columns.has(s.key));
 }
+
+/**
+ * Page cache of each writing connection (readings, geo), KiB. SQLite's default (2 MiB, ~500 pages)
+ * is smaller than what one batch of a 1,000-vehicle fleet dirties (each vehicle's readings, index,
+ * rollup, trip, track and day pages): past it SQLite spills dirty pages into the WAL before the
+ * commit and reads them back for the next batch.
+ */
+export const WRITER_CACHE_KIB = 16_384;

@@ -8,7 +8,13 @@ import { mergeWindows, planHistory, type WindowRow } from './history-plan.js';
 import { readingChunks, toColumns } from './reading-chunks.js';
 import type { TierName } from './rollup.js';
 import { type DeviceProgress, decodeAbove, progressOf } from './seq-coverage.js';
-import { fromSql, latestTimeColumn, latestValueColumn, rollupColumns } from './sqlite-layout.js';
+import {
+  fromSql,
+  latestTimeColumn,
+  latestValueColumn,
+  rollupColumns,
+  WRITER_CACHE_KIB,
+} from './sqlite-layout.js';
 import { ReadingPages } from './sqlite-readings.js';
 import { SqlitePruner } from './sqlite-retention.js';
 import { columnsOf, type MigrationReport, migrate, SCHEMA_VERSION } from './sqlite-schema.js';
@@ -108,6 +114,7 @@ export class SqliteStore implements TelemetryStore {
       db.pragma('busy_timeout = 60000');
       await busyRetry(() => db.pragma('journal_mode = WAL'), 60_000);
       db.pragma(`synchronous = ${this.options.synchronous ?? 'FULL'}`);
+      db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
       const migrated = migrate(db, this.catalog, {
         ...(this.options.onMigrateStart ? { starting: this.options.onMigrateStart } : {}),
         ...(this.options.crashMidMigration

@@ -7,6 +7,7 @@ import {
   FastPublishParser,
   installFastPublishParser,
 } from '../../core/mqtt-publish-parser.js';
+import { rng } from '../helpers/random.js';
 
 interface Parser extends EventEmitter {
   parse(buf: Buffer): number;
@@ -19,17 +20,6 @@ const mqttPacket = require('mqtt-packet') as {
 const V4 = { protocolVersion: 4 };
 // Taken before any install: mqtt-packet's own parser.
 const reference = mqttPacket.parser.bind(mqttPacket);
-
-/** A deterministic PRNG (mulberry32), so a failure names its seed. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function packets(random: () => number, n: number): object[] {
   const out: object[] = [];

@@ -1,18 +1,9 @@
 // Builds hand-made vehicle tracks (parking with jitter, idling, driving along a bearing) as geo samples with known boundaries.
 import { destination } from '../../geo/distance.js';
 import type { GeoSample } from '../../geo/sample.js';
+import { rng } from '../helpers/random.js';
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export const T0 = Date.parse('2026-03-02T08:00:00Z');
 

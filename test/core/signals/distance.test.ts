@@ -2,16 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { atLeastM, haversineM } from '../../../core/signals/distance.js';
 import { destination } from '../../../geo/distance.js';
-
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../helpers/random.js';
 
 describe('atLeastM', () => {
   it('agrees with haversineM >= r on 200,000 pairs, many within a millimetre of r', () => {

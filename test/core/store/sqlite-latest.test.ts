@@ -4,23 +4,13 @@ import { afterAll, expect, it } from 'vitest';
 import type { Reading } from '../../../core/contract.js';
 import { SqliteStore } from '../../../core/store/sqlite-store.js';
 import type { TimedValue } from '../../../core/store/types.js';
+import { rng as random } from '../../helpers/random.js';
 import { removeTempDirs, tempDir } from '../../helpers/tmp.js';
 
 afterAll(removeTempDirs);
 
 const T0 = Date.UTC(2026, 10, 24, 10);
 const SIGNALS = ['speed', 'fuel_pct', 'battery_v', 'ignition', 'rpm'] as const;
-
-/** A small deterministic generator (mulberry32): the same batches on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 it('latest values equal the reading-by-reading reference (late, tied and partial readings)', async () => {
   const store = new SqliteStore({ path: join(tempDir('sqlite-latest-'), 'latest.db') });

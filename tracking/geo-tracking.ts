@@ -415,8 +415,13 @@ function group(readings: readonly Reading[], result: WriteResult): Map<string, P
   // feeds a vehicle nor moves where its loading or recomputation starts. Counting them made a
   // vehicle's first batch after a start replay days of history when it carried old resends.
   const pending = new Map<string, Pending>();
-  for (const r of result.fresh ?? readings) {
-    const key = { time: timestampMs(r.timestamp), seq: r.seq };
+  const list = result.fresh ?? readings;
+  // The write plan parsed each fresh reading's timestamp already.
+  const times =
+    result.fresh && result.freshTimes?.length === list.length ? result.freshTimes : null;
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i] as Reading;
+    const key = { time: times ? (times[i] as number) : timestampMs(r.timestamp), seq: r.seq };
     if (!Number.isFinite(key.time)) continue;
     const p = pending.get(r.device_id);
     if (!p) {

@@ -28,6 +28,8 @@ export interface WriteResult {
    * undefined: the store does not say (every reading may be new).
    */
   fresh?: readonly Reading[];
+  /** With `fresh`: each one's timestamp in epoch ms (parsed once, by the write plan). */
+  freshTimes?: readonly number[];
 }
 
 export interface Reflag {

@@ -100,5 +100,6 @@ export function writeResult(plan: WritePlan): WriteResult {
     droppedIgnored: plan.droppedIgnored,
     reflagged: [],
     fresh: plan.fresh,
+    freshTimes: plan.freshTimes,
   };
 }

@@ -4,21 +4,10 @@ import { join } from 'node:path';
 import { encodeTelemetry, type Reading } from '../core/contract.js';
 import type { GeofenceBody } from '../core/geo-wire.js';
 import { destination } from '../geo/distance.js';
+import { rng } from '../harness/random.js';
 import type { Load } from './publishers.js';
 
 const CENTER = { lat: 52.52, lon: 13.405 };
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One sample of a simulated drive. */
 export interface DriveSample {

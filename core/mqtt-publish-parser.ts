@@ -54,10 +54,9 @@ export class FastPublishParser extends EventEmitter {
     if (this.pendingBytes > 0) {
       this.pending.push(chunk);
       this.pendingBytes += chunk.length;
-      if (this.need === 0 || this.pendingBytes < this.need) {
-        if (this.need === 0) this.need = this.sizeOf(Buffer.concat(this.pending), 0);
-        if (this.need === 0 || this.pendingBytes < this.need) return this.pendingBytes;
-      }
+      // The header was cut: its size is known once it is whole (it is at most 5 bytes).
+      if (this.need === 0) this.need = this.sizeOf(Buffer.concat(this.pending), 0);
+      if (this.need === 0 || this.pendingBytes < this.need) return this.pendingBytes;
       buf = Buffer.concat(this.pending, this.pendingBytes);
       this.pending = [];
       this.pendingBytes = 0;
@@ -108,7 +107,7 @@ export class FastPublishParser extends EventEmitter {
     while ((buf[p] as number) & 0x80) p++;
     p++;
     const length = stop - p;
-    if (stop - p < 2) return false;
+    if (length < 2) return false;
     const topicEnd = p + 2 + (((buf[p] as number) << 8) | (buf[p + 1] as number));
     if (topicEnd > stop) return false;
     const topic = buf.toString('utf8', p + 2, topicEnd);

@@ -7,7 +7,7 @@ import {
   FastPublishParser,
   installFastPublishParser,
 } from '../../core/mqtt-publish-parser.js';
-import { rng } from '../helpers/random.js';
+import { rng } from '../../harness/random.js';
 
 interface Parser extends EventEmitter {
   parse(buf: Buffer): number;

@@ -1,7 +1,7 @@
 // Builds hand-made vehicle tracks (parking with jitter, idling, driving along a bearing) as geo samples with known boundaries.
 import { destination } from '../../geo/distance.js';
 import type { GeoSample } from '../../geo/sample.js';
-import { rng } from '../helpers/random.js';
+import { rng } from '../../harness/random.js';
 
 export { rng };
 

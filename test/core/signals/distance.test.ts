@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { atLeastM, haversineM } from '../../../core/signals/distance.js';
 import { destination } from '../../../geo/distance.js';
-import { rng } from '../../helpers/random.js';
+import { rng } from '../../../harness/random.js';
 
 describe('atLeastM', () => {
   it('agrees with haversineM >= r on 200,000 pairs, many within a millimetre of r', () => {

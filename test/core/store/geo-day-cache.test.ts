@@ -1,7 +1,6 @@
 // The SQLite geo store's day figures, summed from its in-memory day cache, equal the sums over the records it holds, through open trips growing, records crossing midnight, recomputations, a rolled-back apply and a second collector writing a vehicle in between.
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { rng } from '../../../bench/geo-load.js';
 import {
   emptyGeoChange,
   type GeoChange,
@@ -12,6 +11,7 @@ import {
 } from '../../../core/store/geo-store.js';
 import { SqliteGeoStore } from '../../../core/store/sqlite-geo-store.js';
 import { SqliteStore } from '../../../core/store/sqlite-store.js';
+import { rng } from '../../../harness/random.js';
 import { removeTempDirs, tempDir } from '../../helpers/tmp.js';
 
 afterAll(removeTempDirs);

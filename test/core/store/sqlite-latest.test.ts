@@ -4,7 +4,7 @@ import { afterAll, expect, it } from 'vitest';
 import type { Reading } from '../../../core/contract.js';
 import { SqliteStore } from '../../../core/store/sqlite-store.js';
 import type { TimedValue } from '../../../core/store/types.js';
-import { rng as random } from '../../helpers/random.js';
+import { rng as random } from '../../../harness/random.js';
 import { removeTempDirs, tempDir } from '../../helpers/tmp.js';
 
 afterAll(removeTempDirs);

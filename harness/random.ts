@@ -1,4 +1,4 @@
-// Deterministic pseudo-random numbers for tests: the same sequence on every run, so a failure names its seed.
+// Deterministic pseudo-random numbers for tests and benchmarks: the same sequence on every run, so a failure or a load names its seed.
 
 /** Numbers in [0, 1) from a seed (mulberry32). */
 export function rng(seed: number): () => number {

@@ -161,14 +161,14 @@ export class InfluxHttp {
   }
 
   /**
-   * 1.x line protocol write (ns times); resolves on 2xx only (InfluxDB took the whole body). One
+   * 1.x line protocol write (ns times): lines, or a body already encoded (pointLines); resolves on 2xx only (InfluxDB took the whole body). One
    * partial write is an answer, not a failure: points older than the retention policy's duration,
    * which InfluxDB 1.x drops (400 "points beyond retention policy dropped=N") while storing the
    * rest. Such a reading is as gone as one retention deleted a moment later, so the write resolves
    * with how many were dropped; any other refusal rejects.
    */
   async write(
-    lines: readonly string[],
+    lines: readonly string[] | Uint8Array<ArrayBuffer>,
     database: string,
     retentionPolicy?: string,
   ): Promise<{ droppedOld: number }> {
@@ -176,7 +176,7 @@ export class InfluxHttp {
     try {
       const res = await this.request(url, {
         method: 'POST',
-        body: lines.join('\n'),
+        body: lines instanceof Uint8Array ? lines : lines.join('\n'),
         headers: { 'content-type': 'text/plain; charset=utf-8' },
       });
       await res.arrayBuffer();

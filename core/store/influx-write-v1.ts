@@ -17,7 +17,7 @@ export class V1Writer implements PointWriter {
     return this.serial.run(async () => {
       for (let i = 0; i < points.length; i += WRITE_CHUNK) {
         const body = pointLines(points.slice(i, i + WRITE_CHUNK));
-        await this.http.write([body], this.database, this.retentionPolicy);
+        await this.http.write(body, this.database, this.retentionPolicy);
       }
     });
   }

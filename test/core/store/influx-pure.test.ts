@@ -245,10 +245,42 @@ describe('points and line protocol', () => {
     const fast = freshPoints(readings, times);
     expect(fast).toEqual(toPoints(readings).points);
     expect(fast[2]?.timeNs).toBe('-999997');
-    expect(pointLines(fast)).toBe(fast.map(pointLine).join('\n'));
+    expect(Buffer.from(pointLines(fast)).toString('utf8')).toBe(fast.map(pointLine).join('\n'));
     expect(() =>
       pointLines([{ ...(fast[0] as InfluxPoint), values: { speed: Number.NaN } }]),
     ).toThrow(RangeError);
+  });
+
+  it('encodes bodies larger than its buffer, non-ASCII tags included, byte for byte', () => {
+    // 4,000 points of every kind of value: ~1 MB, past the 256 KiB buffer pointLines starts with.
+    const readings = Array.from({ length: 4000 }, (_, i) => ({
+      device_id: i % 3 === 0 ? `fahrzeug-ü-${i % 7}` : `v${i % 5}`,
+      seq: i,
+      timestamp: new Date(Date.UTC(2026, 10, 24) + i * 1000).toISOString(),
+      values: {
+        lat: 52.52 + i * 1e-6,
+        lon: 13.405 - i * 1e-6,
+        speed: (i % 130) + 0.25,
+        ignition: i % 2 === 0,
+        odometer_km: 12_345.678 + i,
+        battery_v: 14.1,
+        rpm: 2000 + (i % 50),
+      },
+    }));
+    const points = freshPoints(
+      readings,
+      readings.map((r) => Date.parse(r.timestamp)),
+    );
+    const expected = points.map(pointLine).join('\n');
+    expect(Buffer.byteLength(expected)).toBeGreaterThan(1 << 18);
+    const body = pointLines(points);
+    expect(Buffer.from(body).toString('utf8')).toBe(expected);
+    // A second call reuses the buffer: the first body is a copy, unchanged.
+    const second = pointLines(points.slice(0, 10));
+    expect(Buffer.from(body).toString('utf8')).toBe(expected);
+    expect(Buffer.from(second).toString('utf8')).toBe(
+      points.slice(0, 10).map(pointLine).join('\n'),
+    );
   });
 });
 

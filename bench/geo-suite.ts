@@ -12,7 +12,7 @@ import { freePort, waitForPort } from '../harness/ports.js';
 import { ProgramProcess } from '../harness/program.js';
 import { initialTierState, TrackTier } from '../tracking/track-tier.js';
 import { drive, hundredZones, readingOfDrive, writeTelemetryLoad } from './geo-load.js';
-import { BENCH_BROKER, collectorRun } from './ingest.js';
+import { BENCH_BROKER, collectorRun, SqliteProgress } from './ingest.js';
 import { median } from './stats.js';
 
 const DAY = 86_400_000;
@@ -234,29 +234,15 @@ async function ingestOnce(
     await g.setMeta('geofences', encodeGeofenceSnapshot(hundredZones(), Date.now()));
     await g.stop();
   }
+  const progress = new SqliteProgress(path);
   const run = await collectorRun(
     dir,
     load,
     BENCH_BROKER,
     { STORE: 'sqlite', SQLITE_PATH: path, GEO_TRACKING: String(geo) },
     [],
-    async () => {
-      try {
-        const db = new Database(path, { readonly: true, fileMustExist: true });
-        try {
-          return (
-            db.prepare('SELECT coalesce(sum(last_seq + 1), 0) AS n FROM devices').get() as {
-              n: number;
-            }
-          ).n;
-        } finally {
-          db.close();
-        }
-      } catch {
-        return 0;
-      }
-    },
-  );
+    progress.stored,
+  ).finally(() => progress.close());
   return run.msgsPerS;
 }
 

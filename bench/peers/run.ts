@@ -83,7 +83,8 @@ export async function nodeRedRun(
       load,
       broker.port,
       red.pid,
-      allStored(watch, total),
+      // Checked once the publishers are done, as every consumer of the suites is (ingest.ts).
+      (published) => published.then(() => allStored(watch, total)),
       NODE_RED_MAX_WAIT_MS + 10_000,
     );
     watch.close();

@@ -183,6 +183,9 @@ export class VehicleTracker {
       s.speed,
       own ? s.heading : undefined,
     );
+    // Every field in one literal, absent ones as undefined (JSON leaves them out, as before): one
+    // object shape for all steps, so the trip window's loops read them monomorphically. Fields
+    // added afterwards, only when present, gave up to eight shapes.
     const step: Step = {
       t: s.time,
       seq: s.seq ?? 0,
@@ -192,27 +195,26 @@ export class VehicleTracker {
       idle: linked && h.idle,
       ign: linked && h.ign === true,
       over: linked && h.over,
+      fuelFrom: h?.fuel,
+      fuel,
+      v,
       still,
       ignOff: ign === false,
       fix: own !== null,
       pos,
       harsh,
     };
-    if (v !== undefined) step.v = v;
-    if (h?.fuel !== undefined) step.fuelFrom = h.fuel;
-    if (fuel !== undefined) step.fuel = fuel;
-    const next: Held = {
+    this.st.held = {
       t: s.time,
       pos,
       fixT: own ? s.time : (h?.fixT ?? null),
+      v,
+      ign,
+      fuel,
       still,
       idle: ign === true && v !== undefined && v < cfg.idleSpeedKmh,
       over: v !== undefined && v > limit,
     };
-    if (v !== undefined) next.v = v;
-    if (ign !== undefined) next.ign = ign;
-    if (fuel !== undefined) next.fuel = fuel;
-    this.st.held = next;
     return step;
   }
 

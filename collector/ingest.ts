@@ -78,6 +78,8 @@ export interface IngestObserver {
 
 interface Batch {
   readings: Reading[];
+  /** Each reading's timestamp as epoch ms, as validation parsed it (TelemetryStore.write). */
+  times: number[];
   /** Devices' dropped notices: the store applies them in the same write as the readings. */
   dropped: DroppedNotice[];
   tickets: AckTicket[];
@@ -166,6 +168,7 @@ export class Ingest {
       if (result.notes.length > 0)
         this.deps.rejects.signalNotes(result.reading.device_id, result.notes);
       batch.readings.push(result.reading);
+      batch.times.push(result.time);
     }
     this.scheduleFlush();
   }
@@ -173,7 +176,7 @@ export class Ingest {
   private openBatch(): Batch {
     const last = this.batches.at(-1);
     if (last && last.readings.length < this.options.maxBatch) return last;
-    const batch: Batch = { readings: [], dropped: [], tickets: [], messages: 0 };
+    const batch: Batch = { readings: [], times: [], dropped: [], tickets: [], messages: 0 };
     this.batches.push(batch);
     return batch;
   }
@@ -219,7 +222,7 @@ export class Ingest {
   private async writeWithRetry(
     batch: Batch,
   ): Promise<WriteResult | typeof NOTHING_TO_WRITE | undefined> {
-    const { readings, dropped } = batch;
+    const { readings, dropped, times } = batch;
     if (readings.length === 0 && dropped.length === 0) return NOTHING_TO_WRITE;
     const backoff = new Backoff({
       initialMs: this.options.retryInitialMs,
@@ -229,7 +232,7 @@ export class Ingest {
       const started = performance.now();
       let result: WriteResult;
       try {
-        result = await this.deps.store.write(readings, dropped);
+        result = await this.deps.store.write(readings, dropped, times);
       } catch (err) {
         this.writeFailures += 1;
         if (this.stopping) return undefined;

@@ -54,9 +54,13 @@ export function borrowedStore(
     start: async () => {},
     stop: async () => {},
     coverage: () => claimRetrying(store, fence, partition),
-    write: (readings: readonly Reading[], dropped?: readonly DroppedNotice[]) => {
+    write: (
+      readings: readonly Reading[],
+      dropped?: readonly DroppedNotice[],
+      times?: readonly number[],
+    ) => {
       if (!fence.valid()) return Promise.reject(new Error('partition lease lost: write refused'));
-      return store.write(readings, dropped);
+      return store.write(readings, dropped, times);
     },
   };
   return new Proxy(store, {

@@ -116,18 +116,20 @@ export class InfluxIngest {
   async write(
     readings: readonly Reading[],
     dropped: readonly DroppedNotice[],
+    times?: readonly number[],
   ): Promise<WriteResult> {
     if (!this.blind) await this.loaded();
-    return this.queued(() => this.writeNow(readings, dropped));
+    return this.queued(() => this.writeNow(readings, dropped, times));
   }
 
   private async writeNow(
     readings: readonly Reading[],
     dropped: readonly DroppedNotice[],
+    times: readonly number[] | undefined,
   ): Promise<WriteResult> {
     const { writer, layout } = this.conn;
     const cpRp = layout.coverage.retentionPolicy;
-    const plan = planWrite(readings, dropped, (id) => this.progress.coverageCopy(id));
+    const plan = planWrite(readings, dropped, (id) => this.progress.coverageCopy(id), times);
     const batch = summarize(plan);
     this.guard(plan.coverages.keys());
     let reflagged: WriteResult['reflagged'] = [];

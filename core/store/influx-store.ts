@@ -90,8 +90,9 @@ export class InfluxStore implements TelemetryStore {
   write(
     readings: readonly Reading[],
     dropped: readonly DroppedNotice[] = [],
+    times?: readonly number[],
   ): Promise<WriteResult> {
-    return this.writing().write(readings, dropped);
+    return this.writing().write(readings, dropped, times);
   }
 
   /** Writes the pending rollups and checkpoints now (the collector's timer does it every second). */

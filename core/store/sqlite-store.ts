@@ -81,7 +81,11 @@ export class SqliteStore implements TelemetryStore {
   private readers: Readers | undefined;
   private writeTx:
     | Database.Transaction<
-        (readings: readonly Reading[], dropped: readonly DroppedNotice[]) => WriteResult
+        (
+          readings: readonly Reading[],
+          dropped: readonly DroppedNotice[],
+          times: readonly number[] | undefined,
+        ) => WriteResult
       >
     | undefined;
   private pruner: SqlitePruner | undefined;
@@ -130,7 +134,9 @@ export class SqliteStore implements TelemetryStore {
       if (migrated) this.options.onMigrate?.(migrated);
       db.pragma('busy_timeout = 250');
       const writer = new SqliteWriter(db, this.catalog);
-      this.writeTx = db.transaction((readings, dropped) => writer.write(readings, dropped));
+      this.writeTx = db.transaction((readings, dropped, times) =>
+        writer.write(readings, dropped, times),
+      );
       this.pruner = new SqlitePruner(db, this.retention);
     }
     this.db = db;
@@ -196,11 +202,12 @@ export class SqliteStore implements TelemetryStore {
   async write(
     readings: readonly Reading[],
     dropped: readonly DroppedNotice[] = [],
+    times?: readonly number[],
   ): Promise<WriteResult> {
     if (!this.writeTx) throw new Error('SqliteStore not started for writing');
     // IMMEDIATE: the write lock is taken before coverage is read, so a second writer (the
     // dashboard's HTTP ingest) waits its turn instead of failing on a stale snapshot.
-    return this.writeTx.immediate(readings, dropped);
+    return this.writeTx.immediate(readings, dropped, times);
   }
 
   async coverage(): Promise<DeviceProgress[]> {

@@ -144,13 +144,22 @@ export class SqliteWriter {
   }
 
   /** Runs inside the caller's IMMEDIATE transaction. */
-  write(readings: readonly Reading[], dropped: readonly DroppedNotice[]): WriteResult {
+  write(
+    readings: readonly Reading[],
+    dropped: readonly DroppedNotice[],
+    times?: readonly number[],
+  ): WriteResult {
     const states = new Map<string, DeviceState>();
-    const plan = planWrite(readings, dropped, (id) => {
-      const state = this.load(id);
-      states.set(id, state);
-      return state.coverage;
-    });
+    const plan = planWrite(
+      readings,
+      dropped,
+      (id) => {
+        const state = this.load(id);
+        states.set(id, state);
+        return state.coverage;
+      },
+      times,
+    );
     const { fresh, freshTimes } = plan;
     const order = byDevice(fresh);
     const { reflagged, late } = this.judge(fresh, freshTimes, order, states);

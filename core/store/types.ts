@@ -181,9 +181,14 @@ export interface TelemetryStore {
    * notices below the highest stored seq mark their seqs covered. Positions are judged against the
    * device's previous valid fix by time (core/signals/position-judge.ts): the store sets
    * `position_flag` on the new readings it flags `jump`, and re-judges stored fixes a late one
-   * precedes (WriteResult.reflagged).
+   * precedes (WriteResult.reflagged). `times`, when the caller has them: each reading's timestamp
+   * as epoch ms (index for index, as validation parsed it), so the store does not parse it again.
    */
-  write(readings: readonly Reading[], dropped?: readonly DroppedNotice[]): Promise<WriteResult>;
+  write(
+    readings: readonly Reading[],
+    dropped?: readonly DroppedNotice[],
+    times?: readonly number[],
+  ): Promise<WriteResult>;
   /** Every device's persisted coverage: what start-up needs, one small row per device. */
   coverage(): Promise<DeviceProgress[]>;
   /**

@@ -38,6 +38,8 @@ export function planWrite(
   readings: readonly Reading[],
   dropped: readonly DroppedNotice[],
   load: (deviceId: string) => Coverage,
+  /** Each reading's timestamp as epoch ms, when the caller parsed them (TelemetryStore.write). */
+  times?: readonly number[],
 ): WritePlan {
   const plan: WritePlan = {
     fresh: [],
@@ -58,7 +60,9 @@ export function planWrite(
     }
     return c;
   };
-  for (const r of readings) {
+  const given = times !== undefined && times.length === readings.length ? times : undefined;
+  for (let i = 0; i < readings.length; i++) {
+    const r = readings[i] as Reading;
     const c = coverageOf(r.device_id);
     if (isCovered(c, r.seq)) {
       plan.duplicates += 1;
@@ -68,7 +72,7 @@ export function planWrite(
       plan.gaps.push({ deviceId: r.device_id, from: c.highest + 1, to: r.seq - 1 });
     else if (r.seq < c.highest) plan.filled += 1;
     cover(c, r.seq, r.seq);
-    const time = timestampMs(r.timestamp);
+    const time = given ? (given[i] as number) : timestampMs(r.timestamp);
     plan.fresh.push(r);
     plan.freshTimes.push(time);
     const newest = plan.newestTime.get(r.device_id);

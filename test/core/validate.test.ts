@@ -20,6 +20,7 @@ describe('validateMessage', () => {
       ok: true,
       kind: 'reading',
       reading: readingOfSpeed(good),
+      time: Date.parse(good.timestamp),
       notes: [],
     });
   });

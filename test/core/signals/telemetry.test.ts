@@ -52,6 +52,7 @@ describe('telemetry payloads', () => {
       ok: true,
       kind: 'reading',
       reading: { device_id: 'vehicle_01', seq: 42, timestamp: FULL.timestamp, values: VALUES },
+      time: Date.parse(FULL.timestamp),
       notes: [],
     });
   });

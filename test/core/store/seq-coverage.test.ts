@@ -115,4 +115,19 @@ describe('planWrite', () => {
     expect(plan.coverages.get('b')?.watermark).toBe(0);
     expect(plan.newestTime.get('a')).toBe(1_800_000_001_000);
   });
+
+  it("takes the caller's parsed times, index for index, and parses only without them", () => {
+    const readings = [at(3), at(3), at(4), at(2, 'w')];
+    const parsed = planWrite(readings, [], () => emptyCoverage());
+    expect(parsed.freshTimes).toEqual([1_800_000_003_000, 1_800_000_004_000, 1_800_000_002_000]);
+    // Times the collector's validation parsed (here marked apart from the strings to tell them
+    // from a parse): the fresh ones follow their readings past the duplicate.
+    const given = planWrite(readings, [], () => emptyCoverage(), [30, 31, 40, 20]);
+    expect(given.fresh.map((r) => r.seq)).toEqual([3, 4, 2]);
+    expect(given.freshTimes).toEqual([30, 40, 20]);
+    expect(given.newestTime.get('v1')).toBe(40);
+    // A list that does not match the readings is not trusted.
+    const short = planWrite(readings, [], () => emptyCoverage(), [30]);
+    expect(short.freshTimes).toEqual(parsed.freshTimes);
+  });
 });

@@ -178,9 +178,13 @@ export class AlarmService {
     });
   }
 
-  onStored(readings: readonly Reading[], dropped: readonly DroppedNotice[]): void {
+  onStored(
+    readings: readonly Reading[],
+    dropped: readonly DroppedNotice[],
+    times?: readonly number[],
+  ): void {
     this.guard('readings', () => {
-      this.engine?.onReadings(readings);
+      this.engine?.onReadings(readings, times);
       if (dropped.length > 0) this.engine?.onDropped(dropped);
     });
   }

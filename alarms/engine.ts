@@ -135,12 +135,17 @@ export class AlarmEngine {
     return [...this.active.values()];
   }
 
-  /** Stored readings, duplicates included: each arrival says the device is alive. */
-  onReadings(readings: readonly Reading[]): void {
+  /**
+   * Stored readings, duplicates included: each arrival says the device is alive. `times`: their
+   * timestamps as epoch ms when the caller parsed them already (the collector's validation).
+   */
+  onReadings(readings: readonly Reading[], times?: readonly number[]): void {
     if (readings.length === 0) return;
     const now = this.deps.now();
     const seen = new Set<string>();
-    for (const r of readings) {
+    const given = times !== undefined && times.length === readings.length ? times : undefined;
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i] as Reading;
       seen.add(r.device_id);
       // Each arrival says the device is alive; the last one also says when the next is due.
       this.facts.readingArrived(r.device_id, now, quietAfterMs(r.values.ignition, this.parkedMs));
@@ -149,7 +154,7 @@ export class AlarmEngine {
         r.position_flag === undefined && typeof lat === 'number' && typeof lon === 'number';
       const sampled = typeof speed === 'number' && this.byMetric.has('speed');
       if (!positioned && !sampled) continue;
-      const ts = timestampMs(r.timestamp); // parsed once for both
+      const ts = given ? (given[i] as number) : timestampMs(r.timestamp); // once for both
       if (positioned) this.geofenceFix(r.device_id, ts, lat, lon, now);
       if (sampled) this.sample('speed', r.device_id, ts, speed, now);
     }

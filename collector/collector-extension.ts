@@ -28,8 +28,15 @@ export interface CollectorExtension {
    * with a crash (trips) is written here, so a batch it did not reach is redelivered. Never throws.
    */
   settle?(readings: readonly Reading[], result: WriteResult): Promise<void>;
-  /** After each durable write: its readings (duplicates included) and devices' dropped notices. */
-  onStored?(readings: readonly Reading[], dropped: readonly DroppedNotice[]): void;
+  /**
+   * After each durable write: its readings (duplicates included), devices' dropped notices, and
+   * each reading's timestamp as epoch ms (index for index, as validation parsed it).
+   */
+  onStored?(
+    readings: readonly Reading[],
+    dropped: readonly DroppedNotice[],
+    times: readonly number[],
+  ): void;
   onStatus?(status: StatusMessage): void;
   onHealth?(health: HealthMessage): void;
   /** Figures for the collector's `stats` log line. */

@@ -231,12 +231,12 @@ export class Collector {
       release: (tickets) => gate.release(tickets),
       now,
       log,
-      onStored: (readings, result, dropped) => {
+      onStored: (readings, result, dropped, times) => {
         tracker.apply(result, now());
         for (const p of result.progress) this.acker?.mark(p.deviceId);
         this.logProgress(result);
         for (const l of this.storedListeners) l(readings);
-        for (const x of extensions) x.onStored?.(readings, dropped);
+        for (const x of extensions) x.onStored?.(readings, dropped, times);
       },
       settle: async (readings, result) => {
         for (const x of extensions) await x.settle?.(readings, result);

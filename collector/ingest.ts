@@ -46,13 +46,14 @@ export interface IngestDeps {
   now: () => number;
   log: Logger;
   /**
-   * After each durable write: the batch's readings (duplicates included), the store's answer and
-   * the devices' dropped notices written with them.
+   * After each durable write: the batch's readings (duplicates included), the store's answer, the
+   * devices' dropped notices written with them and each reading's timestamp as epoch ms.
    */
   onStored: (
     readings: readonly Reading[],
     result: WriteResult,
     dropped: readonly DroppedNotice[],
+    times: readonly number[],
   ) => void;
   /**
    * After each durable write, before its PUBACKs: what must be derived before the batch counts as
@@ -214,7 +215,8 @@ export class Ingest {
       if (settle) await Promise.race([settle(batch.readings, result), this.deadline]);
       this.deps.release(batch.tickets);
       this.pending -= batch.messages;
-      if (result !== NOTHING_TO_WRITE) this.deps.onStored(batch.readings, result, batch.dropped);
+      if (result !== NOTHING_TO_WRITE)
+        this.deps.onStored(batch.readings, result, batch.dropped, batch.times);
       this.wakeWaiters();
     }
   }

@@ -49,7 +49,9 @@ async function allStored(watch: RowWatch, total: number): Promise<ShortFinish | 
       return { rows, endedAt: grewAt };
     }
     if (performance.now() > deadline) return { rows, endedAt: grewAt };
-    await sleep(100);
+    // As often as ours is checked (ingest.ts storedAll): at 100 ms Node-RED's finish was seen up
+    // to 80 ms later than ours would have been, 2-3 % of a batched run.
+    await sleep(20);
   }
 }
 

@@ -6,6 +6,7 @@ import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dashboard } from '../../dashboard/dashboard.js';
 import { MosquittoProcess } from '../../harness/mosquitto.js';
+import { waitFor } from '../../harness/wait.js';
 import { testDashboard } from '../dashboard/helpers.js';
 import { testConfig } from '../helpers/pipeline.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
@@ -76,6 +77,14 @@ beforeAll(async () => {
   );
   await dashboard.start();
   base = `http://127.0.0.1:${dashboard.port}`;
+  // start() does not wait for the broker's CONNACK nor for the read-only store, which opens once
+  // the writer has created the file: /api/health says 503 until both are up (a fresh-clone CI run
+  // asserted 200 before they were).
+  await waitFor(
+    async () => (await Caller.anonymous(base).send('/api/health')).status,
+    (status) => status === 200,
+    { what: 'dashboard healthy (broker connected, store open)', timeoutMs: 15_000 },
+  );
   // The first admin of a proxy-mode dashboard: made with the legacy token (or npm run users).
   const legacy = Caller.withToken(base, 'legacy', LEGACY);
   for (const [username, role] of [

@@ -2,7 +2,7 @@
 import type { DroppedNotice, HealthMessage, Reading, StatusMessage } from '../core/contract.js';
 import { FLEET_SCOPE } from '../core/contract.js';
 import { quietAfterMs } from '../core/expected-interval.js';
-import { timestampMs } from '../core/iso-time.js';
+import { timesOf } from '../core/iso-time.js';
 import type { Logger } from '../core/log.js';
 import type { GeofenceSource } from '../geofences/follower.js';
 import { DeviceFactsBoard } from './device-facts.js';
@@ -143,7 +143,7 @@ export class AlarmEngine {
     if (readings.length === 0) return;
     const now = this.deps.now();
     const seen = new Set<string>();
-    const given = times !== undefined && times.length === readings.length ? times : undefined;
+    const at = timesOf(readings, times);
     for (let i = 0; i < readings.length; i++) {
       const r = readings[i] as Reading;
       seen.add(r.device_id);
@@ -154,7 +154,7 @@ export class AlarmEngine {
         r.position_flag === undefined && typeof lat === 'number' && typeof lon === 'number';
       const sampled = typeof speed === 'number' && this.byMetric.has('speed');
       if (!positioned && !sampled) continue;
-      const ts = given ? (given[i] as number) : timestampMs(r.timestamp); // once for both
+      const ts = at[i] as number;
       if (positioned) this.geofenceFix(r.device_id, ts, lat, lon, now);
       if (sampled) this.sample('speed', r.device_id, ts, speed, now);
     }

@@ -83,3 +83,16 @@ export function parseIsoUtc(s: string): number | undefined {
 export function timestampMs(s: string): number {
   return parseIsoUtc(s) ?? Date.parse(s);
 }
+
+/**
+ * Each reading's timestamp as epoch ms: the caller's `times` when they match the readings one for
+ * one (the collector's validation parsed them), else timestampMs of each.
+ */
+export function timesOf(
+  readings: readonly { timestamp: string }[],
+  times?: readonly number[],
+): readonly number[] {
+  return times !== undefined && times.length === readings.length
+    ? times
+    : readings.map((r) => timestampMs(r.timestamp));
+}

@@ -161,7 +161,8 @@ export class InfluxHttp {
   }
 
   /**
-   * 1.x line protocol write (ns times): lines, or a body already encoded (pointLines); resolves on 2xx only (InfluxDB took the whole body). One
+   * 1.x line protocol write (ns times): lines, or a body already encoded (pointLines); resolves on
+   * 2xx only (InfluxDB took the whole body). One
    * partial write is an answer, not a failure: points older than the retention policy's duration,
    * which InfluxDB 1.x drops (400 "points beyond retention policy dropped=N") while storing the
    * rest. Such a reading is as gone as one retention deleted a moment later, so the write resolves

@@ -1,6 +1,6 @@
 // Plans one store write against the devices' coverage: which readings are new, gaps, accepted drop notices.
 import type { DroppedNotice, Reading } from '../contract.js';
-import { timestampMs } from '../iso-time.js';
+import { timesOf } from '../iso-time.js';
 import {
   type Coverage,
   cover,
@@ -60,7 +60,7 @@ export function planWrite(
     }
     return c;
   };
-  const given = times !== undefined && times.length === readings.length ? times : undefined;
+  const at = timesOf(readings, times);
   for (let i = 0; i < readings.length; i++) {
     const r = readings[i] as Reading;
     const c = coverageOf(r.device_id);
@@ -72,7 +72,7 @@ export function planWrite(
       plan.gaps.push({ deviceId: r.device_id, from: c.highest + 1, to: r.seq - 1 });
     else if (r.seq < c.highest) plan.filled += 1;
     cover(c, r.seq, r.seq);
-    const time = given ? (given[i] as number) : timestampMs(r.timestamp);
+    const time = at[i] as number;
     plan.fresh.push(r);
     plan.freshTimes.push(time);
     const newest = plan.newestTime.get(r.device_id);

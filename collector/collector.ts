@@ -9,6 +9,7 @@ import {
 } from '../core/contract.js';
 import type { Logger } from '../core/log.js';
 import { LogDigest } from '../core/log-digest.js';
+import { setDirectPublish } from '../core/mqtt-publish-parser.js';
 import type { MqttSession } from '../core/mqtt-session.js';
 import { BUILTIN_CATALOG, type SignalCatalog } from '../core/signals/catalog.js';
 import { StatusDigest } from '../core/status-digest.js';
@@ -254,7 +255,7 @@ export class Collector {
         : {}),
     });
     this.ingest = ingest;
-    const { handleMessage, hold } = inbound({
+    const { handleMessage, deliver, hold } = inbound({
       gate,
       ingest,
       registry: this.registry,
@@ -275,6 +276,10 @@ export class Collector {
       }
       handleMessage(packet, callback);
     };
+    // Readings skip MQTT.js's per-packet path (core/mqtt-publish-parser.ts); the rest takes it.
+    setDirectPublish(client, (topic, payload, qos, messageId) =>
+      serverTopics.has(topic) ? false : deliver(topic, payload, qos, messageId),
+    );
     client.on('connect', (connack) => {
       log.info({ sessionPresent: connack.sessionPresent }, 'connected to broker');
       for (const x of extensions) x.onConnect?.();

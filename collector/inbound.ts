@@ -20,6 +20,13 @@ export interface InboundDeps {
 
 export interface Inbound {
   handleMessage: (packet: IPublishPacket, callback: (err?: Error) => void) => void;
+  /**
+   * The same for a PUBLISH taken straight from the parser (FAST_PUBLISH_DIRECT): false, and
+   * nothing done, when it must go through handleMessage instead (the registry snapshot, messages
+   * held for it, or the message that fills the pipeline: backpressure works by calling MQTT.js
+   * back later, so MQTT.js reads nothing after it, exactly as when every message went that way).
+   */
+  deliver: (topic: string, payload: Buffer, qos: number, messageId: number | undefined) => boolean;
   /** Set with DEVICE_ALLOWLIST: messages waiting for the registry (start() it, stop() it). */
   hold: RegistryHold | undefined;
 }
@@ -47,6 +54,12 @@ export function inbound(deps: InboundDeps): Inbound {
   if (hold) registry.onSnapshot(() => hold.release());
   return {
     hold,
+    deliver: (topic, payload, qos, messageId) => {
+      if (topic === REGISTRY_TOPIC || hold?.holding || ingest.lastRoom) return false;
+      const ticket = qos > 0 && messageId !== undefined ? gate.ticket(messageId) : undefined;
+      ingest.accept(topic, payload, ticket);
+      return true;
+    },
     handleMessage: (packet, callback) => {
       if (packet.topic === REGISTRY_TOPIC) {
         registry.accept(toBytes(packet.payload));

@@ -138,6 +138,11 @@ export class Ingest {
     return this.pending >= this.options.maxPending;
   }
 
+  /** The next message accepted makes the pipeline full (or it is already). */
+  get lastRoom(): boolean {
+    return this.pending + 1 >= this.options.maxPending;
+  }
+
   /** Resolves once the pipeline can take more (used to apply backpressure to the MQTT socket). */
   waitForRoom(): Promise<void> {
     if (!this.full) return Promise.resolve();

@@ -57,6 +57,14 @@ export class PubackGate {
     this.client.on('close', () => this.held.fill(0));
   }
 
+  /**
+   * A ticket for a message MQTT.js never saw (taken straight from the parser: FAST_PUBLISH_DIRECT
+   * in core/mqtt-publish-parser.ts): MQTT.js sends no PUBACK for it, so nothing is held.
+   */
+  ticket(messageId: number): AckTicket {
+    return { messageId, generation: this.generation() };
+  }
+
   /** Call inside handleMessage, before its callback: the PUBACK for this message is held. */
   hold(messageId: number): AckTicket {
     this.held[messageId] = 1;

@@ -3,9 +3,12 @@ import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
+  type DirectPublish,
+  FAST_PUBLISH_DIRECT,
   FAST_PUBLISH_PARSER,
   FastPublishParser,
   installFastPublishParser,
+  setDirectPublish,
 } from '../../core/mqtt-publish-parser.js';
 import { rng } from '../../harness/random.js';
 
@@ -109,6 +112,64 @@ describe('fast PUBLISH parser', () => {
         expect(timely, `${mode}: a packet held past its last byte`).toBe(true);
         const again = new FastPublishParser(() => reference(V4));
         expect(collect(again, chunks), `${mode}`).toEqual(expected);
+      }
+    },
+  );
+
+  it.each([1, 2, 3])(
+    'seed %i: a direct receiver takes PUBLISHes until it refuses one; the rest of that chunk goes to MQTT.js, in order, nothing lost',
+    (seed) => {
+      const random = rng(100 + seed);
+      const list = packets(random, 300);
+      const stream = Buffer.concat(list.map((p) => mqttPacket.generate(p, V4)));
+      const key = (p: Record<string, unknown>) =>
+        `${p.cmd}|${p.topic ?? ''}|${p.messageId ?? ''}|${Buffer.isBuffer(p.payload) ? p.payload.toString('hex') : ''}`;
+      const expected: string[] = [];
+      reference(V4)
+        .on('packet', (p) => expected.push(key(p)))
+        .parse(stream);
+      for (const mode of ['whole', 'small', 'large'] as const) {
+        const chunks = mode === 'whole' ? [stream] : cut(stream, random, mode);
+        const seen: Array<{ how: 'direct' | 'emit'; chunk: number; key: string }> = [];
+        let chunk = 0;
+        // Refuses about one PUBLISH in ten (as the collector refuses the registry's topic).
+        const receiver: DirectPublish = (topic, payload, qos, messageId) => {
+          if (topic.endsWith('7/telemetry')) return false;
+          seen.push({
+            how: 'direct',
+            chunk,
+            key: key({ cmd: 'publish', topic, messageId, payload }),
+          });
+          expect(qos === 0).toBe(messageId === undefined);
+          return true;
+        };
+        const client = { options: { ...V4 } as Record<string, unknown> };
+        const fast = new FastPublishParser(() => reference(V4), client.options);
+        fast.on('packet', (p) => seen.push({ how: 'emit', chunk, key: key(p) }));
+        for (const c of chunks) {
+          // Installed after the first chunk: the option is read at each chunk.
+          if (chunk === 1 || mode === 'whole') setDirectPublish(client, receiver);
+          fast.parse(c);
+          chunk += 1;
+        }
+        expect(client.options[FAST_PUBLISH_DIRECT]).toBe(receiver);
+        expect(
+          seen.map((s) => s.key),
+          mode,
+        ).toEqual(expected);
+        const direct = seen.filter((s) => s.how === 'direct').length;
+        expect(direct, mode).toBeGreaterThan(mode === 'small' ? 20 : 0);
+        // Within a chunk, nothing is taken directly after a packet went to MQTT.js.
+        for (let i = 1; i < seen.length; i++) {
+          const [a, b] = [seen[i - 1], seen[i]];
+          if (a?.chunk === b?.chunk && a?.how === 'emit')
+            expect(b?.how, `${mode} #${i}`).toBe('emit');
+        }
+        setDirectPublish(client, undefined);
+        const after: string[] = [];
+        fast.on('packet', (p) => after.push(key(p)));
+        fast.parse(mqttPacket.generate(list.find((p) => 'topic' in p) as object, V4));
+        expect(after.length, 'removed: MQTT.js gets every packet again').toBe(1);
       }
     },
   );

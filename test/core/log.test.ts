@@ -162,7 +162,7 @@ describe('a real program (npm run collector)', () => {
   async function onTerminal(extra: Record<string, string>): Promise<string> {
     const e = { ...process.env, ...(await env()), ...extra };
     const cmd =
-      'echo "pid $$"; exec node --max-old-space-size=96 --max-semi-space-size=4 dist/collector/main.mjs';
+      'echo "pid $$"; exec node --single-threaded --max-old-space-size=96 --max-semi-space-size=4 dist/collector/main.mjs';
     const child = spawn('script', ['-qec', cmd, '/dev/null'], {
       env: e,
       cwd: fileURLToPath(new URL('../..', import.meta.url)),

@@ -207,8 +207,8 @@ export function validateInbound(
     return reject('invalid_fields', 'payload is not a JSON object');
   }
   if (parsedTopic.kind === 'speed') {
-    const reading = acceptReading(value as Record<string, unknown>, parsedTopic.deviceId, now);
-    if (reading) return accepted(reading);
+    const fast = acceptSpeed(value as Record<string, unknown>, parsedTopic.deviceId, now);
+    if (fast) return fast;
   }
   if (parsedTopic.kind === 'telemetry') {
     return checkTelemetry(value as Record<string, unknown>, parsedTopic.deviceId, now, catalog);
@@ -252,7 +252,7 @@ export function validateInbound(
   return rangeAndClock(reading, now) ?? accepted(reading);
 }
 
-function accepted(r: SpeedReading): AcceptedReading {
+function accepted(r: SpeedReading, time = timestampMs(r.timestamp)): AcceptedReading {
   return {
     ok: true,
     kind: 'reading',
@@ -262,7 +262,7 @@ function accepted(r: SpeedReading): AcceptedReading {
       timestamp: r.timestamp,
       values: { speed: r.speed },
     },
-    time: timestampMs(r.timestamp),
+    time,
     notes: NO_NOTES,
   };
 }
@@ -392,8 +392,8 @@ export function validateReadingValue(
     return t.ok ? { ok: true, reading: t.reading, notes: t.notes } : t;
   }
   if (validId) {
-    const reading = acceptReading(v, id, now);
-    if (reading) return { ok: true, reading: accepted(reading).reading, notes: NO_NOTES };
+    const fast = acceptSpeed(v, id, now);
+    if (fast) return { ok: true, reading: fast.reading, notes: NO_NOTES };
   }
   const nonFinite = nonFiniteField(v);
   if (nonFinite) return reject('non_finite', `${nonFinite} is not a finite number`);
@@ -429,6 +429,18 @@ export function acceptReading(
   topicDeviceId: string,
   now: number,
 ): SpeedReading | undefined {
+  const a = acceptSpeed(v, topicDeviceId, now);
+  if (!a) return undefined;
+  const { device_id, seq, timestamp, values } = a.reading;
+  return { device_id, seq, timestamp, speed: values.speed as number };
+}
+
+/** acceptReading as the collector takes it: the reading with its timestamp parsed once. */
+function acceptSpeed(
+  v: Record<string, unknown>,
+  topicDeviceId: string,
+  now: number,
+): AcceptedReading | undefined {
   const { device_id, seq, timestamp, speed } = v;
   if (device_id !== topicDeviceId) return undefined;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
@@ -437,5 +449,5 @@ export function acceptReading(
   // Calendar check included: 2026-02-30 would parse (as March 2nd); parseIsoUtc refuses it.
   const ms = parseIsoUtc(timestamp);
   if (ms === undefined || !(ms <= now + MAX_FUTURE_SKEW_MS)) return undefined;
-  return { device_id: topicDeviceId, seq, timestamp, speed };
+  return accepted({ device_id: topicDeviceId, seq, timestamp, speed }, ms);
 }

@@ -2,15 +2,14 @@
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Collector } from '../../collector/collector.js';
-import { collectorOptions } from '../../collector/create-collector.js';
-import { DEFAULT_INGEST_OPTIONS } from '../../collector/ingest.js';
-import { silentLogger } from '../../core/log.js';
-import { MqttSession } from '../../core/mqtt-session.js';
-import { SqliteStore } from '../../core/store/sqlite-store.js';
 import { MosquittoProcess } from '../../harness/mosquitto.js';
 import { sleep, waitFor } from '../../harness/wait.js';
-import { expectExactlyOnce, storedSeqs, testConfig } from '../helpers/pipeline.js';
+import {
+  expectExactlyOnce,
+  inProcessCollector,
+  storedSeqs,
+  testConfig,
+} from '../helpers/pipeline.js';
 import { removeTempDirs, tempDir } from '../helpers/tmp.js';
 
 afterAll(removeTempDirs);
@@ -25,31 +24,11 @@ describe('collector backpressure', () => {
     const broker = new MosquittoProcess({ dir, maxInflight: 1000 });
     await broker.start();
     const config = testConfig(dir, broker.port);
-    const log = silentLogger();
-    const options = collectorOptions(config);
-    const collector = new Collector(
-      {
-        store: new SqliteStore({ path: config.store.sqlitePath }),
-        session: new MqttSession({
-          mqtt: config.mqtt,
-          clientId: config.collectorClientId,
-          clean: false,
-          log,
-        }),
-        log,
-        now: Date.now,
-      },
-      {
-        ...options,
-        ingest: {
-          ...DEFAULT_INGEST_OPTIONS,
-          ...options.ingest,
-          maxPending: MAX_PENDING,
-          retryInitialMs: 20,
-          retryMaxMs: 50,
-        },
-      },
-    );
+    const collector = inProcessCollector(config, {
+      maxPending: MAX_PENDING,
+      retryInitialMs: 20,
+      retryMaxMs: 50,
+    });
     const publisher = mqtt.connect({ host: '127.0.0.1', port: broker.port, clientId: 'bp-pub' });
     const locker = new Database(config.store.sqlitePath, { timeout: 0 });
     try {

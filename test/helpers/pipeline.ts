@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { Collector } from '../../collector/collector.js';
 import { collectorOptions } from '../../collector/create-collector.js';
+import { DEFAULT_INGEST_OPTIONS, type IngestOptions } from '../../collector/ingest.js';
 import { type Config, type ConfigOverrides, loadConfig } from '../../core/config.js';
 import { silentLogger } from '../../core/log.js';
 import { MqttSession } from '../../core/mqtt-session.js';
@@ -45,8 +46,9 @@ export async function startedCollector(config: Config): Promise<Collector> {
   return collector;
 }
 
-export function inProcessCollector(config: Config): Collector {
+export function inProcessCollector(config: Config, ingest: Partial<IngestOptions> = {}): Collector {
   const log = silentLogger();
+  const options = collectorOptions(config);
   return new Collector(
     {
       store: new SqliteStore({ path: config.store.sqlitePath }),
@@ -59,7 +61,7 @@ export function inProcessCollector(config: Config): Collector {
       log,
       now: Date.now,
     },
-    collectorOptions(config),
+    { ...options, ingest: { ...DEFAULT_INGEST_OPTIONS, ...options.ingest, ...ingest } },
   );
 }
 
